@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need (Chromium from Debian when missing) and runs the whole suite.
+# Extra arguments go to pytest. TAGSVC_TEST_DATABASE_URL runs it against PostgreSQL instead of SQLite.
+source "$(dirname "$0")/_setup.sh" test
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# A CJK font so pages with Chinese render as characters, not boxes, in the browser tests' screenshots.
+fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== Installing from Debian: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+echo "== Running the tests${TAGSVC_TEST_DATABASE_URL:+ against $TAGSVC_TEST_DATABASE_URL}"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,107 @@
+"""tagsvc: QR asset tagging for schools."""
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+from tagsvc.config import PROJECT_ROOT, Config, validate_config
+from tagsvc.errors import register_error_handlers
+from tagsvc.extensions import babel, compress, csrf, db, login_manager
+
+
+def import_models() -> None:
+    """Every feature's tables, so metadata (and Alembic) sees them all."""
+    from tagsvc.accounts import models as _accounts  # noqa: F401
+    from tagsvc.assets import models as _assets  # noqa: F401
+    from tagsvc.ledger import models as _ledger  # noqa: F401
+    from tagsvc.structure import models as _structure  # noqa: F401
+    from tagsvc.tags import models as _tags  # noqa: F401
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.update(Config().as_dict())
+    if config:
+        app.config.update(config)
+    validate_config(app.config)
+
+    import_models()
+    db.init_app(app)
+    csrf.init_app(app)
+    compress.init_app(app)
+    _init_login(app)
+    _init_babel(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _init_templates(app)
+
+    from tagsvc.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from tagsvc.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def _init_babel(app: Flask) -> None:
+    from tagsvc.i18n import select_locale
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "tagsvc" / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tagsvc import accounts, assets, i18n, photos, scanning, structure
+
+    for feature in (i18n, accounts, structure, assets, photos, scanning):
+        app.register_blueprint(feature.bp)
+
+
+def _init_templates(app: Flask) -> None:
+    from flask_babel import format_date, format_datetime, get_locale
+
+    from tagsvc.accounts.display import ROLE_LABELS
+    from tagsvc.assets.display import CONDITION_LABELS, FIELD_LABELS, STATUS_EXPLANATIONS, STATUS_LABELS
+    from tagsvc.i18n.views import LANGUAGES
+    from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label
+    from tagsvc.tags.services import format_code
+
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        STATUS_EXPLANATIONS=STATUS_EXPLANATIONS,
+        CONDITION_LABELS=CONDITION_LABELS,
+        FIELD_LABELS=FIELD_LABELS,
+        LANGUAGES=LANGUAGES,
+        ACTION_LABELS=ACTION_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        ledger_value_label=ledger_value_label,
+    )
+    app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
+
+    @app.context_processor
+    def page_context():
+        return {
+            "current_locale": str(get_locale()),
+            "school_name": app.config.get("SCHOOL_NAME", ""),
+            "here": request.full_path.rstrip("?") if request else "/",
+            "current_user": current_user,
+        }

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tagsvc.extensions import Base, enum_column_type, utcnow
+
+if TYPE_CHECKING:
+    from tagsvc.structure.models import Department
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # the logistics office: the whole register
+    KEEPER = "keeper"  # a department's asset keeper: their departments only
+    STAFF = "staff"  # teachers and staff: read
+    REPAIRER = "repairer"  # repair staff: read, and their work orders
+
+
+department_keeper = Table(
+    "department_keeper",
+    Base.metadata,
+    Column("department_id", ForeignKey("department.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, Base):
+    # "user" is a reserved word in PostgreSQL.
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role), default=Role.STAFF)
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(
+        secondary=department_keeper, back_populates="keepers", order_by="Department.name"
+    )
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in to deactivated accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def keeps(self, department_id: int | None) -> bool:
+        return department_id is not None and any(d.id == department_id for d in self.departments)
+
+    def can_edit_asset_in(self, department_id: int | None) -> bool:
+        """Admins edit everything; keepers edit the assets of the departments they keep."""
+        if self.is_admin:
+            return True
+        return self.role == Role.KEEPER and self.keeps(department_id)
+
+    @property
+    def can_create_assets(self) -> bool:
+        return self.is_admin or (self.role == Role.KEEPER and bool(self.departments))
+
+    @property
+    def sees_all_assets(self) -> bool:
+        """Keepers work within their departments; everyone else signed in may read the register."""
+        return self.role != Role.KEEPER
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"

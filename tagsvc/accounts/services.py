@@ -1,0 +1,109 @@
+"""Accounts: signing in, and the office managing who may do what."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin
+from tagsvc.errors import ConflictError, NotFoundError, ValidationError
+from tagsvc.extensions import db
+from tagsvc.structure.models import Department
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+    if user is None or not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+@dataclass
+class UserData:
+    username: str
+    display_name: str
+    role: Role = Role.STAFF
+    phone: str = ""
+    email: str = ""
+    active: bool = True
+    department_ids: tuple[int, ...] = ()
+    password: str = ""  # empty on edit: keep the current password
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(_("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+
+
+def _apply_user(user: User, data: UserData) -> None:
+    username = (data.username or "").strip().lower()
+    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise ValidationError(_("A user name uses letters, digits, dots, dashes and underscores only."))
+    clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
+    if clash is not None and clash != user.id:
+        raise ConflictError(_("The user name %(name)s is taken.", name=username))
+    display_name = (data.display_name or "").strip()
+    if not display_name:
+        raise ValidationError(_("Please give the person's name."))
+    user.username = username
+    user.display_name = display_name
+    user.role = data.role
+    user.phone = (data.phone or "").strip()
+    user.email = (data.email or "").strip()
+    user.active = data.active
+    if data.role == Role.KEEPER:
+        user.departments = list(db.session.scalars(select(Department).where(Department.id.in_(data.department_ids))))
+    else:
+        user.departments = []
+    if data.password:
+        _check_password(data.password)
+        user.set_password(data.password)
+
+
+def create_user(actor, data: UserData) -> User:
+    require_admin(actor)
+    if not data.password:
+        raise ValidationError(_("Please set a first password."))
+    return _create_user(data)
+
+
+def _create_user(data: UserData) -> User:
+    user = User()
+    _apply_user(user, data)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def create_first_admin(username: str, display_name: str, password: str) -> User:
+    """For the command line: there is no one signed in yet to ask."""
+    return _create_user(UserData(username=username, display_name=display_name, role=Role.ADMIN, password=password))
+
+
+def update_user(actor, user_id: int, data: UserData) -> User:
+    require_admin(actor)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFoundError(_("There is no such account."))
+    if user.id == actor.id and (data.role != Role.ADMIN or not data.active):
+        raise ValidationError(_("You cannot take away your own office rights or deactivate yourself."))
+    _apply_user(user, data)
+    db.session.commit()
+    return user
+
+
+def list_users(actor) -> list[User]:
+    require_admin(actor)
+    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.username)))
+
+
+def change_own_password(actor, current: str, new: str) -> None:
+    if not actor.check_password(current or ""):
+        raise ValidationError(_("The current password is not right."))
+    _check_password(new or "")
+    actor.set_password(new)
+    db.session.commit()

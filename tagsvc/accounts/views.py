@@ -1,0 +1,126 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tagsvc.accounts import services
+from tagsvc.accounts.forms import LoginForm, PasswordForm, UserForm
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin
+from tagsvc.errors import TagsvcError
+from tagsvc.extensions import db
+from tagsvc.forms import ConfirmForm
+from tagsvc.i18n.views import safe_next
+from tagsvc.structure.services import all_departments
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next"), url_for("assets.index")))
+        flash(_("The user name or password is not right."), "error")
+        status = 401
+    elif form.errors:
+        status = 400
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("scanning.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current.data, form.new.data)
+        except TagsvcError as error:
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("assets.index"))
+    elif form.errors:
+        status = 400
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.get("/admin/users")
+@login_required
+def users():
+    return render_template("accounts/users.html", users=services.list_users(current_user))
+
+
+def _user_form(user=None) -> UserForm:
+    form = UserForm(obj=user) if user is not None and request.method == "GET" else UserForm()
+    if user is not None and request.method == "GET":
+        form.role.data = user.role.value
+        form.department_ids.data = [d.id for d in user.departments]
+        form.password.data = ""
+    form.department_ids.choices = [(d.id, d.name) for d in all_departments()]
+    return form
+
+
+def _user_data(form: UserForm) -> services.UserData:
+    return services.UserData(
+        username=form.username.data,
+        display_name=form.display_name.data,
+        role=Role(form.role.data),
+        phone=form.phone.data or "",
+        email=form.email.data or "",
+        active=form.active.data,
+        department_ids=tuple(form.department_ids.data or ()),
+        password=form.password.data or "",
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@login_required
+def create_user():
+    require_admin(current_user)
+    return _save_user(None)
+
+
+@bp.route("/admin/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_user(user_id: int):
+    require_admin(current_user)
+    user = db.session.get(User, user_id)
+    if user is None:
+        return render_template("errors/404.html", message=_("There is no such account.")), 404
+    return _save_user(user)
+
+
+def _save_user(user):
+    form = _user_form(user)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            if user is None:
+                saved = services.create_user(current_user, _user_data(form))
+            else:
+                saved = services.update_user(current_user, user.id, _user_data(form))
+        except TagsvcError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            flash(_("The account %(name)s is saved.", name=saved.username), "success")
+            return redirect(url_for("accounts.users"))
+    elif form.errors:
+        status = 400
+    return render_template("accounts/user_form.html", form=form, user=user), status

@@ -1,0 +1,44 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tagsvc.assets.display import CONDITION_LABELS, STATUS_LABELS
+from tagsvc.assets.models import AssetCondition, AssetStatus
+from tagsvc.forms import optional_int
+
+
+class AssetForm(FlaskForm):
+    asset_number = StringField(_l("Asset number"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
+    brand = StringField(_l("Brand"), validators=[Length(max=100)])
+    model = StringField(_l("Model / specification"), validators=[Length(max=200)])
+    serial_number = StringField(_l("Serial number"), validators=[Length(max=100)])
+    department_id = SelectField(_l("Department"), coerce=optional_int)
+    location_id = SelectField(_l("Location"), coerce=optional_int)
+    custodian_name = StringField(_l("Custodian"), validators=[Length(max=100)])
+    custodian_phone = StringField(_l("Custodian's phone"), validators=[Length(max=40)])
+    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()], default=AssetStatus.IN_USE.value)
+    condition = SelectField(
+        _l("Condition"), choices=[(c.value, label) for c, label in CONDITION_LABELS.items()], default=AssetCondition.GOOD.value
+    )
+    purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
+    price = DecimalField(_l("Price (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=9_999_999_999)])
+    supplier = StringField(_l("Supplier"), validators=[Length(max=200)])
+    invoice_number = StringField(_l("Invoice number"), validators=[Length(max=100)])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)])
+    photo = FileField(_l("Photo"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Only JPEG, PNG and WebP photos are accepted."))])
+
+
+class AssetFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Search"))
+    department = SelectField(_l("Department"), coerce=optional_int)
+    location = SelectField(_l("Location"), coerce=optional_int)
+    category = SelectField(_l("Category"), coerce=optional_int)
+    status = SelectField(_l("Status"))
+    sort = SelectField(_l("Sort by"))

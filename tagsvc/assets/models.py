@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.structure.models import Category, Department, Location
+from tagsvc.tags.models import Tag
+
+
+
+class AssetStatus(StrEnum):
+    IN_USE = "in_use"
+    IDLE = "idle"
+    ON_LOAN = "on_loan"
+    UNDER_REPAIR = "under_repair"
+    DAMAGED = "damaged"
+    LOST = "lost"
+    DISPOSED = "disposed"
+
+
+class AssetCondition(StrEnum):
+    NEW = "new"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    BROKEN = "broken"
+
+
+class Asset(Base):
+    __tablename__ = "asset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_number: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"), index=True)
+    brand: Mapped[str] = mapped_column(String(100), default="")
+    model: Mapped[str] = mapped_column(String(200), default="")  # model or specification (规格型号)
+    serial_number: Mapped[str] = mapped_column(String(100), default="")
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
+    custodian_name: Mapped[str] = mapped_column(String(100), default="")
+    custodian_phone: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[AssetStatus] = mapped_column(enum_column_type(AssetStatus), default=AssetStatus.IN_USE, index=True)
+    condition: Mapped[AssetCondition] = mapped_column(enum_column_type(AssetCondition), default=AssetCondition.GOOD)
+    purchase_date: Mapped[date | None]
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    supplier: Mapped[str] = mapped_column(String(200), default="")
+    invoice_number: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    photo: Mapped[str] = mapped_column(String(80), default="")  # a stored photo's file name, chosen by us
+    last_confirmed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship(lazy="joined")
+    department: Mapped[Department | None] = relationship(lazy="joined")
+    location: Mapped[Location | None] = relationship(lazy="joined")
+    current_tag: Mapped[Tag | None] = relationship(
+        primaryjoin=lambda: and_(Tag.asset_id == Asset.id, Tag.retired_at.is_(None)),
+        viewonly=True,
+        uselist=False,
+        lazy="joined",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Asset {self.asset_number} {self.name}>"

@@ -1,0 +1,261 @@
+"""Use cases of the asset register: create, change, find, read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+
+from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.errors import ConflictError, NotFoundError, ValidationError
+from tagsvc.extensions import db, utcnow
+from tagsvc.ledger.models import LedgerAction
+from tagsvc.ledger.services import _record_event, ledger_value
+from tagsvc.photos.services import store_photo
+from tagsvc.structure.models import Category, Department, Location
+from tagsvc.structure.services import descendant_ids
+from tagsvc.tags.models import Tag
+from tagsvc.tags.services import _issue_tag, normalize_code
+
+
+@dataclass
+class AssetData:
+    """What a person fills in for an asset; the same shape serves create, edit and import."""
+
+    asset_number: str
+    name: str
+    category_id: int | None = None
+    brand: str = ""
+    model: str = ""
+    serial_number: str = ""
+    department_id: int | None = None
+    location_id: int | None = None
+    custodian_name: str = ""
+    custodian_phone: str = ""
+    status: AssetStatus = AssetStatus.IN_USE
+    condition: AssetCondition = AssetCondition.GOOD
+    purchase_date: date | None = None
+    price: Decimal | None = None
+    supplier: str = ""
+    invoice_number: str = ""
+    notes: str = ""
+
+
+# Fields whose stored value is an id; the ledger records the name the person saw instead.
+_RELATED = {"category_id": ("category", Category), "department_id": ("department", Department), "location_id": ("location", Location)}
+
+SORTS = {
+    "number": Asset.asset_number.asc(),
+    "-number": Asset.asset_number.desc(),
+    "name": Asset.name.asc(),
+    "-name": Asset.name.desc(),
+    "updated": Asset.updated_at.asc(),
+    "-updated": Asset.updated_at.desc(),
+}
+
+
+@dataclass
+class AssetQuery:
+    text: str = ""
+    department_id: int | None = None
+    location_id: int | None = None
+    category_id: int | None = None
+    status: AssetStatus | None = None
+    sort: str = "number"
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class AssetPage:
+    items: list[Asset]
+    total: int
+    page: int
+    per_page: int
+    exact_tag: Asset | None = None  # a search that was a tag code found this asset
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def _clean(data: AssetData) -> AssetData:
+    cleaned = AssetData(**{f.name: getattr(data, f.name) for f in fields(AssetData)})
+    for f in fields(AssetData):
+        value = getattr(cleaned, f.name)
+        if isinstance(value, str):
+            setattr(cleaned, f.name, value.strip())
+    if not cleaned.asset_number:
+        raise ValidationError(_("Please give the asset number."))
+    if not cleaned.name:
+        raise ValidationError(_("Please give the asset's name."))
+    if cleaned.price is not None and cleaned.price < 0:
+        raise ValidationError(_("The price cannot be negative."))
+    for key, (_attr, model) in _RELATED.items():
+        ref = getattr(cleaned, key)
+        if ref is not None and db.session.get(model, ref) is None:
+            raise ValidationError(_("The chosen %(what)s no longer exists.", what=_field_label(key)))
+    return cleaned
+
+
+def _field_label(key: str) -> str:
+    from tagsvc.assets.display import FIELD_LABELS
+
+    return str(FIELD_LABELS.get(key, key))
+
+
+def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None:
+    # Case-insensitive: "jx-01" and "JX-01" on two labels would be the same number to a person.
+    query = select(Asset.asset_number).where(func.lower(Asset.asset_number) == asset_number.lower())
+    if except_id is not None:
+        query = query.where(Asset.id != except_id)
+    existing = db.session.scalar(query)
+    if existing is not None:
+        raise ConflictError(_("Asset number %(number)s is already in the register.", number=existing))
+
+
+def create_asset(actor, data: AssetData, photo: bytes | None = None) -> Asset:
+    require_asset_editor(actor, data.department_id)
+    if not actor.is_admin and data.department_id is None:
+        raise ValidationError(_("Please choose one of your departments."))
+    asset = _register_asset(actor, data, photo_name=store_photo(photo) if photo else "")
+    db.session.commit()
+    return asset
+
+
+def _register_asset(actor, data: AssetData, photo_name: str = "") -> Asset:
+    """Add one asset with its first tag and its ledger events; flushes, the caller commits.
+
+    Shared by the office form, the demo data and (later) the Excel import.
+    """
+    data = _clean(data)
+    _ensure_number_free(data.asset_number)
+    asset = Asset(**{f.name: getattr(data, f.name) for f in fields(AssetData)}, photo=photo_name)
+    db.session.add(asset)
+    db.session.flush()
+    tag = _issue_tag(asset.id)
+    _record_event(asset, LedgerAction.CREATED, actor, changes=_snapshot(asset))
+    _record_event(asset, LedgerAction.TAG_ISSUED, actor, changes={"tag": [None, tag.code]})
+    return asset
+
+
+def _snapshot(asset: Asset) -> dict:
+    values = {}
+    for f in fields(AssetData):
+        value = _display_value(asset, f.name)
+        if value is not None:
+            values[f.name] = [None, value]
+    return values
+
+
+def _display_value(asset: Asset, key: str):
+    if key in _RELATED:
+        attr, model = _RELATED[key]
+        ref = getattr(asset, key)
+        return ledger_value(db.session.get(model, ref)) if ref is not None else None
+    return ledger_value(getattr(asset, key))
+
+
+def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = None) -> Asset:
+    asset = get_asset(actor, asset_id)
+    require_asset_editor(actor, asset.department_id)
+    require_asset_editor(actor, data.department_id)
+    data = _clean(data)
+    if data.asset_number != asset.asset_number:
+        _ensure_number_free(data.asset_number, except_id=asset.id)
+    photo_name = store_photo(photo) if photo else None  # may refuse the file: do it before changing anything
+
+    changes = {}
+    for f in fields(AssetData):
+        new_value = getattr(data, f.name)
+        if getattr(asset, f.name) != new_value:
+            before = _display_value(asset, f.name)
+            setattr(asset, f.name, new_value)
+            changes[f.name] = [before, _display_value(asset, f.name)]
+    if changes:
+        asset.updated_at = utcnow()
+        _record_event(asset, LedgerAction.UPDATED, actor, changes=changes)
+    if photo_name:
+        asset.photo = photo_name
+        asset.updated_at = utcnow()
+        _record_event(asset, LedgerAction.PHOTO_CHANGED, actor)
+    db.session.commit()
+    return asset
+
+
+def replace_tag(actor, asset_id: int) -> Tag:
+    asset = get_asset(actor, asset_id)
+    require_asset_editor(actor, asset.department_id)
+    old_code = asset.current_tag.code if asset.current_tag else None
+    tag = _issue_tag(asset.id)
+    _record_event(asset, LedgerAction.TAG_REPLACED, actor, changes={"tag": [old_code, tag.code]})
+    db.session.commit()
+    db.session.expire(asset, ["current_tag"])
+    return tag
+
+
+def get_asset(actor, asset_id: int) -> Asset:
+    require_signed_in(actor)
+    asset = db.session.get(Asset, asset_id)
+    if asset is None:
+        raise NotFoundError(_("There is no asset with that id."))
+    require_asset_reader(actor, asset.department_id)
+    return asset
+
+
+def _visible_to(query: Select, actor) -> Select:
+    if actor.sees_all_assets:
+        return query
+    return query.where(Asset.department_id.in_([d.id for d in actor.departments]))
+
+
+def search_assets(actor, q: AssetQuery) -> AssetPage:
+    require_signed_in(actor)
+    query = _visible_to(select(Asset), actor)
+    exact_tag = None
+    text = q.text.strip()
+    if text:
+        code = normalize_code(text)
+        if code is not None:
+            exact_tag = db.session.scalar(
+                _visible_to(select(Asset).join(Tag, Tag.asset_id == Asset.id).where(Tag.code == code), actor)
+            )
+        pattern = f"%{_escape_like(text)}%"
+        query = query.where(
+            or_(
+                Asset.name.ilike(pattern, escape="\\"),
+                Asset.asset_number.ilike(pattern, escape="\\"),
+                Asset.id == (exact_tag.id if exact_tag else -1),
+            )
+        )
+    if q.department_id:
+        query = query.where(Asset.department_id == q.department_id)
+    if q.location_id:
+        query = query.where(Asset.location_id.in_(descendant_ids(Location, q.location_id)))
+    if q.category_id:
+        query = query.where(Asset.category_id.in_(descendant_ids(Category, q.category_id)))
+    if q.status:
+        query = query.where(Asset.status == q.status)
+
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    per_page = max(1, min(q.per_page, 200))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, q.page), pages)
+    order = SORTS.get(q.sort, SORTS["number"])
+    items = list(db.session.scalars(query.order_by(order, Asset.id).limit(per_page).offset((page - 1) * per_page)).unique())
+    return AssetPage(items=items, total=total, page=page, per_page=per_page, exact_tag=exact_tag)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,172 @@
+from dataclasses import fields
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from tagsvc.accounts.permissions import require_asset_editor
+from tagsvc.assets import services
+from tagsvc.assets.display import STATUS_LABELS
+from tagsvc.assets.forms import AssetFilterForm, AssetForm
+from tagsvc.assets.models import AssetCondition, AssetStatus
+from tagsvc.errors import TagsvcError
+from tagsvc.extensions import db
+from tagsvc.forms import ConfirmForm, tree_choices
+from tagsvc.ledger.services import history_of
+from tagsvc.structure.models import Category, Location
+from tagsvc.structure.services import all_departments, tree_in_order
+from tagsvc.tags.services import tag_url
+
+bp = Blueprint("assets", __name__)
+
+SORT_LABELS = {
+    "number": _l("Asset number"),
+    "name": _l("Name"),
+    "-updated": _l("Recently changed"),
+}
+
+
+def _department_choices(blank: str, only_kept: bool = False):
+    departments = all_departments()
+    if only_kept and not current_user.is_admin:
+        departments = [d for d in departments if current_user.keeps(d.id)]
+    return [("", blank)] + [(str(d.id), d.name) for d in departments]
+
+
+def _fill_asset_choices(form: AssetForm) -> None:
+    form.department_id.choices = _department_choices(_("— none —"), only_kept=True)
+    form.location_id.choices = tree_choices(tree_in_order(Location), _("— none —"))
+    form.category_id.choices = tree_choices(tree_in_order(Category), _("— none —"))
+
+
+def _asset_data(form: AssetForm) -> services.AssetData:
+    values = {f.name: form[f.name].data for f in fields(services.AssetData)}
+    values["status"] = AssetStatus(values["status"])
+    values["condition"] = AssetCondition(values["condition"])
+    for key in ("brand", "model", "serial_number", "custodian_name", "custodian_phone", "supplier", "invoice_number", "notes"):
+        values[key] = values[key] or ""
+    return services.AssetData(**values)
+
+
+def _photo_bytes(form: AssetForm) -> bytes | None:
+    upload = form.photo.data
+    return upload.read() if upload and getattr(upload, "filename", "") else None
+
+
+@bp.get("/assets")
+@login_required
+def index():
+    form = AssetFilterForm(request.args)
+    form.department.choices = _department_choices(_("All departments"))
+    form.location.choices = tree_choices(tree_in_order(Location), _("All locations"))
+    form.category.choices = tree_choices(tree_in_order(Category), _("All categories"))
+    form.status.choices = [("", _("Any status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
+    form.sort.choices = list(SORT_LABELS.items())
+    form.validate()  # unknown values fall back to "no filter" below rather than failing the page
+
+    def valid(field):
+        return field.data if not field.errors else None
+
+    status = request.args.get("status")
+    query = services.AssetQuery(
+        text=request.args.get("q", ""),
+        department_id=valid(form.department),
+        location_id=valid(form.location),
+        category_id=valid(form.category),
+        status=AssetStatus(status) if status in AssetStatus._value2member_map_ else None,
+        sort=request.args.get("sort", "number"),
+        page=request.args.get("page", 1, type=int),
+        per_page=request.args.get("per_page", type=int) or _per_page(),
+    )
+    page = services.search_assets(current_user, query)
+    if page.exact_tag is not None and page.total == 1:
+        return redirect(url_for("assets.detail", asset_id=page.exact_tag.id))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("assets/index.html", form=form, page=page, args=args)
+
+
+def _per_page() -> int:
+    from flask import current_app
+
+    return current_app.config["ASSETS_PER_PAGE"]
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.can_create_assets:
+        flash(_("Only the logistics office and department keepers can register assets."), "error")
+        return redirect(url_for("assets.index"))
+    form = AssetForm()
+    _fill_asset_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            asset = services.create_asset(current_user, _asset_data(form), photo=_photo_bytes(form))
+        except TagsvcError as error:
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            flash(_("%(name)s is registered with label code %(code)s.", name=asset.name, code=asset.current_tag.code), "success")
+            return redirect(url_for("assets.detail", asset_id=asset.id))
+    elif form.errors:
+        status = 400
+    return render_template("assets/form.html", form=form, asset=None), status
+
+
+@bp.get("/assets/<int:asset_id>")
+@login_required
+def detail(asset_id: int):
+    asset = services.get_asset(current_user, asset_id)
+    return render_template(
+        "assets/detail.html",
+        asset=asset,
+        history=history_of(asset.id),
+        label_url=tag_url(asset.current_tag.code) if asset.current_tag else None,
+        can_edit=current_user.can_edit_asset_in(asset.department_id),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(asset_id: int):
+    asset = services.get_asset(current_user, asset_id)
+    if not current_user.can_edit_asset_in(asset.department_id):
+        flash(_("You can only change assets of the departments you keep."), "error")
+        return redirect(url_for("assets.detail", asset_id=asset.id))
+    form = AssetForm(obj=asset) if request.method == "GET" else AssetForm()
+    if request.method == "GET":
+        form.status.data = asset.status.value
+        form.condition.data = asset.condition.value
+    _fill_asset_choices(form)
+    if asset.department_id and not any(v == str(asset.department_id) for v, _label in form.department_id.choices):
+        form.department_id.choices.append((str(asset.department_id), asset.department.name))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_asset(current_user, asset.id, _asset_data(form), photo=_photo_bytes(form))
+        except TagsvcError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            flash(_("Changes to %(name)s are saved.", name=asset.name), "success")
+            return redirect(url_for("assets.detail", asset_id=asset.id))
+    elif form.errors:
+        status = 400
+    return render_template("assets/form.html", form=form, asset=asset), status
+
+
+@bp.route("/assets/<int:asset_id>/replace-tag", methods=["GET", "POST"])
+@login_required
+def replace_tag(asset_id: int):
+    asset = services.get_asset(current_user, asset_id)
+    require_asset_editor(current_user, asset.department_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        tag = services.replace_tag(current_user, asset.id)
+        flash(_("New label code %(code)s issued; the old label now points to it. Print and stick the new label.", code=tag.code), "success")
+        return redirect(url_for("assets.detail", asset_id=asset.id))
+    return render_template("assets/replace_tag.html", asset=asset, form=form)

@@ -1,0 +1,133 @@
+"""The `tagsvc` command. Each command calls a service; none holds business logic of its own."""
+from __future__ import annotations
+
+import io
+import socket
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import func, select
+
+from tagsvc.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group():
+        """Database schema."""
+
+    @db_group.command("upgrade")
+    def db_upgrade():
+        """Create the database or bring it up to the newest schema."""
+        from tagsvc.database import upgrade_database
+
+        upgrade_database(db.engine)
+        click.echo("Database is up to date.")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", "display_name", default="", help="The person's name as others see it.")
+    @click.password_option()
+    def create_admin(username, display_name, password):
+        """Create a logistics office account."""
+        from tagsvc.accounts.services import create_first_admin
+        from tagsvc.errors import TagsvcError
+
+        try:
+            user = create_first_admin(username, display_name or username, password)
+        except TagsvcError as error:
+            raise click.ClickException(error.message)
+        click.echo(f"Created admin {user.username}.")
+
+    @app.cli.command("load-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the register has no assets yet.")
+    @click.option("--assets", default=300, show_default=True, help="How many assets to create.")
+    def load_demo(if_empty, assets):
+        """Fill the database with a believable demo school."""
+        from tagsvc.assets.models import Asset
+        from tagsvc.demo.services import load_demo_data
+
+        if if_empty and db.session.scalar(select(func.count(Asset.id))):
+            click.echo("The register already has assets; demo data not loaded.")
+            return
+        summary = load_demo_data(asset_count=assets)
+        click.echo(f"Loaded demo school: {summary}.")
+
+    @app.cli.command("tag-url")
+    @click.argument("asset_number_or_code")
+    def tag_url_command(asset_number_or_code):
+        """Print the label URL of an asset (by asset number or tag code)."""
+        from tagsvc.assets.models import Asset
+        from tagsvc.tags.services import look_up_tag
+
+        asset = db.session.scalar(select(Asset).where(Asset.asset_number == asset_number_or_code))
+        code = asset.current_tag.code if asset and asset.current_tag else None
+        if code is None:
+            found = look_up_tag(asset_number_or_code)
+            code = (found.current or found.tag).code if found.tag else None
+        if code is None:
+            raise click.ClickException(f"No asset or tag matches {asset_number_or_code!r}.")
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+        click.echo(f"{base}/t/{code}")
+
+    @app.cli.command("serve")
+    @click.option("--host", default="0.0.0.0", show_default=True)
+    @click.option("--port", default=5000, show_default=True)
+    def serve(host, port):
+        """Serve the app for a demo or development, with addresses a phone can open."""
+        lan = lan_address()
+        click.echo("")
+        click.echo(f"  tagsvc is running on   http://127.0.0.1:{port}/")
+        if lan:
+            url = f"http://{lan}:{port}/"
+            click.echo(f"  On the local network:  {url}  (a phone on the same Wi-Fi can open this)")
+            click.echo(terminal_qr(url))
+        else:
+            click.echo("  No local network address found; phones cannot reach this machine.")
+        click.echo("  Demo sign-in: admin / tagsvc-demo   (keeper: keeper1, staff: teacher1, repairer: repair1; same password)")
+        click.echo("")
+        if lan and not current_app.config.get("PUBLIC_BASE_URL"):
+            current_app.config["PUBLIC_BASE_URL"] = f"http://{lan}:{port}"
+        from werkzeug.serving import run_simple
+
+        # The CLI blocks app.run(); werkzeug's server is the same one, started directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def lan_address() -> str | None:
+    """This machine's address on the local network, found without sending a packet anywhere."""
+    import fcntl
+    import struct
+
+    siocgifaddr = 0x8915
+    for _index, name in socket.if_nameindex():
+        if name == "lo":
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                packed = fcntl.ioctl(s.fileno(), siocgifaddr, struct.pack("256s", name[:15].encode()))
+            except OSError:
+                continue
+        address = socket.inet_ntoa(packed[20:24])
+        if not address.startswith("127."):
+            return address
+    return None
+
+
+def terminal_qr(text: str) -> str:
+    import qrcode
+
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(text)
+    out = io.StringIO()
+    qr.print_ascii(out=out, invert=True)
+    return out.getvalue()
+
+
+def main() -> None:
+    from tagsvc import create_app
+
+    cli = FlaskGroup(create_app=create_app, add_version_option=False, load_dotenv=False)
+    sys.exit(cli.main())

@@ -1,0 +1,84 @@
+"""Configuration read from environment variables, with safe defaults for development.
+
+Every setting is listed in README.md; keep the two in step.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("TAGSVC_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+# The placeholder a careless production deployment would ship with; refused at start-up.
+INSECURE_SECRET_KEYS = {"", "dev", "change-me", "secret"}
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with these settings."""
+
+
+def _dev_secret_key() -> str:
+    """Keep one random key per checkout so sign-ins survive a restart of the dev server."""
+    key_file = INSTANCE_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+class Config:
+    def __init__(self, environ: dict[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.ENV_NAME = env.get("TAGSVC_ENV", "development")
+        self.SQLALCHEMY_DATABASE_URL = env.get(
+            "TAGSVC_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tagsvc.db'}"
+        )
+        self.SECRET_KEY = env.get("TAGSVC_SECRET_KEY") or (
+            "" if self.ENV_NAME == "production" else _dev_secret_key()
+        )
+        # Printed into every QR label: the address phones will open. Without it (development)
+        # links are built from the address the office used to reach the app.
+        self.PUBLIC_BASE_URL = env.get("TAGSVC_PUBLIC_BASE_URL", "").rstrip("/") or None
+        self.DEFAULT_LANGUAGE = env.get("TAGSVC_DEFAULT_LANGUAGE", "zh")
+        self.SCHOOL_NAME = env.get("TAGSVC_SCHOOL_NAME", "")
+        self.BABEL_DEFAULT_TIMEZONE = env.get("TAGSVC_TIMEZONE", "Asia/Shanghai")
+        self.UPLOAD_DIR = Path(env.get("TAGSVC_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+        self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
+        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
+        self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"
+        self.REMEMBER_COOKIE_SECURE = self.ENV_NAME == "production"
+        self.WTF_CSRF_TIME_LIMIT = None  # a form left open on a phone all lesson still submits
+        self.TESTING = False
+        self.SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600
+        # Flask-Compress: the scan page budget is measured compressed.
+        self.COMPRESS_MIMETYPES = ["text/html", "text/css", "application/json", "image/svg+xml"]
+        self.COMPRESS_ALGORITHM = ["gzip"]
+        self.COMPRESS_MIN_SIZE = 500
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}
+
+
+def validate_config(config) -> None:
+    """Refuse to run production on development defaults."""
+    if config.get("ENV_NAME") != "production":
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret in INSECURE_SECRET_KEYS or len(secret) < 24:
+        problems.append("TAGSVC_SECRET_KEY must be set to a random value of at least 24 characters")
+    base = config.get("PUBLIC_BASE_URL") or ""
+    if not base:
+        problems.append("TAGSVC_PUBLIC_BASE_URL must be set to the address printed on labels")
+    elif not base.startswith(("http://", "https://")):
+        problems.append("TAGSVC_PUBLIC_BASE_URL must start with http:// or https://")
+    if problems:
+        raise ConfigurationError("Refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,39 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request
+
+bp = Blueprint("i18n", __name__)
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+COOKIE = "lang"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def select_locale() -> str:
+    default = current_app.config["DEFAULT_LANGUAGE"]
+    default = default if default in LANGUAGES else "zh"
+    if not has_request_context():  # the command line and services called directly
+        return default
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES.keys(), default=default)
+
+
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """Only ever send people back to a page of this site."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return fallback
+    return target
+
+
+@bp.get("/lang/<code>")
+def switch(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")))
+    response.set_cookie(COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response

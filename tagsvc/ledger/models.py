@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tagsvc.extensions import Base, enum_column_type, utcnow
+
+if TYPE_CHECKING:
+    from tagsvc.accounts.models import User
+
+
+class LedgerAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    TAG_ISSUED = "tag_issued"
+    TAG_REPLACED = "tag_replaced"
+    PHOTO_CHANGED = "photo_changed"
+
+
+class LedgerEvent(Base):
+    """One line of an asset's history (台帐). Rows are only ever added: see ledger.services."""
+
+    __tablename__ = "ledger_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    # The actor's name as it was, so history reads right after an account is renamed.
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[LedgerAction] = mapped_column(enum_column_type(LedgerAction))
+    # {field: [before, after]} with values as the person saw them (names, not ids).
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    actor: Mapped[User | None] = relationship()

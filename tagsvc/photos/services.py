@@ -1,0 +1,73 @@
+"""Uploaded photos: validated, shrunk, re-encoded without metadata, stored under names we choose.
+
+Phone photos carry GPS positions in their EXIF data; re-encoding from pixels drops all of it.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import warnings
+from io import BytesIO
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tagsvc.errors import NotFoundError, ValidationError
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phone cameras call a JPEG
+MAX_PIXELS = 30_000_000  # about 30 megapixels; larger files are refused before decoding
+LONGEST_SIDE = 1600
+STORED_NAME = re.compile(r"^[a-z0-9]{32}\.jpg$")
+
+
+def _upload_dir() -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def store_photo(data: bytes) -> str:
+    """Validate and store a photo; returns the stored file name."""
+    max_bytes = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    if not data:
+        raise ValidationError(_("The photo is empty."))
+    if len(data) > max_bytes:
+        raise ValidationError(_("The photo is larger than %(mb)d MB.", mb=current_app.config["MAX_UPLOAD_MB"]))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise ValidationError(_("Only JPEG, PNG and WebP photos are accepted."))
+            if image.width * image.height > MAX_PIXELS:
+                raise ValidationError(_("The photo has too many pixels; please send a smaller one."))
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise ValidationError(_("That file is not a photo we can read."))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(_("The photo has too many pixels; please send a smaller one."))
+
+    image = ImageOps.exif_transpose(image)  # keep the picture upright once orientation tags are gone
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
+    clean = Image.new(image.mode, image.size)
+    clean.paste(image)  # a fresh image carries pixels only: no info dict, no EXIF
+
+    name = f"{secrets.token_hex(16)}.jpg"
+    clean.save(_upload_dir() / name, format="JPEG", quality=82, optimize=True, progressive=True)
+    return name
+
+
+def stored_photo_path(name: str) -> Path:
+    if not STORED_NAME.match(name or ""):
+        raise NotFoundError(_("There is no such photo."))
+    path = _upload_dir() / name
+    if not path.is_file():
+        raise NotFoundError(_("There is no such photo."))
+    return path

@@ -1,0 +1,4 @@
+"""The public page a QR label opens: /t/<code>."""
+from tagsvc.scanning.views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,23 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+
+from tagsvc.forms import optional_int
+from tagsvc.structure.display import DEPARTMENT_KIND_LABELS
+
+
+class DepartmentForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in DEPARTMENT_KIND_LABELS.items()])
+    code = StringField(_l("Code"), validators=[Length(max=40)])
+    keeper_ids = SelectMultipleField(_l("Asset keepers"), coerce=int)
+
+
+class TreeNodeForm(FlaskForm):
+    """A location or a category: a name somewhere in a tree, with a kind."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    parent_id = SelectField(_l("Inside"), coerce=optional_int)
+    kind = SelectField(_l("Kind"))
+    code = StringField(_l("Code"), validators=[Length(max=40)])

@@ -1,0 +1,183 @@
+"""Departments, locations and categories: the lists the office keeps and assets point to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin
+from tagsvc.assets.models import Asset
+from tagsvc.errors import ConflictError, NotFoundError, ValidationError
+from tagsvc.extensions import db
+from tagsvc.structure.models import AssetKind, Category, Department, DepartmentKind, Location, LocationKind
+
+
+def all_departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.kind, Department.name)))
+
+
+def tree_in_order(model) -> list[tuple[int, object]]:
+    """Every node of a tree as (depth, node), parents before their children, siblings by name.
+
+    Loads the whole tree in one query; a school's locations and categories number in the thousands at most.
+    """
+    nodes = list(db.session.scalars(select(model).order_by(model.name)))
+    children: dict[int | None, list] = {}
+    for node in nodes:
+        children.setdefault(node.parent_id, []).append(node)
+    ordered: list[tuple[int, object]] = []
+
+    def walk(parent_id, depth):
+        for node in children.get(parent_id, []):
+            ordered.append((depth, node))
+            walk(node.id, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def descendant_ids(model, root_id: int) -> list[int]:
+    pairs = db.session.execute(select(model.id, model.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for node_id, parent_id in pairs:
+        children.setdefault(parent_id, []).append(node_id)
+    found, stack = [], [root_id]
+    while stack:
+        node_id = stack.pop()
+        if node_id in found:
+            continue
+        found.append(node_id)
+        stack.extend(children.get(node_id, []))
+    return found
+
+
+def _get(model, obj_id: int):
+    obj = db.session.get(model, obj_id)
+    if obj is None:
+        raise NotFoundError(_("It no longer exists; someone may have deleted it."))
+    return obj
+
+
+def _required_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Please give a name."))
+    return name
+
+
+# Departments ---------------------------------------------------------------------------------
+
+@dataclass
+class DepartmentData:
+    name: str
+    kind: DepartmentKind = DepartmentKind.OFFICE
+    code: str = ""
+    keeper_ids: tuple[int, ...] = ()
+
+
+def _apply_department(department: Department, data: DepartmentData) -> None:
+    name = _required_name(data.name)
+    clash = db.session.scalar(select(Department.id).where(func.lower(Department.name) == name.lower()))
+    if clash is not None and clash != department.id:
+        raise ConflictError(_("There is already a department called %(name)s.", name=name))
+    keepers = list(db.session.scalars(select(User).where(User.id.in_(data.keeper_ids)))) if data.keeper_ids else []
+    if any(k.role != Role.KEEPER for k in keepers):
+        raise ValidationError(_("Only accounts with the department keeper role can keep a department."))
+    department.name = name
+    department.kind = data.kind
+    department.code = (data.code or "").strip()
+    department.keepers = keepers
+
+
+def create_department(actor, data: DepartmentData) -> Department:
+    require_admin(actor)
+    department = Department()
+    _apply_department(department, data)
+    db.session.add(department)
+    db.session.commit()
+    return department
+
+
+def update_department(actor, department_id: int, data: DepartmentData) -> Department:
+    require_admin(actor)
+    department = _get(Department, department_id)
+    _apply_department(department, data)
+    db.session.commit()
+    return department
+
+
+def delete_department(actor, department_id: int) -> None:
+    require_admin(actor)
+    department = _get(Department, department_id)
+    in_use = db.session.scalar(select(func.count(Asset.id)).where(Asset.department_id == department.id))
+    if in_use:
+        raise ConflictError(
+            _("%(name)s still has %(count)d assets; move them to another department first.", name=department.name, count=in_use)
+        )
+    db.session.delete(department)
+    db.session.commit()
+
+
+# Locations and categories (two trees) ------------------------------------------------------------
+
+@dataclass
+class TreeNodeData:
+    name: str
+    parent_id: int | None = None
+    kind: LocationKind | AssetKind | None = None
+    code: str = ""
+
+
+def _apply_tree_node(model, node, data: TreeNodeData) -> None:
+    name = _required_name(data.name)
+    if data.parent_id is not None:
+        parent = _get(model, data.parent_id)
+        if node.id is not None and (parent.id == node.id or node in parent.ancestors):
+            raise ValidationError(_("An entry cannot be put inside itself or below its own entries."))
+    clash_query = select(model.id).where(func.lower(model.name) == name.lower())
+    clash_query = clash_query.where(
+        model.parent_id == data.parent_id if data.parent_id is not None else model.parent_id.is_(None)
+    )
+    clash = db.session.scalar(clash_query)
+    if clash is not None and clash != node.id:
+        raise ConflictError(_("%(name)s already exists at that place in the list.", name=name))
+    node.name = name
+    node.parent_id = data.parent_id
+    if data.kind is not None:
+        node.kind = data.kind
+    if hasattr(node, "code"):
+        node.code = (data.code or "").strip()
+
+
+def create_tree_node(actor, model, data: TreeNodeData):
+    require_admin(actor)
+    node = model()
+    _apply_tree_node(model, node, data)
+    db.session.add(node)
+    db.session.commit()
+    return node
+
+
+def update_tree_node(actor, model, node_id: int, data: TreeNodeData):
+    require_admin(actor)
+    node = _get(model, node_id)
+    _apply_tree_node(model, node, data)
+    db.session.commit()
+    return node
+
+
+def delete_tree_node(actor, model, node_id: int) -> None:
+    require_admin(actor)
+    node = _get(model, node_id)
+    if node.children:
+        raise ConflictError(_("%(name)s still contains other entries; delete or move them first.", name=node.name))
+    column = Asset.location_id if model is Location else Asset.category_id
+    in_use = db.session.scalar(select(func.count(Asset.id)).where(column == node.id))
+    if in_use:
+        raise ConflictError(
+            _("%(name)s is still used by %(count)d assets; change them first.", name=node.name, count=in_use)
+        )
+    db.session.delete(node)
+    db.session.commit()

@@ -1,0 +1,80 @@
+"""Tag codes: short, random, unguessable, and easy to read aloud or type from a worn label."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from tagsvc.extensions import db, utcnow
+from tagsvc.tags.models import Tag
+
+# 32 symbols = 5 bits each; no 0/O or 1/I so a worn label cannot be misread.
+# Upper-case letters and digits also keep a URL in QR alphanumeric mode.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8  # 40 bits: a trillion codes, guessing one at random is hopeless
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+@dataclass(frozen=True)
+class TagLookup:
+    tag: Tag | None
+    current: Tag | None  # the asset's current tag when `tag` was replaced
+
+
+def new_tag_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(raw: str) -> str | None:
+    """The canonical form of a typed or scanned code, or None if it cannot be a tag code."""
+    code = _SEPARATORS.sub("", raw or "").upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    """How a person reads a code: two groups of four."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
+
+
+def tag_url(code: str) -> str:
+    """The address a label encodes: <public base URL>/t/<code>."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+    return f"{base}/t/{code}"
+
+
+def _unused_code() -> str:
+    while True:
+        code = new_tag_code()
+        if db.session.scalar(select(Tag.id).where(Tag.code == code)) is None:
+            return code
+
+
+def _issue_tag(asset_id: int) -> Tag:
+    """Give an asset a new current tag, retiring the one it had. Flushes; the caller commits."""
+    session = db.session
+    old = session.scalar(select(Tag).where(Tag.asset_id == asset_id, Tag.retired_at.is_(None)))
+    if old is not None:
+        old.retired_at = utcnow()
+        session.flush()  # the partial unique index allows one current tag per asset
+    tag = Tag(code=_unused_code(), asset_id=asset_id)
+    session.add(tag)
+    session.flush()
+    if old is not None:
+        old.replaced_by_id = tag.id
+    return tag
+
+
+def look_up_tag(raw_code: str) -> TagLookup:
+    code = normalize_code(raw_code)
+    if code is None:
+        return TagLookup(None, None)
+    tag = db.session.scalar(select(Tag).where(Tag.code == code))
+    if tag is None or tag.is_current or tag.asset_id is None:
+        return TagLookup(tag, None)
+    current = db.session.scalar(select(Tag).where(Tag.asset_id == tag.asset_id, Tag.retired_at.is_(None)))
+    return TagLookup(tag, current)
