@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from markupsafe import Markup
 from flask_login import current_user
 
 from tagsvc.config import PROJECT_ROOT, Config, validate_config
@@ -96,6 +97,10 @@ def _init_templates(app: Flask) -> None:
         ledger_value_label=ledger_value_label,
     )
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
+    # The stylesheet is inlined: a scanned label's page then arrives whole in the first round trip,
+    # with no second request on a slow phone connection. It is read once, at start-up.
+    css = (PROJECT_ROOT / "tagsvc" / "static" / "app.css").read_text(encoding="utf-8")
+    app.jinja_env.globals["INLINE_CSS"] = Markup(css)
 
     @app.context_processor
     def page_context():
