@@ -1,12 +1,20 @@
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
+from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
 from tagsvc.ledger.services import history_of
-from tagsvc.assets.models import Asset
-from tagsvc.tags.services import look_up_tag, normalize_code
+from tagsvc.scanning.page_cache import PageCache
+from tagsvc.scanning.services import scan_facts
+from tagsvc.tags.services import normalize_code
 
 bp = Blueprint("scanning", __name__)
+
+
+@bp.record_once
+def _set_up_page_cache(state) -> None:
+    state.app.extensions["scan_page_cache"] = PageCache()
 
 
 @bp.get("/")
@@ -30,18 +38,14 @@ def lookup():
 @bp.get("/T/<code>", endpoint="scan_upper")
 @bp.get("/t/<code>")
 def scan(code: str):
-    found = look_up_tag(code)
-    tag = found.tag
-    if tag is None or tag.asset_id is None:
+    facts = scan_facts(code)
+    if facts is None:
         return render_template("scanning/unknown.html", code=code, malformed=normalize_code(code) is None), 404
-    asset = db.session.get(Asset, tag.asset_id)
-    signed_in = current_user.is_authenticated
-    can_read_private = signed_in and (current_user.sees_all_assets or current_user.keeps(asset.department_id))
-    return render_template(
-        "scanning/scan.html",
-        asset=asset,
-        tag=tag,
-        current_tag=found.current,
-        show_private=can_read_private,
-        history=history_of(asset.id, limit=20) if can_read_private else [],
-    )
+    if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
+        asset = db.session.get(Asset, facts.asset_id)
+        return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20))
+    if current_user.is_authenticated or session.get("_flashes"):
+        return render_template("scanning/scan.html", facts=facts)
+    # Most scans are anonymous and the same label is read again and again: reuse the rendered page.
+    key = (facts, str(get_locale()), request.full_path)
+    return current_app.extensions["scan_page_cache"].get_or_render(key, lambda: render_template("scanning/scan.html", facts=facts))

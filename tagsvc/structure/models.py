@@ -4,8 +4,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tagsvc.accounts.models import department_keeper
 from tagsvc.extensions import Base, enum_column_type
@@ -58,7 +58,9 @@ class _TreeNode:
     """Shared behaviour of the two trees (locations, categories)."""
 
     name: str
+    full_name: str
     parent: "_TreeNode | None"
+    children: list
 
     @property
     def ancestors(self) -> list:
@@ -68,12 +70,25 @@ class _TreeNode:
             node = node.parent
         return list(reversed(chain))
 
-    @property
-    def full_name(self) -> str:
-        return PATH_SEPARATOR.join([a.name for a in self.ancestors] + [self.name])
+    def refresh_full_names(self) -> None:
+        """Recompute the stored path of this node and everything below it, after a rename or a move."""
+        self.full_name = PATH_SEPARATOR.join([a.name for a in self.ancestors] + [self.name])
+        for child in self.children:
+            child.refresh_full_names()
 
     def __str__(self) -> str:
         return self.full_name
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_tree_paths_current(session: Session, flush_context, instances) -> None:
+    # The full path ("教学楼 › 3F › 301") is stored so that pages and searches read it without walking the tree.
+    for node in list(session.new) + list(session.dirty):
+        if not isinstance(node, _TreeNode):
+            continue
+        state = inspect(node)
+        if node in session.new or state.attrs.name.history.has_changes() or state.attrs.parent.history.has_changes():
+            node.refresh_full_names()
 
 
 class Location(_TreeNode, Base):
@@ -83,6 +98,7 @@ class Location(_TreeNode, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[LocationKind] = mapped_column(enum_column_type(LocationKind), default=LocationKind.ROOM)
+    full_name: Mapped[str] = mapped_column(String(1000), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
 
     parent: Mapped[Location | None] = relationship(remote_side=[id], back_populates="children")
@@ -97,6 +113,7 @@ class Category(_TreeNode, Base):
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[AssetKind] = mapped_column(enum_column_type(AssetKind), default=AssetKind.FIXED_ASSET)
     code: Mapped[str] = mapped_column(String(40), default="")
+    full_name: Mapped[str] = mapped_column(String(1000), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"), index=True)
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")

@@ -132,6 +132,7 @@ class TreeNodeData:
 
 def _apply_tree_node(model, node, data: TreeNodeData) -> None:
     name = _required_name(data.name)
+    parent = None
     if data.parent_id is not None:
         parent = _get(model, data.parent_id)
         if node.id is not None and (parent.id == node.id or node in parent.ancestors):
@@ -144,7 +145,7 @@ def _apply_tree_node(model, node, data: TreeNodeData) -> None:
     if clash is not None and clash != node.id:
         raise ConflictError(_("%(name)s already exists at that place in the list.", name=name))
     node.name = name
-    node.parent_id = data.parent_id
+    node.parent = parent  # the relationship, not the id: the stored full path is computed from it
     if data.kind is not None:
         node.kind = data.kind
     if hasattr(node, "code"):

@@ -94,3 +94,19 @@ def test_scan_page_fits_the_first_round_trip(client, login_as, projector):
 def test_scan_page_loads_nothing_from_other_sites(client, projector):
     page = client.get(f"/t/{projector.current_tag.code}").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page
+
+
+def test_anonymous_page_is_never_stale_after_a_change(client, projector, session):
+    url = f"/t/{projector.current_tag.code}"
+    assert "Under repair" in client.get(url).get_data(as_text=True)
+    admin = make_user(Role.ADMIN)
+    from dataclasses import fields
+
+    from tagsvc.assets.services import AssetData, update_asset
+
+    data = {f.name: getattr(projector, f.name) for f in fields(AssetData)}
+    update_asset(admin, projector.id, AssetData(**{**data, "status": AssetStatus.IN_USE}))
+    assert "In use" in client.get(url).get_data(as_text=True)
+    projector.location.name = "302"
+    session.commit()
+    assert "教学楼 › 302" in client.get(url).get_data(as_text=True)

@@ -1,0 +1,192 @@
+"""Benchmark: the scan page and the asset search with 100,000 assets, under concurrent load.
+
+Run by hand:  .venv/bin/python bench/scan_page.py [--assets 100000] [--clients 8] [--seconds 10]
+It builds its own database (SQLite in a temporary folder, or TAGSVC_BENCH_DATABASE_URL), starts gunicorn as
+production would, and prints requests per second and median / 99th-percentile latency for each route,
+beside a minimal Flask route on the same server. Budgets (issue 2): scan page >= half the baseline's
+throughput with p99 < 50 ms; search answers in under 100 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def seed(database_url: str, asset_count: int) -> list[str]:
+    """A demo school's structure, then asset_count assets with tags and a ledger event each, inserted in bulk."""
+    from sqlalchemy import create_engine, insert, select
+
+    from tagsvc import create_app
+    from tagsvc.assets.models import Asset
+    from tagsvc.database import upgrade_database
+    from tagsvc.demo.services import load_demo_data
+    from tagsvc.extensions import db
+    from tagsvc.ledger.models import LedgerEvent
+    from tagsvc.tags.models import Tag
+    from tagsvc.tags.services import new_tag_code
+
+    upgrade_database(create_engine(database_url))
+    app = create_app({"SQLALCHEMY_DATABASE_URL": database_url})
+    with app.app_context():
+        load_demo_data(asset_count=300)
+        templates = db.session.execute(
+            select(Asset.name, Asset.category_id, Asset.department_id, Asset.location_id, Asset.brand, Asset.model)
+        ).all()
+        now = datetime.now(timezone.utc)
+        codes: list[str] = list(db.session.scalars(select(Tag.code)))
+        next_id = (db.session.scalar(select(Asset.id).order_by(Asset.id.desc()).limit(1)) or 0) + 1
+        batch = 5000
+        for start in range(300, asset_count, batch):
+            rows, tags, events = [], [], []
+            for i in range(start, min(start + batch, asset_count)):
+                t = random.choice(templates)
+                asset_id = next_id
+                next_id += 1
+                rows.append(dict(id=asset_id, asset_number=f"BN-{i:07d}", name=t.name, category_id=t.category_id, department_id=t.department_id,
+                                 location_id=t.location_id, brand=t.brand, model=t.model, serial_number="", custodian_name="赵老师",
+                                 custodian_phone="", status="in_use", condition="good", supplier="", invoice_number="", notes="",
+                                 photo="", created_at=now, updated_at=now))
+                code = new_tag_code()
+                codes.append(code)
+                tags.append(dict(code=code, asset_id=asset_id, issued_at=now))
+                events.append(dict(asset_id=asset_id, at=now, actor_name="bench", action="created", changes={}, note=""))
+            db.session.execute(insert(Asset), rows)
+            db.session.execute(insert(Tag), tags)
+            db.session.execute(insert(LedgerEvent), events)
+            db.session.commit()
+    return codes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port: int, path: str, cookie: str = "") -> tuple[float, int]:
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip", "Accept-Language": "zh-CN", **({"Cookie": cookie} if cookie else {})})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return time.perf_counter() - started, response.status
+
+
+def _client(args) -> list[float]:
+    port, paths, cookie, seconds, seed_value = args
+    rng = random.Random(seed_value)
+    latencies = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        elapsed, status = request(port, rng.choice(paths), cookie)
+        if status not in (200, 302):  # a search for an exact label code redirects to the asset
+            raise SystemExit(f"unexpected HTTP {status}")
+        latencies.append(elapsed)
+    return latencies
+
+
+def load(port: int, paths: list[str], clients: int, seconds: float, cookie: str = "") -> dict:
+    with multiprocessing.Pool(clients) as pool:
+        results = pool.map(_client, [(port, paths, cookie, seconds, i) for i in range(clients)])
+    latencies = sorted(x for r in results for x in r)
+    return {
+        "rps": len(latencies) / seconds,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "n": len(latencies),
+    }
+
+
+def sign_in(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = response.getheader("Set-Cookie").split(";")[0]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    body = f"csrf_token={token}&username=admin&password=tagsvc-demo"
+    conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    assert response.status == 302, "sign-in failed"
+    return response.getheader("Set-Cookie").split(";")[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assets", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="tagsvc-bench-"))
+    database_url = os.environ.get("TAGSVC_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+    print(f"Seeding {args.assets:,} assets into {database_url} ...", flush=True)
+    started = time.perf_counter()
+    codes = seed(database_url, args.assets)
+    print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+
+    port = free_port()
+    env = {**os.environ, "TAGSVC_ENV": "production", "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "b" * 40,
+           "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir)}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.bench_app:app"],
+        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(workdir / "gunicorn.log", "w"),
+    )
+    try:
+        for _ in range(100):
+            try:
+                request(port, "/bench/baseline")
+                break
+            except OSError:
+                time.sleep(0.1)
+        cookie = sign_in(port)
+        sample = random.Random(1).sample(codes, 2000)
+        terms = ["投影", "课桌椅", "BN-00421", "电脑", "床", sample[0]]
+        searches = [f"/assets?q={t}" for t in terms] + ["/assets?status=in_use&sort=-updated", "/assets?department=3&q=桌"]
+        from urllib.parse import quote
+
+        searches = [quote(p, safe="/?=&") for p in searches]
+        print(f"gunicorn {args.workers} sync workers, {args.clients} concurrent clients, {args.seconds:g} s each, {os.cpu_count()} cores")
+        print(f"{'route':<34}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}{'requests':>10}")
+        results = {}
+        for label, paths, cookie_for in [
+            ("baseline: minimal Flask route", ["/bench/baseline"], ""),
+            ("scan page, anonymous", [f"/t/{c}" for c in sample], ""),
+            ("scan page, signed in", [f"/t/{c}" for c in sample], cookie),
+            ("asset search, signed in", searches, cookie),
+        ]:
+            load(port, paths[:50], 2, 1, cookie_for)  # warm up
+            r = results[label] = load(port, paths, args.clients, args.seconds, cookie_for)
+            print(f"{label:<34}{r['rps']:>9.0f}{r['p50']:>11.1f}{r['p99']:>9.1f}{r['n']:>10}", flush=True)
+        print("\nSearch, one client at a time (what a person waits for):")
+        for path in searches:
+            times = sorted(request(port, path, cookie)[0] * 1000 for _ in range(20))
+            print(f"  {path:<58} median {statistics.median(times):6.1f} ms  max {times[-1]:6.1f} ms")
+        base, scan = results["baseline: minimal Flask route"], results["scan page, anonymous"]
+        print(f"\nScan page throughput = {scan['rps'] / base['rps']:.0%} of the baseline (budget >= 50%); p99 {scan['p99']:.1f} ms (budget < 50 ms)")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""What the scan page shows, read in one query of plain values."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import aliased
+
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.extensions import db
+from tagsvc.structure.models import Category, Department, Location
+from tagsvc.tags.models import Tag
+from tagsvc.tags.services import normalize_code
+
+
+@dataclass(frozen=True)
+class ScanFacts:
+    """Everything the public part of the scan page shows. Frozen and hashable: it is also the page's cache key."""
+
+    code: str
+    retired_at: datetime | None
+    current_code: str | None  # the asset's current code, when it differs from the scanned one
+    asset_id: int
+    name: str
+    asset_number: str
+    status: AssetStatus
+    condition: AssetCondition
+    photo: str
+    last_confirmed_at: datetime | None
+    department_id: int | None
+    department: str | None
+    location: str | None
+    category: str | None
+
+    @property
+    def replaced(self) -> bool:
+        return self.retired_at is not None
+
+
+def _build_scan_query():
+    current = aliased(Tag)
+    return (
+        select(
+            Tag.code, Tag.retired_at, current.code, Asset.id, Asset.name, Asset.asset_number, Asset.status,
+            Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
+            Location.full_name, Category.full_name,
+        )
+        .join(Asset, Asset.id == Tag.asset_id)
+        .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))
+        .outerjoin(Department, Department.id == Asset.department_id)
+        .outerjoin(Location, Location.id == Asset.location_id)
+        .outerjoin(Category, Category.id == Asset.category_id)
+        .where(Tag.code == bindparam("code"))
+    )
+
+
+# Built once: constructing the statement cost more than running it (the hottest page of the product).
+_SCAN_QUERY = _build_scan_query()
+
+
+def scan_facts(raw_code: str) -> ScanFacts | None:
+    """The public facts behind a label code, or None when no asset carries (or carried) it."""
+    code = normalize_code(raw_code)
+    if code is None:
+        return None
+    row = db.session.execute(_SCAN_QUERY, {"code": code}).first()
+    if row is None:
+        return None
+    values = list(row)
+    if values[2] == values[0]:
+        values[2] = None
+    return ScanFacts(*values)
