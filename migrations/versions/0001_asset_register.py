@@ -99,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_asset_location_id'), ['location_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_asset_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_asset_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('department_keeper',
     sa.Column('department_id', sa.Integer(), nullable=False),
@@ -157,6 +158,7 @@ def downgrade() -> None:
     op.drop_table('ledger_event')
     op.drop_table('department_keeper')
     with op.batch_alter_table('asset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_asset_updated_at'))
         batch_op.drop_index(batch_op.f('ix_asset_status'))
         batch_op.drop_index(batch_op.f('ix_asset_name'))
         batch_op.drop_index(batch_op.f('ix_asset_location_id'))

@@ -47,13 +47,14 @@ class AssetData:
 # Fields whose stored value is an id; the ledger records the name the person saw instead.
 _RELATED = {"category_id": ("category", Category), "department_id": ("department", Department), "location_id": ("location", Location)}
 
+# Each sort breaks ties by id in the same direction, so an index on the first column serves the whole order.
 SORTS = {
-    "number": Asset.asset_number.asc(),
-    "-number": Asset.asset_number.desc(),
-    "name": Asset.name.asc(),
-    "-name": Asset.name.desc(),
-    "updated": Asset.updated_at.asc(),
-    "-updated": Asset.updated_at.desc(),
+    "number": (Asset.asset_number.asc(), Asset.id.asc()),
+    "-number": (Asset.asset_number.desc(), Asset.id.desc()),
+    "name": (Asset.name.asc(), Asset.id.asc()),
+    "-name": (Asset.name.desc(), Asset.id.desc()),
+    "updated": (Asset.updated_at.asc(), Asset.id.asc()),
+    "-updated": (Asset.updated_at.desc(), Asset.id.desc()),
 }
 
 
@@ -234,8 +235,8 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
         pattern = f"%{_escape_like(text)}%"
         query = query.where(
             or_(
-                Asset.name.ilike(pattern, escape="\\"),
-                Asset.asset_number.ilike(pattern, escape="\\"),
+                _contains_ignoring_case(Asset.name, pattern),
+                _contains_ignoring_case(Asset.asset_number, pattern),
                 Asset.id == (exact_tag.id if exact_tag else -1),
             )
         )
@@ -253,8 +254,20 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
     pages = max(1, -(-total // per_page))
     page = min(max(1, q.page), pages)
     order = SORTS.get(q.sort, SORTS["number"])
-    items = list(db.session.scalars(query.order_by(order, Asset.id).limit(per_page).offset((page - 1) * per_page)).unique())
+    # Sort and cut the page on ids alone, then load just those rows with their department, location…:
+    # joining before sorting would join every match (100,000 rows for "all in use") to show fifty.
+    page_ids = list(db.session.scalars(query.with_only_columns(Asset.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)))
+    by_id = {a.id: a for a in db.session.scalars(select(Asset).where(Asset.id.in_(page_ids))).unique()}
+    items = [by_id[i] for i in page_ids]
     return AssetPage(items=items, total=total, page=page, per_page=per_page, exact_tag=exact_tag)
+
+
+def _contains_ignoring_case(column, pattern: str):
+    # SQLite's LIKE already ignores ASCII case (Chinese has none); its ILIKE wraps both sides in lower(),
+    # which doubles the cost of scanning 100,000 names. PostgreSQL needs ILIKE.
+    if db.session.get_bind().dialect.name == "sqlite":
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
 
 
 def _escape_like(text: str) -> str:

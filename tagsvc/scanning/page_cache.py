@@ -5,8 +5,20 @@ stale: when anything shown changes, the key changes and the page is rendered ane
 """
 from __future__ import annotations
 
+import gzip
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    html: str
+    gzipped: bytes
+
+    @classmethod
+    def of(cls, html: str) -> "CachedPage":
+        return cls(html, gzip.compress(html.encode(), compresslevel=6))
 
 
 class PageCache:
@@ -15,13 +27,13 @@ class PageCache:
         self._pages: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_or_render(self, key, render) -> str:
+    def get_or_render(self, key, render) -> CachedPage:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
                 return page
-        page = render()
+        page = CachedPage.of(render())
         with self._lock:
             self._pages[key] = page
             if len(self._pages) > self.max_entries:

@@ -64,7 +64,8 @@ def scan_facts(raw_code: str) -> ScanFacts | None:
     code = normalize_code(raw_code)
     if code is None:
         return None
-    row = db.session.execute(_SCAN_QUERY, {"code": code}).first()
+    # On the connection, not the ORM session: plain rows, no ORM result machinery.
+    row = db.session.connection().execute(_SCAN_QUERY, {"code": code}).first()
     if row is None:
         return None
     values = list(row)

@@ -46,6 +46,13 @@ def scan(code: str):
         return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20))
     if current_user.is_authenticated or session.get("_flashes"):
         return render_template("scanning/scan.html", facts=facts)
-    # Most scans are anonymous and the same label is read again and again: reuse the rendered page.
+    # Most scans are anonymous and a label is read again and again: reuse the rendered, compressed page.
     key = (facts, str(get_locale()), request.full_path)
-    return current_app.extensions["scan_page_cache"].get_or_render(key, lambda: render_template("scanning/scan.html", facts=facts))
+    page = current_app.extensions["scan_page_cache"].get_or_render(key, lambda: render_template("scanning/scan.html", facts=facts))
+    if "gzip" in request.accept_encodings:
+        response = current_app.response_class(page.gzipped, mimetype="text/html")
+        response.headers["Content-Encoding"] = "gzip"  # already compressed: Flask-Compress leaves it alone
+    else:
+        response = current_app.response_class(page.html, mimetype="text/html")
+    response.vary.update(("Accept-Encoding", "Accept-Language", "Cookie"))
+    return response
