@@ -65,9 +65,11 @@ def _init_login(app: Flask) -> None:
 
 def _init_babel(app: Flask) -> None:
     from tagsvc.i18n import select_locale
+    from tagsvc.i18n.templating import translation_functions
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(PROJECT_ROOT / "tagsvc" / "translations"))
     babel.init_app(app, locale_selector=select_locale)
+    app.context_processor(translation_functions)
 
 
 def _register_blueprints(app: Flask) -> None:
