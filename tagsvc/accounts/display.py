@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
+from tagsvc.i18n.markers import N_
 
 from tagsvc.accounts.models import Role
 
 ROLE_LABELS = {
-    Role.ADMIN: _l("Logistics office (admin)"),
-    Role.KEEPER: _l("Department asset keeper"),
-    Role.STAFF: _l("Teacher / staff"),
-    Role.REPAIRER: _l("Repair staff"),
+    Role.ADMIN: N_("Logistics office (admin)"),
+    Role.KEEPER: N_("Department asset keeper"),
+    Role.STAFF: N_("Teacher / staff"),
+    Role.REPAIRER: N_("Repair staff"),
 }

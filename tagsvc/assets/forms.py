@@ -20,9 +20,9 @@ class AssetForm(FlaskForm):
     location_id = SelectField(_l("Location"), coerce=optional_int)
     custodian_name = StringField(_l("Custodian"), validators=[Length(max=100)])
     custodian_phone = StringField(_l("Custodian's phone"), validators=[Length(max=40)])
-    status = SelectField(_l("Status"), choices=[(s.value, label) for s, label in STATUS_LABELS.items()], default=AssetStatus.IN_USE.value)
+    status = SelectField(_l("Status"), choices=[(s.value, _l(label)) for s, label in STATUS_LABELS.items()], default=AssetStatus.IN_USE.value)
     condition = SelectField(
-        _l("Condition"), choices=[(c.value, label) for c, label in CONDITION_LABELS.items()], default=AssetCondition.GOOD.value
+        _l("Condition"), choices=[(c.value, _l(label)) for c, label in CONDITION_LABELS.items()], default=AssetCondition.GOOD.value
     )
     purchase_date = DateField(_l("Purchase date"), validators=[Optional()])
     price = DecimalField(_l("Price (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=9_999_999_999)])

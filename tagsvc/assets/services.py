@@ -113,7 +113,7 @@ def _clean(data: AssetData) -> AssetData:
 def _field_label(key: str) -> str:
     from tagsvc.assets.display import FIELD_LABELS
 
-    return str(FIELD_LABELS.get(key, key))
+    return _(FIELD_LABELS.get(key, key))
 
 
 def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None:

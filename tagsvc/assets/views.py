@@ -2,7 +2,6 @@ from dataclasses import fields
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tagsvc.accounts.permissions import require_asset_editor
@@ -13,6 +12,7 @@ from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm, tree_choices
+from tagsvc.i18n.markers import N_
 from tagsvc.ledger.services import history_of
 from tagsvc.structure.models import Category, Location
 from tagsvc.structure.services import all_departments, tree_in_order
@@ -21,9 +21,9 @@ from tagsvc.tags.services import tag_url
 bp = Blueprint("assets", __name__)
 
 SORT_LABELS = {
-    "number": _l("Asset number"),
-    "name": _l("Name"),
-    "-updated": _l("Recently changed"),
+    "number": N_("Asset number"),
+    "name": N_("Name"),
+    "-updated": N_("Recently changed"),
 }
 
 
@@ -61,8 +61,8 @@ def index():
     form.department.choices = _department_choices(_("All departments"))
     form.location.choices = tree_choices(tree_in_order(Location), _("All locations"))
     form.category.choices = tree_choices(tree_in_order(Category), _("All categories"))
-    form.status.choices = [("", _("Any status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
-    form.sort.choices = list(SORT_LABELS.items())
+    form.status.choices = [("", _("Any status"))] + [(s.value, _(label)) for s, label in STATUS_LABELS.items()]
+    form.sort.choices = [(key, _(label)) for key, label in SORT_LABELS.items()]
     form.validate()  # unknown values fall back to "no filter" below rather than failing the page
 
     def valid(field):

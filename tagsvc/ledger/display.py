@@ -1,15 +1,17 @@
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
+
+from tagsvc.i18n.markers import N_
 
 from tagsvc.assets.display import CONDITION_LABELS, STATUS_LABELS
 
 from tagsvc.ledger.models import LedgerAction
 
 ACTION_LABELS = {
-    LedgerAction.CREATED: _l("Registered"),
-    LedgerAction.UPDATED: _l("Changed"),
-    LedgerAction.TAG_ISSUED: _l("Label code issued"),
-    LedgerAction.TAG_REPLACED: _l("Label replaced"),
-    LedgerAction.PHOTO_CHANGED: _l("Photo changed"),
+    LedgerAction.CREATED: N_("Registered"),
+    LedgerAction.UPDATED: N_("Changed"),
+    LedgerAction.TAG_ISSUED: N_("Label code issued"),
+    LedgerAction.TAG_REPLACED: N_("Label replaced"),
+    LedgerAction.PHOTO_CHANGED: N_("Photo changed"),
 }
 
 _VALUE_LABELS = {
@@ -22,7 +24,8 @@ def ledger_value_label(field: str, value):
     """A recorded value in the reader's language where it is one of our own words."""
     if value is None:
         return "—"
-    return _VALUE_LABELS.get(field, {}).get(value, value)
+    label = _VALUE_LABELS.get(field, {}).get(value)
+    return gettext(label) if label else value
 
 
 

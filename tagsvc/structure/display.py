@@ -1,25 +1,25 @@
-from flask_babel import lazy_gettext as _l
+from tagsvc.i18n.markers import N_
 
 from tagsvc.structure.models import AssetKind, DepartmentKind, LocationKind
 
 DEPARTMENT_KIND_LABELS = {
-    DepartmentKind.OFFICE: _l("Office"),
-    DepartmentKind.TEACHING_GROUP: _l("Teaching group"),
-    DepartmentKind.CLASS: _l("Class"),
-    DepartmentKind.DORM_BLOCK: _l("Dorm block"),
-    DepartmentKind.OTHER: _l("Other"),
+    DepartmentKind.OFFICE: N_("Office"),
+    DepartmentKind.TEACHING_GROUP: N_("Teaching group"),
+    DepartmentKind.CLASS: N_("Class"),
+    DepartmentKind.DORM_BLOCK: N_("Dorm block"),
+    DepartmentKind.OTHER: N_("Other"),
 }
 
 LOCATION_KIND_LABELS = {
-    LocationKind.CAMPUS: _l("Campus"),
-    LocationKind.BUILDING: _l("Building"),
-    LocationKind.FLOOR: _l("Floor"),
-    LocationKind.ROOM: _l("Room"),
-    LocationKind.SPOT: _l("Bed or spot"),
+    LocationKind.CAMPUS: N_("Campus"),
+    LocationKind.BUILDING: N_("Building"),
+    LocationKind.FLOOR: N_("Floor"),
+    LocationKind.ROOM: N_("Room"),
+    LocationKind.SPOT: N_("Bed or spot"),
 }
 
 ASSET_KIND_LABELS = {
-    AssetKind.FIXED_ASSET: _l("Fixed asset"),
-    AssetKind.LOW_VALUE: _l("Low-value consumable"),
-    AssetKind.CONSUMABLE: _l("Consumable"),
+    AssetKind.FIXED_ASSET: N_("Fixed asset"),
+    AssetKind.LOW_VALUE: N_("Low-value consumable"),
+    AssetKind.CONSUMABLE: N_("Consumable"),
 }

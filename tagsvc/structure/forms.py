@@ -9,7 +9,7 @@ from tagsvc.structure.display import DEPARTMENT_KIND_LABELS
 
 class DepartmentForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    kind = SelectField(_l("Kind"), choices=[(k.value, label) for k, label in DEPARTMENT_KIND_LABELS.items()])
+    kind = SelectField(_l("Kind"), choices=[(k.value, _l(label)) for k, label in DEPARTMENT_KIND_LABELS.items()])
     code = StringField(_l("Code"), validators=[Length(max=40)])
     keeper_ids = SelectMultipleField(_l("Asset keepers"), coerce=int)
 

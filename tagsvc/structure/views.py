@@ -142,7 +142,7 @@ def edit_node(tree_name: str, node_id: int | None = None):
     if node_id and node is None:
         abort(404)
     form = TreeNodeForm(obj=node) if request.method == "GET" and node else TreeNodeForm()
-    form.kind.choices = [(k.value, label) for k, label in kind.kind_labels.items()]
+    form.kind.choices = [(k.value, _(label)) for k, label in kind.kind_labels.items()]
     if request.method == "GET":
         if node:
             form.kind.data = node.kind.value
