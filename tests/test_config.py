@@ -31,3 +31,13 @@ def test_development_defaults_are_safe_to_run():
     config = Config({})
     assert config.DEFAULT_LANGUAGE == "zh" and config.SQLALCHEMY_DATABASE_URL.startswith("sqlite:///")
     assert len(config.SECRET_KEY) >= 24
+
+
+def test_wsgi_module_exposes_the_app_for_gunicorn(monkeypatch, tmp_path):
+    monkeypatch.setenv("TAGSVC_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "tagsvc" and "scanning.scan" in {r.endpoint for r in wsgi.app.url_map.iter_rules()}
