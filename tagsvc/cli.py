@@ -24,7 +24,7 @@ def register_commands(app: Flask) -> None:
         from tagsvc.database import upgrade_database
 
         upgrade_database(db.engine)
-        click.echo("Database is up to date.")
+        click.echo("Database schema is at the newest version.")
 
     @app.cli.command("create-admin")
     @click.argument("username")

@@ -77,6 +77,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Read the database through memory-mapped pages and keep more of it cached: a scan touches a few pages
+    # scattered over the file, and syscalls for each cost more than the query itself.
+    cursor.execute("PRAGMA mmap_size=268435456")
+    cursor.execute("PRAGMA cache_size=-32000")
     cursor.close()
 
 
