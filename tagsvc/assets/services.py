@@ -263,9 +263,9 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
 
 
 def _contains_ignoring_case(column, pattern: str):
-    # SQLite's LIKE already ignores ASCII case (Chinese has none); its ILIKE wraps both sides in lower(),
-    # which doubles the cost of scanning 100,000 names. PostgreSQL needs ILIKE.
-    if db.session.get_bind().dialect.name == "sqlite":
+    # Text without cased letters (Chinese, digits, dashes) matches the same under LIKE as under ILIKE, and
+    # LIKE scans 100,000 names several times faster. SQLite's LIKE also ignores ASCII case by itself.
+    if pattern.lower() == pattern.upper() or db.session.get_bind().dialect.name == "sqlite":
         return column.like(pattern, escape="\\")
     return column.ilike(pattern, escape="\\")
 

@@ -178,3 +178,10 @@ def _as_data(asset: Asset) -> dict:
     from dataclasses import fields
 
     return {f.name: getattr(asset, f.name) for f in fields(AssetData)}
+
+
+@pytest.mark.parametrize("typed", ["hp laserjet", "HP LASERJET", "Hp LaserJet"])
+def test_search_ignores_case_of_latin_letters(app, typed):
+    staff = make_user(Role.STAFF)
+    printer = make_asset(name="激光打印机 HP LaserJet M1136")
+    assert [a.id for a in search_assets(staff, AssetQuery(text=typed)).items] == [printer.id]
