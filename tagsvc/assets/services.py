@@ -232,13 +232,12 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
             exact_tag = db.session.scalar(
                 _visible_to(select(Asset).join(Tag, Tag.asset_id == Asset.id).where(Tag.code == code), actor)
             )
+        if exact_tag is not None:
+            # A label code names one item: no need to scan every name for it.
+            return AssetPage(items=[exact_tag], total=1, page=1, per_page=q.per_page, exact_tag=exact_tag)
         pattern = f"%{_escape_like(text)}%"
         query = query.where(
-            or_(
-                _contains_ignoring_case(Asset.name, pattern),
-                _contains_ignoring_case(Asset.asset_number, pattern),
-                Asset.id == (exact_tag.id if exact_tag else -1),
-            )
+            or_(_contains_ignoring_case(Asset.name, pattern), _contains_ignoring_case(Asset.asset_number, pattern))
         )
     if q.department_id:
         query = query.where(Asset.department_id == q.department_id)

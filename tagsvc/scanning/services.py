@@ -64,8 +64,9 @@ def scan_facts(raw_code: str) -> ScanFacts | None:
     code = normalize_code(raw_code)
     if code is None:
         return None
-    # On the connection, not the ORM session: plain rows, no ORM result machinery.
-    row = db.session.connection().execute(_SCAN_QUERY, {"code": code}).first()
+    # One statement on its own connection: plain rows, no ORM machinery, no transaction round trips.
+    with db.autocommit_connection() as connection:
+        row = connection.execute(_SCAN_QUERY, {"code": code}).first()
     if row is None:
         return None
     values = list(row)
