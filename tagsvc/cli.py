@@ -38,7 +38,7 @@ def register_commands(app: Flask) -> None:
         try:
             user = create_first_admin(username, display_name or username, password)
         except TagsvcError as error:
-            raise click.ClickException(error.message)
+            raise click.ClickException(error.message) from None
         click.echo(f"Created admin {user.username}.")
 
     @app.cli.command("load-demo")

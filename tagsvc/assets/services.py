@@ -1,7 +1,7 @@
 """Use cases of the asset register: create, change, find, read."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 

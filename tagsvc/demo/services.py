@@ -142,7 +142,7 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
     for room in places["lab"]:
         plan += [("学生显微镜", departments["理化生教研组"], room)] * 3 + [("物理实验箱", departments["理化生教研组"], room)] * 2
         plan += [("台式电脑", departments["信息中心"], room)] * 4
-    for room, owner in zip(places["office"], ["总务处", "教务处", "政教处", "信息中心", "语文教研组"]):
+    for room, owner in zip(places["office"], ["总务处", "教务处", "政教处", "信息中心", "语文教研组"], strict=True):
         plan += [("台式电脑", departments[owner], room), ("激光打印机", departments[owner], room), ("书柜", departments[owner], room)]
         plan += [("办公桌", departments[owner], room), ("笔记本电脑", departments[owner], room), ("交互式电子白板", departments[owner], room)]
     for bed in places["bed"]:

@@ -45,9 +45,9 @@ def store_photo(data: bytes) -> str:
                 raise ValidationError(_("The photo has too many pixels; please send a smaller one."))
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationError(_("That file is not a photo we can read."))
+        raise ValidationError(_("That file is not a photo we can read.")) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(_("The photo has too many pixels; please send a smaller one."))
+        raise ValidationError(_("The photo has too many pixels; please send a smaller one.")) from None
 
     image = ImageOps.exif_transpose(image)  # keep the picture upright once orientation tags are gone
     if image.mode not in ("RGB", "L"):

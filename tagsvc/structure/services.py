@@ -11,7 +11,7 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
 from tagsvc.errors import ConflictError, NotFoundError, ValidationError
 from tagsvc.extensions import db
-from tagsvc.structure.models import AssetKind, Category, Department, DepartmentKind, Location, LocationKind
+from tagsvc.structure.models import AssetKind, Department, DepartmentKind, Location, LocationKind
 
 
 def all_departments() -> list[Department]:

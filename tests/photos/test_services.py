@@ -3,7 +3,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from tagsvc.errors import ValidationError
+from tagsvc.errors import NotFoundError, ValidationError
 from tagsvc.photos.services import LONGEST_SIDE, store_photo, stored_photo_path
 
 
@@ -52,7 +52,7 @@ def test_forty_megapixel_image_is_refused_before_decoding(app):
         store_photo(out.getvalue())
 
 
-def test_stored_photo_names_cannot_reach_other_files(app):
-    for name in ["../secret_key", "..%2Fsecret_key", "x.jpg"]:
-        with pytest.raises(Exception):
-            stored_photo_path(name)
+@pytest.mark.parametrize("name", ["../secret_key", "..%2Fsecret_key", "x.jpg", "A" * 32 + ".jpg"])
+def test_stored_photo_names_cannot_reach_other_files(app, name):
+    with pytest.raises(NotFoundError):
+        stored_photo_path(name)
