@@ -138,6 +138,7 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (more than 1: gunicorn's gthread workers)")
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
 
@@ -152,7 +153,8 @@ def main() -> None:
     env = {**os.environ, "TAGSVC_ENV": "production", "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "b" * 40,
            "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir)}
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "bench.bench_app:app"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.bench_app:app"],
         cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(workdir / "gunicorn.log", "w"),
     )
     try:
@@ -169,7 +171,8 @@ def main() -> None:
         from urllib.parse import quote
 
         searches = [quote(p, safe="/?=&") for p in searches]
-        print(f"gunicorn {args.workers} sync workers, {args.clients} concurrent clients, {args.seconds:g} s each, {os.cpu_count()} cores")
+        kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
+        print(f"gunicorn {args.workers} {kind}, {args.clients} concurrent clients, {args.seconds:g} s each, {os.cpu_count()} cores")
         print(f"{'route':<34}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}{'requests':>10}")
         results = {}
         for label, paths, cookie_for in [
