@@ -3,6 +3,7 @@ from sqlalchemy import create_engine
 
 from tagsvc import import_models
 from tagsvc.config import Config
+from tagsvc.database import include_in_autogenerate
 from tagsvc.extensions import Base
 
 import_models()
@@ -28,6 +29,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copying them
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

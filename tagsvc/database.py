@@ -23,3 +23,8 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
 
 def is_migrated(engine: Engine) -> bool:
     return "alembic_version" in inspect(engine).get_table_names()
+
+
+def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
+    """Indexes that only one database has (PostgreSQL's trigram indexes) are kept out of model comparisons."""
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
