@@ -73,8 +73,12 @@ class Database:
 
     def autocommit_connection(self):
         """A connection outside any transaction, for a single read on a hot path: on PostgreSQL the
-        BEGIN and ROLLBACK around a session's work cost more than the query itself."""
-        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        BEGIN and ROLLBACK around a session's work cost more than the query itself. SQLite's driver opens
+        no transaction for a SELECT, and switching its mode costs a PRAGMA, so it keeps its default."""
+        connection = self.engine.connect()
+        if self.engine.dialect.name == "sqlite":
+            return connection
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,6 +1,9 @@
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 bp = Blueprint("i18n", __name__)
 
@@ -17,7 +20,13 @@ def select_locale() -> str:
     chosen = request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(LANGUAGES.keys(), default=default)
+    return _best_language(request.headers.get("Accept-Language", ""), default)
+
+
+@lru_cache(maxsize=512)
+def _best_language(accept_language: str, default: str) -> str:
+    # Phones send a handful of distinct headers; parsing one on every scan is wasted work.
+    return parse_accept_header(accept_language, LanguageAccept).best_match(LANGUAGES.keys(), default=default)
 
 
 def safe_next(target: str | None, fallback: str = "/") -> str:
