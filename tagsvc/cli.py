@@ -72,6 +72,28 @@ def register_commands(app: Flask) -> None:
         base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
         click.echo(f"{base}/t/{code}")
 
+    @app.cli.command("sheets")
+    def sheets_command():
+        """List the label sheets and check every definition file."""
+        from tagsvc.labels.sheets import SheetDefinitionError, load_sheet
+
+        folder = current_app.config["LABELS_DIR"]
+        files = sorted(folder.glob("*.toml"))
+        if not files:
+            raise click.ClickException(f"No sheet definitions (*.toml) in {folder}.")
+        broken = 0
+        for path in files:
+            try:
+                sheet = load_sheet(path)
+            except SheetDefinitionError as error:
+                broken += 1
+                click.echo(f"  BROKEN  {error}", err=True)
+                continue
+            width, height = sheet.label_size_mm
+            click.echo(f"  {sheet.slug:<16} {sheet.name:<34} {sheet.labels_per_page:>3} × {width:g}×{height:g} mm  {', '.join(sheet.fields)}")
+        if broken:
+            raise click.ClickException(f"{broken} of {len(files)} sheet files need fixing (see above).")
+
     @app.cli.command("serve")
     @click.option("--host", default="0.0.0.0", show_default=True)
     @click.option("--port", default=5000, show_default=True)

@@ -48,6 +48,7 @@ class Config:
         self.SCHOOL_NAME = env.get("TAGSVC_SCHOOL_NAME", "")
         self.BABEL_DEFAULT_TIMEZONE = env.get("TAGSVC_TIMEZONE", "Asia/Shanghai")
         self.UPLOAD_DIR = Path(env.get("TAGSVC_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+        self.LABELS_DIR = Path(env.get("TAGSVC_LABELS_DIR", PROJECT_ROOT / "labels"))
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
