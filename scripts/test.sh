@@ -4,8 +4,8 @@
 source "$(dirname "$0")/_setup.sh" test
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-# A CJK font so pages with Chinese render as characters, not boxes, in the browser tests' screenshots.
-fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing+=(fonts-wqy-microhei)
+# The label font (Chinese text embedded in label PDFs), also used by Chromium for the screenshots.
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== Installing from Debian: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -49,6 +49,8 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = env.get("TAGSVC_TIMEZONE", "Asia/Shanghai")
         self.UPLOAD_DIR = Path(env.get("TAGSVC_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
         self.LABELS_DIR = Path(env.get("TAGSVC_LABELS_DIR", PROJECT_ROOT / "labels"))
+        # A font with Chinese glyphs whose outlines reportlab can embed (TrueType; Noto CJK's CFF outlines it cannot).
+        self.LABEL_FONT = Path(env.get("TAGSVC_LABEL_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
