@@ -50,6 +50,10 @@ class Config:
         self.UPLOAD_DIR = Path(env.get("TAGSVC_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
         self.LABELS_DIR = Path(env.get("TAGSVC_LABELS_DIR", PROJECT_ROOT / "labels"))
         # A font with Chinese glyphs whose outlines reportlab can embed (TrueType; Noto CJK's CFF outlines it cannot).
+        self.LABEL_QR_LEVEL = env.get("TAGSVC_LABEL_QR_LEVEL", "M")  # L, M, Q or H
+        # An all-upper-case URL fits QR alphanumeric mode (fewer modules). Turn off only if the base URL has a
+        # path whose case matters.
+        self.LABEL_QR_UPPERCASE = env.get("TAGSVC_LABEL_QR_UPPERCASE", "1").lower() not in ("0", "false", "no")
         self.LABEL_FONT = Path(env.get("TAGSVC_LABEL_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024

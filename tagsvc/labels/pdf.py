@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
+from flask_babel import gettext as _
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -51,7 +52,7 @@ def register_font(font_path: Path) -> str:
     if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
         path = Path(font_path)
         if not path.is_file():
-            raise LabelLayoutError(f"The label font {path} is missing; install fonts-wqy-microhei or set TAGSVC_LABEL_FONT.")
+            raise LabelLayoutError(_("The label font %(path)s is missing; install fonts-wqy-microhei or set TAGSVC_LABEL_FONT.", path=path))
         pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
     return FONT_NAME
 
@@ -66,7 +67,7 @@ def render_pdf(
     """One PDF for the labels, starting at a position on the first page (labels already peeled off are skipped).
     offset_mm moves everything right and down, to correct a printer that does not print where it should."""
     if not 0 <= start_position < sheet.labels_per_page:
-        raise LabelLayoutError(f"Start position must be between 1 and {sheet.labels_per_page}.")
+        raise LabelLayoutError(_("The first free position must be between 1 and %(last)d.", last=sheet.labels_per_page))
     font = register_font(font_path)
     out = BytesIO()
     page_width, page_height = sheet.page_size_mm
@@ -74,7 +75,7 @@ def render_pdf(
     canvas.setTitle(sheet.name)
     canvas.setCreator("tagsvc")
     position = start_position
-    for index, label in enumerate(labels):
+    for label in labels:
         if position == sheet.labels_per_page:
             canvas.showPage()
             position = 0
@@ -112,10 +113,11 @@ def _draw_label(canvas: Canvas, font: str, sheet: SheetDefinition, label: LabelC
     modules = label.qr.size + 2 * QUIET_ZONE_MODULES
     module = qr_side / modules
     if module < MIN_MODULE_MM:
-        raise LabelLayoutError(
-            f"On {sheet.name} a QR of {label.qr.size}×{label.qr.size} modules would print {module:.2f} mm modules "
-            f"(at least {MIN_MODULE_MM} mm): use a shorter public URL, a lower error correction or larger labels."
-        )
+        raise LabelLayoutError(_(
+            "On %(sheet)s a QR code of %(n)d×%(n)d modules would print %(module).2f mm modules (at least 0.5 mm are "
+            "needed): use a shorter public URL, a lower error correction level or larger labels.",
+            sheet=sheet.name, n=label.qr.size, module=module,
+        ))
     qr_left = left + (QR_EDGE_MM if side_by_side else (width - qr_side) / 2)
     qr_top = top + QR_EDGE_MM
     canvas.setFillColorRGB(0, 0, 0)
@@ -177,7 +179,7 @@ def _fit(font: str, blocks: list[_TextBlock], width_mm: float, height_mm: float)
             if all(max(b.size_pt * scale, MIN_FONT_PT) == MIN_FONT_PT for b in chosen):
                 break
             scale *= 0.93
-    raise LabelLayoutError(f"The text {blocks[0].text!r} does not fit this label even at {MIN_FONT_PT} pt.")
+    raise LabelLayoutError(_("The text “%(text)s” does not fit this label even in the smallest type.", text=blocks[0].text))
 
 
 _TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-._/()]*|\s+|.")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, utcnow
@@ -29,6 +29,10 @@ class Tag(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("tag.id"))
+    # The label's QR matrix, computed once (see tags.services.tag_qr); valid while the URL and level still match.
+    qr_text: Mapped[str] = mapped_column(String(300), default="")
+    qr_level: Mapped[str] = mapped_column(String(1), default="")
+    qr_matrix: Mapped[str] = mapped_column(Text, default="")
 
     @property
     def is_current(self) -> bool:

@@ -9,6 +9,7 @@ from flask import current_app, request
 from sqlalchemy import select
 
 from tagsvc.extensions import db, utcnow
+from tagsvc.labels.qr import QrMatrix, label_url, qr_matrix
 from tagsvc.tags.models import Tag
 
 # 32 symbols = 5 bits each; no 0/O or 1/I so a worn label cannot be misread.
@@ -41,10 +42,27 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}" if len(code) == CODE_LENGTH else code
 
 
+def _public_base_url() -> str:
+    return current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
+
+
 def tag_url(code: str) -> str:
-    """The address a label encodes: <public base URL>/t/<code>."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url.rstrip("/")
-    return f"{base}/t/{code}"
+    """The address of a tag's page: <public base URL>/t/<code>."""
+    return f"{_public_base_url()}/t/{code}"
+
+
+def tag_qr(tag: Tag, level: str | None = None) -> QrMatrix:
+    """The QR matrix for a tag's label. The default level's matrix is kept on the tag, so printing a sheet only
+    draws; it is computed again only when the public URL or the level setting has changed since."""
+    default_level = current_app.config["LABEL_QR_LEVEL"]
+    level = level or default_level
+    text = label_url(_public_base_url(), tag.code, uppercase=current_app.config["LABEL_QR_UPPERCASE"])
+    if tag.qr_matrix and tag.qr_text == text and tag.qr_level == level:
+        return QrMatrix.parse(tag.qr_matrix)
+    matrix = qr_matrix(text, level)
+    if level == default_level:  # a one-off level (H for a dorm) does not replace the kept matrix
+        tag.qr_text, tag.qr_level, tag.qr_matrix = text, level, matrix.serialize()
+    return matrix
 
 
 def _unused_code() -> str:
@@ -62,6 +80,8 @@ def _issue_tag(asset_id: int) -> Tag:
         old.retired_at = utcnow()
         session.flush()  # the partial unique index allows one current tag per asset
     tag = Tag(code=_unused_code(), asset_id=asset_id)
+    if current_app.config.get("PUBLIC_BASE_URL"):
+        tag_qr(tag)  # known where labels point: compute the label's QR now, once
     session.add(tag)
     session.flush()
     if old is not None:

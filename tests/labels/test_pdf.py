@@ -138,7 +138,7 @@ def test_a_qr_too_dense_for_the_sheet_is_refused_not_printed_blurry():
     code = new_tag_code()
     long_url = label_url("https://assets.nanjing-first-middle-school.example.edu.cn/inventory", code)
     label = LabelContent(code=code, qr=qr_matrix(long_url, "H"))
-    with pytest.raises(LabelLayoutError, match="0.5 mm"):
+    with pytest.raises(LabelLayoutError, match="at least 0.5 mm"):
         render_pdf(SHEETS["a4-5x13"], [label], FONT)
 
 

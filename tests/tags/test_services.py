@@ -45,3 +45,30 @@ def test_replaced_tag_still_resolves_and_points_to_the_current_one(app):
     assert found.tag.code == old_code and not found.tag.is_current
     assert found.current.code == new_tag.code != old_code
     assert look_up_tag(new_tag.code).tag.is_current
+
+
+def test_issuing_a_tag_keeps_its_label_qr_matrix(app):
+    from tagsvc.labels.qr import QrMatrix, label_url, qr_matrix
+
+    tag = make_asset().current_tag
+    assert tag.qr_text == label_url("https://tags.example.edu", tag.code) == f"HTTPS://TAGS.EXAMPLE.EDU/T/{tag.code}"
+    assert tag.qr_level == "M" and QrMatrix.parse(tag.qr_matrix) == qr_matrix(tag.qr_text, "M")
+
+
+def test_kept_matrix_is_replaced_when_the_public_url_changes(app, session):
+    from tagsvc.tags.services import tag_qr
+
+    tag = make_asset().current_tag
+    app.config["PUBLIC_BASE_URL"] = "https://zichan.school.cn"
+    matrix = tag_qr(tag)
+    session.commit()
+    assert tag.qr_text == f"HTTPS://ZICHAN.SCHOOL.CN/T/{tag.code}" and tag.qr_matrix == matrix.serialize()
+
+
+def test_a_one_off_error_correction_level_does_not_replace_the_kept_matrix(app):
+    from tagsvc.tags.services import tag_qr
+
+    tag = make_asset().current_tag
+    kept = tag.qr_matrix
+    rough = tag_qr(tag, level="H")
+    assert rough.size > 25 and tag.qr_matrix == kept and tag.qr_level == "M"
