@@ -145,3 +145,26 @@ def test_a_qr_too_dense_for_the_sheet_is_refused_not_printed_blurry():
 def test_start_position_outside_the_sheet_is_refused():
     with pytest.raises(LabelLayoutError):
         render_pdf(load_sheet(PROJECT_ROOT / "labels" / "a4-3x8.toml"), make_labels(1), FONT, start_position=24)
+
+
+@pytest.mark.parametrize("slug", ["thermal-50x30", "thermal-40x30", "thermal-60x40", "roll-62"])
+def test_thermal_labels_as_300_dpi_black_and_white_pngs(slug):
+    from tagsvc.labels.png import render_pngs
+
+    sheet = SHEETS[slug]
+    labels = make_labels(3)
+    pngs = render_pngs(sheet, labels, FONT)
+    assert len(pngs) == 3
+    for png, label in zip(pngs, labels, strict=True):
+        image = Image.open(BytesIO(png))
+        width_mm, height_mm = sheet.label_size_mm
+        assert image.mode == "1" and image.info["dpi"] == pytest.approx((300, 300), abs=0.1)
+        assert image.size == (pytest.approx(width_mm / 25.4 * 300, abs=1), pytest.approx(height_mm / 25.4 * 300, abs=1))
+        assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [label_url(BASE, label.code)]
+
+
+def test_pngs_are_not_made_for_sheets():
+    from tagsvc.labels.png import render_pngs
+
+    with pytest.raises(LabelLayoutError, match="thermal"):
+        render_pngs(SHEETS["a4-3x8"], make_labels(1), FONT)
