@@ -23,6 +23,8 @@ MIN_FONT_PT = 3.5
 PT_TO_MM = 25.4 / 72
 LINE_SPACING = 1.15
 FONT_NAME = "LabelFont"
+# Largest type size (pt) and most lines for each text on a label; all shrink together to fit.
+TEXT_STYLE = {"school": (6.0, 1), "name": (10.0, 3), "asset_number": (7.0, 1), "place": (6.0, 2)}
 
 
 class LabelLayoutError(ValueError):
@@ -97,7 +99,6 @@ def _draw_label(canvas: Canvas, font: str, sheet: SheetDefinition, label: LabelC
     text_fields = [f for f in ("school", "name", "asset_number", "place") if f in sheet.fields and getattr(label, f)]
     code_text = f"{label.code[:4]}-{label.code[4:]}"
     inner_w, inner_h = width - 2 * PADDING_MM, height - 2 * PADDING_MM
-    qr_side = 0.0
     side_by_side = bool(text_fields) and width > height * 1.25
 
     # The QR and its code under it. The QR square holds its own quiet zone, so it needs only a small margin
@@ -107,7 +108,7 @@ def _draw_label(canvas: Canvas, font: str, sheet: SheetDefinition, label: LabelC
         code_h = code_size_pt * PT_TO_MM * LINE_SPACING
         qr_side = min(height - 2 * QR_EDGE_MM - code_h, (width * 0.5) if side_by_side else (width - 2 * QR_EDGE_MM))
         code_w = pdfmetrics.stringWidth(code_text, font, code_size_pt) * PT_TO_MM
-        if code_w <= qr_side - 2 * QUIET_ZONE_MODULES * qr_side / (label.qr.size + 8) or code_size_pt <= MIN_FONT_PT:
+        if code_w <= qr_side - 2 * QUIET_ZONE_MODULES * qr_side / (label.qr.size + 2 * QUIET_ZONE_MODULES) or code_size_pt <= MIN_FONT_PT:
             break
         code_size_pt -= 0.25
     modules = label.qr.size + 2 * QUIET_ZONE_MODULES
@@ -133,11 +134,7 @@ def _draw_label(canvas: Canvas, font: str, sheet: SheetDefinition, label: LabelC
     else:
         box_left, box_top = left + PADDING_MM, qr_top + qr_side + code_size_pt * PT_TO_MM * LINE_SPACING + 0.5
         box_w, box_h = inner_w, top + height - PADDING_MM - box_top
-    blocks = [
-        _TextBlock(f, getattr(label, f), {"school": 6.0, "name": 10.0, "asset_number": 7.0, "place": 6.0}[f],
-                   {"school": 1, "name": 3, "asset_number": 1, "place": 2}[f])
-        for f in text_fields
-    ]
+    blocks = [_TextBlock(f, getattr(label, f), *TEXT_STYLE[f]) for f in text_fields]
     laid_out = _fit(font, blocks, box_w, box_h)
     y = box_top
     for size, lines in laid_out:
