@@ -14,6 +14,7 @@ def import_models() -> None:
     """Every feature's tables, so metadata (and Alembic) sees them all."""
     from tagsvc.accounts import models as _accounts  # noqa: F401
     from tagsvc.assets import models as _assets  # noqa: F401
+    from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401
@@ -74,8 +75,9 @@ def _init_babel(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from tagsvc import accounts, assets, i18n, photos, scanning, structure
+    from tagsvc.labels import views as labels
 
-    for feature in (i18n, accounts, structure, assets, photos, scanning):
+    for feature in (i18n, accounts, structure, assets, labels, photos, scanning):
         app.register_blueprint(feature.bp)
 
 
@@ -85,6 +87,7 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.accounts.display import ROLE_LABELS
     from tagsvc.assets.display import CONDITION_LABELS, FIELD_LABELS, STATUS_EXPLANATIONS, STATUS_LABELS
     from tagsvc.i18n.views import LANGUAGES
+    from tagsvc.labels.display import JOB_KIND_LABELS, JOB_STATUS_LABELS
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label
     from tagsvc.tags.services import format_code
 
@@ -96,6 +99,8 @@ def _init_templates(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         ACTION_LABELS=ACTION_LABELS,
         ROLE_LABELS=ROLE_LABELS,
+        JOB_STATUS_LABELS=JOB_STATUS_LABELS,
+        JOB_KIND_LABELS=JOB_KIND_LABELS,
         ledger_value_label=ledger_value_label,
     )
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)

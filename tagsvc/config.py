@@ -55,6 +55,10 @@ class Config:
         # path whose case matters.
         self.LABEL_QR_UPPERCASE = env.get("TAGSVC_LABEL_QR_UPPERCASE", "1").lower() not in ("0", "false", "no")
         self.LABEL_FONT = Path(env.get("TAGSVC_LABEL_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
+        # Label PDFs are kept here for a week, for downloading again.
+        self.PRINT_DIR = Path(env.get("TAGSVC_PRINT_DIR", INSTANCE_DIR / "print"))
+        # Print jobs with more labels than this are drawn in the background, with a progress page.
+        self.LABEL_INLINE_MAX = int(env.get("TAGSVC_LABEL_INLINE_MAX", "500"))
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))

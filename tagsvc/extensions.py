@@ -55,6 +55,7 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
+        self.read_engine: Engine | None = None  # for PreparedRead
         self.session = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app: Flask) -> None:
@@ -67,18 +68,67 @@ class Database:
         self.engine = create_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.read_engine is not None:
+            self.read_engine.dispose()
+        # PreparedRead's own small pool on PostgreSQL: autocommit, and no pre-ping (a lost connection is retried
+        # instead). SQLite's driver opens no transaction for a SELECT, so there the main pool serves.
+        self.read_engine = self.engine if url.startswith("sqlite") else create_engine(
+            url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
         self.session.remove()
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(lambda exc: self.session.remove())
 
-    def autocommit_connection(self):
-        """A connection outside any transaction, for a single read on a hot path: on PostgreSQL the
-        BEGIN and ROLLBACK around a session's work cost more than the query itself. SQLite's driver opens
-        no transaction for a SELECT, and switching its mode costs a PRAGMA, so it keeps its default."""
-        connection = self.engine.connect()
-        if self.engine.dialect.name == "sqlite":
-            return connection
-        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    def prepared_read(self, statement) -> "PreparedRead":
+        """A fixed SELECT for the hottest path, run straight on the driver (see PreparedRead)."""
+        return PreparedRead(self, statement)
+
+
+class PreparedRead:
+    """One fixed SELECT, compiled once, run on a pooled driver connection outside any transaction.
+
+    For the scan page only: SQLAlchemy's Connection and Result machinery cost three times the query itself
+    (91 µs against 28 µs on SQLite), and on PostgreSQL a session adds BEGIN/ROLLBACK round trips and the
+    pool's pre-ping another. Values still go through each column type's own result processor, so rows hold
+    the same Python values (enums, aware datetimes) as an ORM query would give. A connection lost since its
+    last use (a restarted database server) is dropped and the read tried once more on a fresh one.
+    """
+
+    def __init__(self, database: Database, statement) -> None:
+        self._database = database
+        self._statement = statement
+        self._engine: Engine | None = None
+
+    def _prepare(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        compiled = self._statement.compile(dialect=dialect)
+        self._sql = compiled.string
+        self._positions = compiled.positiontup  # qmark (SQLite) binds by position, pyformat (psycopg) by name
+        self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._statement.selected_columns]
+        self._engine = engine
+
+    def first(self, **params) -> tuple | None:
+        engine = self._database.read_engine
+        if self._engine is not engine:
+            self._prepare(engine)
+        arguments = tuple(params[name] for name in self._positions) if self._positions else params
+        for attempt in (1, 2):
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(self._sql, arguments)
+                row = cursor.fetchone()
+                cursor.close()
+            except engine.dialect.loaded_dbapi.Error as error:
+                if attempt == 2 or not engine.dialect.is_disconnect(error, connection, None):
+                    connection.close()
+                    raise
+                connection.invalidate()
+                continue
+            connection.close()
+            break
+        if row is None:
+            return None
+        return tuple(value if process is None else process(value) for process, value in zip(self._processors, row))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,12 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tagsvc.assets.display import CONDITION_LABELS, STATUS_LABELS
 from tagsvc.assets.models import AssetCondition, AssetStatus
-from tagsvc.forms import optional_int
+from tagsvc.assets.services import AssetQuery
+from tagsvc.forms import optional_int, tree_choices
+from tagsvc.i18n.markers import N_
 
 
 class AssetForm(FlaskForm):
@@ -41,4 +43,46 @@ class AssetFilterForm(FlaskForm):
     location = SelectField(_l("Location"), coerce=optional_int)
     category = SelectField(_l("Category"), coerce=optional_int)
     status = SelectField(_l("Status"))
+    never_printed = BooleanField(_l("Label never printed"))
     sort = SelectField(_l("Sort by"))
+
+
+SORT_LABELS = {
+    "number": N_("Asset number"),
+    "name": N_("Name"),
+    "-updated": N_("Recently changed"),
+}
+
+
+def asset_filter_from_args(args, per_page: int) -> tuple[AssetFilterForm, AssetQuery]:
+    """The asset list's filters read from a query string; an unknown value means "no filter" rather than an
+    error page, so an old bookmark still opens."""
+    from flask_babel import gettext as _
+
+    from tagsvc.structure.models import Category, Location
+    from tagsvc.structure.services import all_departments, tree_in_order
+
+    form = AssetFilterForm(args)
+    form.department.choices = [("", _("All departments"))] + [(str(d.id), d.name) for d in all_departments()]
+    form.location.choices = tree_choices(tree_in_order(Location), _("All locations"))
+    form.category.choices = tree_choices(tree_in_order(Category), _("All categories"))
+    form.status.choices = [("", _("Any status"))] + [(s.value, _(label)) for s, label in STATUS_LABELS.items()]
+    form.sort.choices = [(key, _(label)) for key, label in SORT_LABELS.items()]
+    form.validate()
+
+    def valid(field):
+        return field.data if not field.errors else None
+
+    status = args.get("status")
+    query = AssetQuery(
+        text=args.get("q", ""),
+        department_id=valid(form.department),
+        location_id=valid(form.location),
+        category_id=valid(form.category),
+        status=AssetStatus(status) if status in AssetStatus._value2member_map_ else None,
+        never_printed=bool(form.never_printed.data),
+        sort=args.get("sort", "number"),
+        page=args.get("page", 1, type=int) or 1,
+        per_page=args.get("per_page", type=int) or per_page,
+    )
+    return form, query

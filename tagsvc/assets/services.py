@@ -18,7 +18,7 @@ from tagsvc.photos.services import store_photo
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
-from tagsvc.tags.services import _issue_tag, normalize_code
+from tagsvc.tags.services import _issue_tag, format_code, normalize_code
 
 
 @dataclass
@@ -65,6 +65,7 @@ class AssetQuery:
     location_id: int | None = None
     category_id: int | None = None
     status: AssetStatus | None = None
+    never_printed: bool = False  # only assets whose current label was never printed
     sort: str = "number"
     page: int = 1
     per_page: int = 50
@@ -126,16 +127,18 @@ def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None
         raise ConflictError(_("Asset number %(number)s is already in the register.", number=existing))
 
 
-def create_asset(actor, data: AssetData, photo: bytes | None = None) -> Asset:
+def create_asset(actor, data: AssetData, photo: bytes | None = None, blank_code: str | None = None) -> Asset:
+    """Register an asset. With blank_code, it takes that blank label (already stuck on it) instead of a new code."""
     require_asset_editor(actor, data.department_id)
     if not actor.is_admin and data.department_id is None:
         raise ValidationError(_("Please choose one of your departments."))
-    asset = _register_asset(actor, data, photo_name=store_photo(photo) if photo else "")
+    blank = _blank_tag(blank_code) if blank_code else None
+    asset = _register_asset(actor, data, photo_name=store_photo(photo) if photo else "", blank=blank)
     db.session.commit()
     return asset
 
 
-def _register_asset(actor, data: AssetData, photo_name: str = "") -> Asset:
+def _register_asset(actor, data: AssetData, photo_name: str = "", blank: Tag | None = None) -> Asset:
     """Add one asset with its first tag and its ledger events; flushes, the caller commits.
 
     Shared by the office form, the demo data and (later) the Excel import.
@@ -145,9 +148,46 @@ def _register_asset(actor, data: AssetData, photo_name: str = "") -> Asset:
     asset = Asset(**{f.name: getattr(data, f.name) for f in fields(AssetData)}, photo=photo_name)
     db.session.add(asset)
     db.session.flush()
-    tag = _issue_tag(asset.id)
     _record_event(asset, LedgerAction.CREATED, actor, changes=_snapshot(asset))
-    _record_event(asset, LedgerAction.TAG_ISSUED, actor, changes={"tag": [None, tag.code]})
+    if blank is not None:
+        blank.asset_id = asset.id
+        db.session.flush()
+        _record_event(asset, LedgerAction.TAG_ATTACHED, actor, changes={"tag": [None, blank.code]})
+    else:
+        tag = _issue_tag(asset.id)
+        _record_event(asset, LedgerAction.TAG_ISSUED, actor, changes={"tag": [None, tag.code]})
+    return asset
+
+
+def _blank_tag(raw_code: str) -> Tag:
+    """A blank label that can still be claimed, locked against a second person claiming it at once."""
+    code = normalize_code(raw_code)
+    tag = db.session.scalar(select(Tag).where(Tag.code == code).with_for_update()) if code else None
+    if tag is None:
+        raise NotFoundError(_("There is no label with the code %(code)s.", code=raw_code))
+    if not tag.is_blank or tag.retired_at is not None:
+        raise ConflictError(_("The label %(code)s is already in use; scan it to see what it belongs to.", code=format_code(tag.code)))
+    return tag
+
+
+def attach_blank_tag(actor, blank_code: str, asset_number: str) -> Asset:
+    """Stick a blank label on an asset that is already registered (found by its asset number): it becomes the
+    asset's label, and the asset's old label, if any, points to it."""
+    require_signed_in(actor)
+    asset = db.session.scalar(select(Asset).where(Asset.asset_number == asset_number.strip()))
+    if asset is None:
+        raise NotFoundError(_("There is no asset with the number %(number)s.", number=asset_number.strip()))
+    require_asset_editor(actor, asset.department_id)
+    blank = _blank_tag(blank_code)
+    old = asset.current_tag
+    if old is not None:
+        old.retired_at = utcnow()
+        db.session.flush()  # one current tag per asset
+        old.replaced_by_id = blank.id
+    blank.asset_id = asset.id
+    _record_event(asset, LedgerAction.TAG_ATTACHED, actor, changes={"tag": [old.code if old else None, blank.code]})
+    db.session.commit()
+    db.session.expire(asset, ["current_tag"])
     return asset
 
 
@@ -221,10 +261,10 @@ def _visible_to(query: Select, actor) -> Select:
     return query.where(Asset.department_id.in_([d.id for d in actor.departments]))
 
 
-def search_assets(actor, q: AssetQuery) -> AssetPage:
+def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
+    """The assets a query finds (as a statement), or the one asset whose label code it is."""
     require_signed_in(actor)
     query = _visible_to(select(Asset), actor)
-    exact_tag = None
     text = q.text.strip()
     if text:
         code = normalize_code(text)
@@ -232,9 +272,8 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
             exact_tag = db.session.scalar(
                 _visible_to(select(Asset).join(Tag, Tag.asset_id == Asset.id).where(Tag.code == code), actor)
             )
-        if exact_tag is not None:
-            # A label code names one item: no need to scan every name for it.
-            return AssetPage(items=[exact_tag], total=1, page=1, per_page=q.per_page, exact_tag=exact_tag)
+            if exact_tag is not None:
+                return query.where(Asset.id == exact_tag.id), exact_tag
         pattern = f"%{_escape_like(text)}%"
         query = query.where(
             or_(_contains_ignoring_case(Asset.name, pattern), _contains_ignoring_case(Asset.asset_number, pattern))
@@ -247,7 +286,17 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
         query = query.where(Asset.category_id.in_(descendant_ids(Category, q.category_id)))
     if q.status:
         query = query.where(Asset.status == q.status)
+    if q.never_printed:
+        printed = select(Tag.id).where(Tag.asset_id == Asset.id, Tag.retired_at.is_(None), Tag.printed_at.is_not(None))
+        query = query.where(~printed.exists())
+    return query, None
 
+
+def search_assets(actor, q: AssetQuery) -> AssetPage:
+    query, exact_tag = _matching(actor, q)
+    if exact_tag is not None:
+        # A label code names one item: no need to scan every name for it.
+        return AssetPage(items=[exact_tag], total=1, page=1, per_page=q.per_page, exact_tag=exact_tag)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     per_page = max(1, min(q.per_page, 200))
     pages = max(1, -(-total // per_page))
@@ -259,6 +308,13 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
     by_id = {a.id: a for a in db.session.scalars(select(Asset).where(Asset.id.in_(page_ids))).unique()}
     items = [by_id[i] for i in page_ids]
     return AssetPage(items=items, total=total, page=page, per_page=per_page, exact_tag=exact_tag)
+
+
+def matching_asset_ids(actor, q: AssetQuery) -> list[int]:
+    """Every asset a query finds, in its sort order (for printing their labels)."""
+    query, _exact = _matching(actor, q)
+    order = SORTS.get(q.sort, SORTS["number"])
+    return list(db.session.scalars(query.with_only_columns(Asset.id).order_by(*order)))
 
 
 def _contains_ignoring_case(column, pattern: str):

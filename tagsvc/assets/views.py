@@ -6,26 +6,17 @@ from flask_login import current_user, login_required
 
 from tagsvc.accounts.permissions import require_asset_editor
 from tagsvc.assets import services
-from tagsvc.assets.display import STATUS_LABELS
-from tagsvc.assets.forms import AssetFilterForm, AssetForm
+from tagsvc.assets.forms import AssetForm, asset_filter_from_args
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm, tree_choices
-from tagsvc.i18n.markers import N_
 from tagsvc.ledger.services import history_of
 from tagsvc.structure.models import Category, Location
 from tagsvc.structure.services import all_departments, tree_in_order
-from tagsvc.tags.services import tag_url
+from tagsvc.tags.services import normalize_code, tag_url
 
 bp = Blueprint("assets", __name__)
-
-SORT_LABELS = {
-    "number": N_("Asset number"),
-    "name": N_("Name"),
-    "-updated": N_("Recently changed"),
-}
-
 
 def _department_choices(blank: str, only_kept: bool = False):
     departments = all_departments()
@@ -57,28 +48,7 @@ def _photo_bytes(form: AssetForm) -> bytes | None:
 @bp.get("/assets")
 @login_required
 def index():
-    form = AssetFilterForm(request.args)
-    form.department.choices = _department_choices(_("All departments"))
-    form.location.choices = tree_choices(tree_in_order(Location), _("All locations"))
-    form.category.choices = tree_choices(tree_in_order(Category), _("All categories"))
-    form.status.choices = [("", _("Any status"))] + [(s.value, _(label)) for s, label in STATUS_LABELS.items()]
-    form.sort.choices = [(key, _(label)) for key, label in SORT_LABELS.items()]
-    form.validate()  # unknown values fall back to "no filter" below rather than failing the page
-
-    def valid(field):
-        return field.data if not field.errors else None
-
-    status = request.args.get("status")
-    query = services.AssetQuery(
-        text=request.args.get("q", ""),
-        department_id=valid(form.department),
-        location_id=valid(form.location),
-        category_id=valid(form.category),
-        status=AssetStatus(status) if status in AssetStatus._value2member_map_ else None,
-        sort=request.args.get("sort", "number"),
-        page=request.args.get("page", 1, type=int),
-        per_page=request.args.get("per_page", type=int) or _per_page(),
-    )
+    form, query = asset_filter_from_args(request.args, _per_page())
     page = services.search_assets(current_user, query)
     if page.exact_tag is not None and page.total == 1:
         return redirect(url_for("assets.detail", asset_id=page.exact_tag.id))
@@ -100,10 +70,11 @@ def create():
         return redirect(url_for("assets.index"))
     form = AssetForm()
     _fill_asset_choices(form)
+    blank_code = normalize_code(request.args.get("label", "")) or None  # registering from a scanned blank label
     status = 200
     if form.validate_on_submit():
         try:
-            asset = services.create_asset(current_user, _asset_data(form), photo=_photo_bytes(form))
+            asset = services.create_asset(current_user, _asset_data(form), photo=_photo_bytes(form), blank_code=blank_code)
         except TagsvcError as error:
             flash(error.message, "error")
             status = error.status_code
@@ -112,7 +83,7 @@ def create():
             return redirect(url_for("assets.detail", asset_id=asset.id))
     elif form.errors:
         status = 400
-    return render_template("assets/form.html", form=form, asset=None), status
+    return render_template("assets/form.html", form=form, asset=None, blank_code=blank_code), status
 
 
 @bp.get("/assets/<int:asset_id>")

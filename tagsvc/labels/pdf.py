@@ -215,3 +215,40 @@ def _wrap(font: str, text: str, size: float, width_mm: float) -> list[str]:
     if current.strip():
         lines.append(current.rstrip())
     return lines or [""]
+
+
+def render_alignment_pdf(sheet: SheetDefinition, font_path: Path, offset_mm: tuple[float, float] = (0.0, 0.0)) -> bytes:
+    """A test page for setting a printer's offset: every label's outline, a cross at its centre and its
+    number, drawn where labels will print (offset included). Printed on the label sheet itself, the outlines
+    should follow the die cuts; a millimetre scale along each outline's top and left edges reads how far off
+    they are."""
+    font = register_font(font_path)
+    out = BytesIO()
+    page_width, page_height = sheet.page_size_mm
+    canvas = Canvas(out, pagesize=(page_width * mm, page_height * mm))
+    canvas.setTitle(_("Alignment test page: %(sheet)s", sheet=sheet.name))
+    canvas.setCreator("tagsvc")
+    width, height = sheet.label_size_mm
+    positions = range(min(sheet.labels_per_page, 1 if sheet.kind != "sheet" else sheet.labels_per_page))
+    for position in positions:
+        x, y = sheet.label_origin_mm(position)
+        left, top = x + offset_mm[0], y + offset_mm[1]
+        canvas.setLineWidth(0.2)
+        canvas.rect(left * mm, (page_height - top - height) * mm, width * mm, height * mm)
+        cx, cy = left + width / 2, page_height - top - height / 2
+        canvas.line((cx - 3) * mm, cy * mm, (cx + 3) * mm, cy * mm)
+        canvas.line(cx * mm, (cy - 3) * mm, cx * mm, (cy + 3) * mm)
+        for tick in range(0, 6):  # a 5 mm scale inside the top-left corner, one tick per millimetre
+            length = 2.0 if tick % 5 == 0 else 1.0
+            canvas.line((left + tick) * mm, (page_height - top) * mm, (left + tick) * mm, (page_height - top - length) * mm)
+            canvas.line(left * mm, (page_height - top - tick) * mm, (left + length) * mm, (page_height - top - tick) * mm)
+        canvas.setFont(font, 7)
+        canvas.drawCentredString(cx * mm, (cy - 6) * mm, str(position + 1))
+    canvas.setFont(font, 6)
+    note = _("Offset now: right %(x)s mm, down %(y)s mm", x=f"{offset_mm[0]:+.1f}", y=f"{offset_mm[1]:+.1f}")
+    # Written in the first label, under its number: the page's own margins may be too narrow to print in.
+    x, y = sheet.label_origin_mm(0)
+    canvas.drawString((x + offset_mm[0] + PADDING_MM) * mm, (page_height - y - offset_mm[1] - sheet.label_size_mm[1] + PADDING_MM) * mm, note)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

@@ -12,6 +12,8 @@ ACTION_LABELS = {
     LedgerAction.TAG_ISSUED: N_("Label code issued"),
     LedgerAction.TAG_REPLACED: N_("Label replaced"),
     LedgerAction.PHOTO_CHANGED: N_("Photo changed"),
+    LedgerAction.LABEL_PRINTED: N_("Label printed"),
+    LedgerAction.TAG_ATTACHED: N_("Blank label attached"),
 }
 
 _VALUE_LABELS = {

@@ -19,6 +19,8 @@ class LedgerAction(StrEnum):
     TAG_ISSUED = "tag_issued"
     TAG_REPLACED = "tag_replaced"
     PHOTO_CHANGED = "photo_changed"
+    LABEL_PRINTED = "label_printed"
+    TAG_ATTACHED = "tag_attached"  # a blank label from a batch was claimed for this asset
 
 
 class LedgerEvent(Base):

@@ -4,12 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
 from tagsvc.structure.models import Category, Department, Location
+from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
 from tagsvc.tags.services import normalize_code
 
@@ -56,7 +57,7 @@ def _build_scan_query():
 
 
 # Built once: constructing the statement cost more than running it (the hottest page of the product).
-_SCAN_QUERY = _build_scan_query()
+_SCAN_QUERY = db.prepared_read(_build_scan_query())
 
 
 def scan_facts(raw_code: str) -> ScanFacts | None:
@@ -64,12 +65,33 @@ def scan_facts(raw_code: str) -> ScanFacts | None:
     code = normalize_code(raw_code)
     if code is None:
         return None
-    # One statement on its own connection: plain rows, no ORM machinery, no transaction round trips.
-    with db.autocommit_connection() as connection:
-        row = connection.execute(_SCAN_QUERY, {"code": code}).first()
+    row = _SCAN_QUERY.first(code=code)
     if row is None:
         return None
     values = list(row)
     if values[2] == values[0]:
         values[2] = None
     return ScanFacts(*values)
+
+
+@dataclass(frozen=True)
+class RoomContents:
+    location: Location
+    total: int  # registered assets that belong here (this place and the places inside it)
+    assets: list[Asset]  # what the person may see of them, empty when not signed in
+    shown_limit: int
+
+
+def room_contents(actor, location_id: int, limit: int = 500) -> RoomContents:
+    """What should be in a room, for its room label's page. Anyone learns the room and how many items belong
+    there; the list itself is for people signed in (keepers: their departments' items)."""
+    location = db.session.get(Location, location_id)
+    places = descendant_ids(Location, location_id)
+    total = db.session.scalar(select(func.count()).select_from(Asset).where(Asset.location_id.in_(places)))
+    assets: list[Asset] = []
+    if actor is not None and actor.is_authenticated:
+        query = select(Asset).where(Asset.location_id.in_(places)).order_by(Asset.location_id, Asset.asset_number).limit(limit)
+        if not actor.sees_all_assets:
+            query = query.where(Asset.department_id.in_([d.id for d in actor.departments]))
+        assets = list(db.session.scalars(query).unique())
+    return RoomContents(location=location, total=total, assets=assets, shown_limit=limit)

@@ -1,13 +1,18 @@
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from tagsvc.assets.models import Asset
+from tagsvc.assets.services import attach_blank_tag
+from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
+from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
 from tagsvc.scanning.page_cache import PageCache
+from tagsvc.scanning import services
+from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
-from tagsvc.tags.services import normalize_code
+from tagsvc.tags.services import format_code, look_up_tag, normalize_code
 
 bp = Blueprint("scanning", __name__)
 
@@ -40,14 +45,56 @@ def lookup():
 def scan(code: str):
     facts = scan_facts(code)
     if facts is None:
-        return render_template("scanning/unknown.html", code=code, malformed=normalize_code(code) is None), 404
-    if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
-        asset = db.session.get(Asset, facts.asset_id)
-        return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20))
-    if current_user.is_authenticated or session.get("_flashes"):
-        return render_template("scanning/scan.html", facts=facts)
+        return _not_an_asset_label(code)
+    if _may_be_signed_in():
+        if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
+            asset = db.session.get(Asset, facts.asset_id)
+            return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20))
+        if current_user.is_authenticated or session.get("_flashes"):
+            return render_template("scanning/scan.html", facts=facts)
+    return _public_scan_page(facts)
+
+
+def _not_an_asset_label(code: str):
+    """A room's label, a blank label not claimed yet, or no label of ours."""
+    tag = look_up_tag(code).tag
+    if tag is not None and tag.location_id is not None:
+        room = services.room_contents(current_user, tag.location_id)
+        return render_template("scanning/room.html", room=room, code=tag.code)
+    if tag is not None and tag.is_blank and tag.retired_at is None:
+        return render_template("scanning/blank.html", code=tag.code, form=AttachLabelForm())
+    return render_template("scanning/unknown.html", code=code, malformed=normalize_code(code) is None), 404
+
+
+@bp.post("/t/<code>/attach")
+@login_required
+def attach(code: str):
+    """Attach a scanned blank label to an asset already in the register."""
+    form = AttachLabelForm()
+    if not form.validate_on_submit():
+        flash(_("Type the asset number of the item this label is stuck on."), "error")
+        return redirect(url_for("scanning.scan", code=code))
+    try:
+        asset = attach_blank_tag(current_user, code, form.asset_number.data)
+    except TagsvcError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("scanning.scan", code=code))
+    flash(_("The label %(code)s now belongs to %(name)s.", code=format_code(asset.current_tag.code), name=asset.name), "success")
+    return redirect(url_for("scanning.scan", code=asset.current_tag.code))
+
+
+def _may_be_signed_in() -> bool:
+    """Whether the request carries a session or remember-me cookie. Most scans come from a phone that has
+    never signed in: for them, loading the user and the session is skipped altogether."""
+    cookies = request.cookies
+    config = current_app.config
+    return config["SESSION_COOKIE_NAME"] in cookies or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies
+
+
+def _public_scan_page(facts):
     # Most scans are anonymous and a label is read again and again: reuse the rendered, compressed page.
-    key = (facts, str(get_locale()), request.full_path)
+    key = (facts, select_locale(), request.full_path)
     page = current_app.extensions["scan_page_cache"].get_or_render(key, lambda: render_template("scanning/scan.html", facts=facts))
     if "gzip" in request.accept_encodings:
         response = current_app.response_class(page.gzipped, mimetype="text/html")

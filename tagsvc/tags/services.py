@@ -89,6 +89,16 @@ def _issue_tag(asset_id: int) -> Tag:
     return tag
 
 
+def _issue_location_tag(location_id: int) -> Tag:
+    """A room's own label (the room page lists what should be in it). Flushes; the caller commits."""
+    tag = Tag(code=_unused_code(), location_id=location_id)
+    if current_app.config.get("PUBLIC_BASE_URL"):
+        tag_qr(tag)
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
 def look_up_tag(raw_code: str) -> TagLookup:
     code = normalize_code(raw_code)
     if code is None:
