@@ -51,8 +51,8 @@ def upgrade() -> None:
     op.create_table(
         "printer_offset",
         sa.Column("sheet_slug", sa.String(length=64), nullable=False),
-        sa.Column("x_mm", sa.Float(), nullable=False),
-        sa.Column("y_mm", sa.Float(), nullable=False),
+        sa.Column("x_mm", sa.Double(), nullable=False),
+        sa.Column("y_mm", sa.Double(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("updated_by_name", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("sheet_slug", name=op.f("pk_printer_offset")),
