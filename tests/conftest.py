@@ -55,6 +55,7 @@ def _test_config(database_url, tmp_path, **overrides):
         "SQLALCHEMY_DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "UPLOAD_DIR": tmp_path / "uploads",
+        "PRINT_DIR": tmp_path / "print",
         "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py covers CSRF with it on
         "PUBLIC_BASE_URL": "https://tags.example.edu",
         "DEFAULT_LANGUAGE": "en",
