@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
+from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.forms import asset_filter_from_args
 from tagsvc.assets.services import matching_asset_ids
 from tagsvc.errors import TagsvcError, ValidationError
@@ -104,7 +105,7 @@ def make_asset_labels():
 @bp.route("/rooms", methods=["GET", "POST"])
 @login_required
 def rooms():
-    services.require_printer(current_user)
+    require_admin(current_user)  # locations are the office's
     form = _settings_form(RoomLabelsForm)
     form.location.choices = tree_choices(tree_in_order(Location), _("— choose —"))
     if form.validate_on_submit():
