@@ -108,6 +108,8 @@ def rooms():
     require_admin(current_user)  # locations are the office's
     form = _settings_form(RoomLabelsForm)
     form.location.choices = tree_choices(tree_in_order(Location), _("— choose —"))
+    if request.method == "GET":
+        form.location.data = request.args.get("location", type=int)  # from the locations page
     if form.validate_on_submit():
         chosen = set(descendant_ids(Location, form.location.data)) if form.include_inside.data else {form.location.data}
         location_ids = [node.id for _depth, node in tree_in_order(Location) if node.id in chosen]  # as the tree reads

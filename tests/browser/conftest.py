@@ -65,3 +65,10 @@ def phone(browser):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def fill_sign_in(page, username: str, password: str) -> None:
+    """On the sign-in page (in either language): type the account and submit."""
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("main form button[type=submit]").click()

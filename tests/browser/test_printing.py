@@ -12,7 +12,7 @@ from tagsvc.extensions import db
 from tagsvc.labels import services
 from tagsvc.structure.models import Department
 from tagsvc.tags.models import Tag
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import PHONE, fill_sign_in, screenshot
 from tests.labels.pdf_reading import page_count, read_page_labels
 
 pytestmark = pytest.mark.browser
@@ -26,13 +26,6 @@ def demo(live_server):
     return live_server
 
 
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_the_office_prints_a_filtered_sheet_from_the_fifth_position(browser, demo, tmp_path):
     department = db.session.scalar(select(Department).where(Department.name == "高一(3)班"))
     admin = db.session.scalar(select(User).where(User.username == "admin"))
@@ -42,7 +35,8 @@ def test_the_office_prints_a_filtered_sheet_from_the_fifth_position(browser, dem
 
     context = browser.new_context(**DESKTOP)
     page = context.new_page()
-    sign_in(page, demo, "admin")
+    page.goto(f"{demo}/login")
+    fill_sign_in(page, "admin", DEMO_PASSWORD)
     page.get_by_role("link", name="Labels", exact=True).click()
     page.select_option("select[name=department]", label="高一(3)班")
     page.select_option("select[name=sheet]", label="A4 3×8 (70 × 37 mm)")
@@ -84,9 +78,7 @@ def test_a_keeper_registers_a_new_purchase_by_scanning_a_blank_label(browser, de
     page.goto(f"{demo}/t/{code}")
     assert page.locator("h1").inner_text() == "此标签尚未启用"
     page.get_by_role("link", name="登录").last.click()
-    page.fill("input[name=username]", "keeper1")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    fill_sign_in(page, "keeper1", DEMO_PASSWORD)  # and back to the label
     page.get_by_role("link", name="用此标签登记新物品").click()
     page.fill("input[name=asset_number]", "BJB-2026-0999")
     page.fill("input[name=name]", "笔记本电脑")

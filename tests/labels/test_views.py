@@ -123,6 +123,13 @@ def test_room_labels_for_a_building_cover_its_rooms(client, login_as, school):
     assert "Ready" in client.get(response.location).get_data(as_text=True)
 
 
+def test_the_locations_page_leads_to_a_rooms_labels(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    assert f"/labels/rooms?location={school['room'].id}" in client.get("/admin/locations").get_data(as_text=True)
+    form = client.get(f"/labels/rooms?location={school['room'].id}").get_data(as_text=True)
+    assert f'<option selected value="{school["room"].id}">' in form
+
+
 def test_keepers_do_not_print_room_labels(client, login_as, school):
     login_as(make_user(Role.KEEPER, departments=[school["class"]]))
     assert client.get("/labels/rooms").status_code == 403
