@@ -14,13 +14,16 @@ ONE_YEAR = 365 * 24 * 3600
 
 def select_locale() -> str:
     default = current_app.config["DEFAULT_LANGUAGE"]
-    default = default if default in LANGUAGES else "zh"
     if not has_request_context():  # the command line and services called directly
-        return default
-    chosen = request.cookies.get(COOKIE)
+        return default if default in LANGUAGES else "zh"
+    return language_for(request.cookies.get(COOKIE), request.headers.get("Accept-Language", ""), default)
+
+
+def language_for(chosen: str | None, accept_language: str, default: str) -> str:
+    """A person's choice (the cookie) first, then the browser's languages, then the school's default."""
     if chosen in LANGUAGES:
         return chosen
-    return _best_language(request.headers.get("Accept-Language", ""), default)
+    return _best_language(accept_language, default if default in LANGUAGES else "zh")
 
 
 @lru_cache(maxsize=512)

@@ -11,14 +11,32 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 
+# The page differs by language (browser or cookie), by sign-in (cookie) and by compression.
+VARY = "Accept-Encoding, Accept-Language, Cookie"
+
+
 @dataclass(frozen=True)
 class CachedPage:
-    html: str
+    html: bytes
     gzipped: bytes
 
     @classmethod
     def of(cls, html: str) -> "CachedPage":
-        return cls(html, gzip.compress(html.encode(), compresslevel=6))
+        return cls(html.encode(), gzip.compress(html.encode(), compresslevel=6))
+
+    def response(self, gzip_accepted: bool) -> tuple[bytes, list[tuple[str, str]]]:
+        """The body and headers to send, compressed when the client takes gzip."""
+        body = self.gzipped if gzip_accepted else self.html
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Vary", VARY)]
+        if gzip_accepted:
+            headers.append(("Content-Encoding", "gzip"))
+        return body, headers
+
+
+def page_key(facts, language: str, path: str, query_string: bytes) -> tuple:
+    """Everything a public scan page depends on besides the code's facts: its language and its address (the
+    language links point back to it). The Flask view and the fast path build their keys here alike."""
+    return (facts, language, path, query_string)
 
 
 class PageCache:
@@ -26,6 +44,13 @@ class PageCache:
         self.max_entries = max_entries
         self._pages: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+
+    def get(self, key) -> CachedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
 
     def get_or_render(self, key, render) -> CachedPage:
         with self._lock:

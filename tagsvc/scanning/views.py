@@ -8,7 +8,8 @@ from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
-from tagsvc.scanning.page_cache import PageCache
+from tagsvc.scanning.fast_path import ScanPageFastPath
+from tagsvc.scanning.page_cache import PageCache, page_key
 from tagsvc.scanning import services
 from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
@@ -20,6 +21,7 @@ bp = Blueprint("scanning", __name__)
 @bp.record_once
 def _set_up_page_cache(state) -> None:
     state.app.extensions["scan_page_cache"] = PageCache()
+    state.app.wsgi_app = ScanPageFastPath(state.app, state.app.wsgi_app)
 
 
 @bp.get("/")
@@ -94,12 +96,8 @@ def _may_be_signed_in() -> bool:
 
 def _public_scan_page(facts):
     # Most scans are anonymous and a label is read again and again: reuse the rendered, compressed page.
-    key = (facts, select_locale(), request.full_path)
+    key = page_key(facts, select_locale(), request.path, request.query_string)
     page = current_app.extensions["scan_page_cache"].get_or_render(key, lambda: render_template("scanning/scan.html", facts=facts))
-    if "gzip" in request.accept_encodings:
-        response = current_app.response_class(page.gzipped, mimetype="text/html")
-        response.headers["Content-Encoding"] = "gzip"  # already compressed: Flask-Compress leaves it alone
-    else:
-        response = current_app.response_class(page.html, mimetype="text/html")
-    response.vary.update(("Accept-Encoding", "Accept-Language", "Cookie"))
-    return response
+    body, headers = page.response(gzip_accepted="gzip" in request.accept_encodings)
+    # Already compressed when gzipped: Flask-Compress leaves a response with a Content-Encoding alone.
+    return current_app.response_class(body, headers=headers)
