@@ -21,11 +21,17 @@ def render_pngs(sheet: SheetDefinition, labels: list[LabelContent], font_path: P
     """One PNG per label, at the label's exact size."""
     if sheet.kind == SheetKind.SHEET:
         raise LabelLayoutError(_("Images are made for thermal labels and rolls, one label per page; %(sheet)s is a sheet.", sheet=sheet.name))
-    document = pdfium.PdfDocument(render_pdf(sheet, labels, font_path))
-    images = []
-    for page in document:
-        picture = page.render(scale=dpi / 72).to_pil().convert("L").point(lambda v: 255 if v >= 128 else 0, mode="1")
-        out = BytesIO()
-        picture.save(out, format="PNG", dpi=(dpi, dpi), optimize=True)
-        images.append(out.getvalue())
-    return images
+    return list(pdf_pages_as_pngs(render_pdf(sheet, labels, font_path), dpi))
+
+
+def pdf_pages_as_pngs(pdf: bytes, dpi: int = DPI):
+    """Each page of a label PDF as a black-and-white PNG, one at a time (a roll of thousands stays small)."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for page in document:
+            picture = page.render(scale=dpi / 72).to_pil().convert("L").point(lambda v: 255 if v >= 128 else 0, mode="1")
+            out = BytesIO()
+            picture.save(out, format="PNG", dpi=(dpi, dpi), optimize=True)
+            yield out.getvalue()
+    finally:
+        document.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
@@ -25,7 +26,8 @@ from tagsvc.errors import NotFoundError, PermissionDeniedError, TagsvcError, Val
 from tagsvc.extensions import db, utcnow
 from tagsvc.labels.models import PrinterOffset, PrintJob, PrintJobKind, PrintJobStatus
 from tagsvc.labels.pdf import LabelContent, LabelLayoutError, render_alignment_pdf, render_pdf
-from tagsvc.labels.sheets import SheetDefinition, SheetDefinitionError, load_sheet
+from tagsvc.labels.png import pdf_pages_as_pngs
+from tagsvc.labels.sheets import SheetDefinition, SheetDefinitionError, SheetKind, load_sheet
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.structure.models import Location
 from tagsvc.tags.models import LabelBatch, Tag
@@ -219,6 +221,8 @@ def run_print_job(job_id: int) -> PrintJob:
         _remove_old_files(folder)
         file_name = f"labels-{job.id}-{secrets.token_hex(8)}.pdf"
         (folder / file_name).write_bytes(pdf)
+        if sheet.kind != SheetKind.SHEET:  # thermal printers that take pictures, not PDF: a PNG a label too
+            _write_png_zip(pdf, folder / file_name.replace(".pdf", ".zip"), job.id)
         _record_printed(job, sheet)
         job.file_name = file_name
         job.status = PrintJobStatus.DONE
@@ -284,9 +288,15 @@ def _record_printed(job: PrintJob, sheet: SheetDefinition) -> None:
     ])
 
 
+def _write_png_zip(pdf: bytes, path: Path, job_id: int) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
+        for number, png in enumerate(pdf_pages_as_pngs(pdf), start=1):
+            archive.writestr(f"label-{job_id}-{number:05d}.png", png)
+
+
 def _remove_old_files(folder: Path) -> None:
     cutoff = (utcnow() - FILES_KEPT).timestamp()
-    for path in folder.glob("labels-*.pdf"):
+    for path in folder.glob("labels-*.*"):
         if path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
 
@@ -302,11 +312,13 @@ def get_print_job(actor, job_id: int) -> PrintJob:
     return job
 
 
-def print_job_file(actor, job_id: int) -> Path:
+def print_job_file(actor, job_id: int, images: bool = False) -> Path:
+    """The job's PDF, or with images=True the ZIP of a PNG per label (thermal labels and rolls only)."""
     job = get_print_job(actor, job_id)
-    path = Path(current_app.config["PRINT_DIR"]) / job.file_name if job.file_name else None
+    name = job.file_name.replace(".pdf", ".zip") if images else job.file_name
+    path = Path(current_app.config["PRINT_DIR"]) / name if name else None
     if job.status != PrintJobStatus.DONE or path is None or not path.is_file():
-        raise NotFoundError(_("This PDF is not available (any more). Print the labels again."))
+        raise NotFoundError(_("This file is not available (any more). Print the labels again."))
     return path
 
 

@@ -158,6 +158,13 @@ def job_pdf(job_id: int):
     return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"labels-{job_id}.pdf", max_age=0)
 
 
+@bp.get("/jobs/<int:job_id>/labels.zip")
+@login_required
+def job_images(job_id: int):
+    path = services.print_job_file(current_user, job_id, images=True)
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"labels-{job_id}-png.zip", max_age=0)
+
+
 @bp.get("/jobs/<int:job_id>/preview.png")
 @login_required
 def job_preview(job_id: int):

@@ -170,3 +170,34 @@ def test_staff_see_no_print_controls(client, login_as, school):
     login_as(make_user(Role.STAFF))
     listing = client.get("/assets").get_data(as_text=True)
     assert 'name="asset"' not in listing and "/labels" not in listing
+
+
+def test_thermal_jobs_also_give_a_png_per_label(client, login_as, school):
+    import zipfile
+    from io import BytesIO
+
+    import zxingcpp
+    from PIL import Image
+
+    login_as(make_user(Role.ADMIN))
+    ticked = [a.id for a in school["assets"][:3]]
+    response = client.post("/labels/jobs", data={"asset": ticked, "sheet": "thermal-40x30", "start": "1", "level": "M"})
+    job_page = client.get(response.location).get_data(as_text=True)
+    assert "Download a PNG image per label" in job_page
+    job_id = int(re.search(r"/labels/jobs/(\d+)", response.location).group(1))
+    archive = zipfile.ZipFile(BytesIO(client.get(f"/labels/jobs/{job_id}/labels.zip").data))
+    names = archive.namelist()
+    assert len(names) == 3
+    for name, asset in zip(names, school["assets"][:3]):
+        image = Image.open(BytesIO(archive.read(name)))
+        assert image.mode == "1" and round(image.info["dpi"][0]) == 300
+        assert abs(image.width - 40 / 25.4 * 300) <= 2  # the label's exact size
+        assert zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)[0].text.endswith(asset.current_tag.code)
+
+
+def test_sheet_jobs_have_no_images(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    response = client.post("/labels/jobs", data={"asset": [school["assets"][0].id], "sheet": "a4-3x8", "start": "1", "level": "M"})
+    job_id = int(re.search(r"/labels/jobs/(\d+)", response.location).group(1))
+    assert "PNG image" not in client.get(response.location).get_data(as_text=True)
+    assert client.get(f"/labels/jobs/{job_id}/labels.zip").status_code == 404
