@@ -168,7 +168,7 @@ def batch_tag_ids(batch: LabelBatch) -> list[int]:
 
 # -- print jobs ------------------------------------------------------------------------------------------
 
-def _checked_settings(settings: PrintSettings) -> SheetDefinition:
+def check_settings(settings: PrintSettings) -> SheetDefinition:
     sheet = get_sheet(settings.sheet_slug)
     if settings.qr_level not in QR_LEVELS:
         raise ValidationError(_("Choose error correction M or H."))
@@ -179,7 +179,7 @@ def _checked_settings(settings: PrintSettings) -> SheetDefinition:
 
 def create_print_job(actor, kind: PrintJobKind, tag_ids: list[int], settings: PrintSettings) -> PrintJob:
     require_printer(actor)
-    _checked_settings(settings)
+    check_settings(settings)
     if not tag_ids:
         raise ValidationError(_("There is nothing to print: the selection is empty."))
     if len(tag_ids) > MAX_LABELS_PER_JOB:
@@ -333,7 +333,7 @@ def recent_print_jobs(actor, limit: int = 10) -> list[PrintJob]:
 def first_page_preview(actor, tag_ids: list[int], settings: PrintSettings, dpi: int = 60) -> bytes:
     """A picture of the first page as it will print: only that page's labels are drawn. Stores nothing."""
     require_printer(actor)
-    sheet = _checked_settings(settings)
+    sheet = check_settings(settings)
     if not tag_ids:
         raise ValidationError(_("There is nothing to print: the selection is empty."))
     labels = list(_label_contents(tag_ids[: sheet.labels_per_page - settings.start_position], settings.qr_level))

@@ -60,13 +60,21 @@ def print_assets():
     settings_form = _settings_form(formdata=request.args, meta={"csrf": False})
     chosen = _chosen_asset_ids(request.args)
     names = services.asset_names(chosen[:5]) if chosen else []
+    settings_error = None
+    try:
+        services.check_settings(_settings(settings_form))
+    except ValidationError as error:
+        settings_error = error.message
     selection = _selection_args(request.args)
-    settings_args = [(k, v) for k in ("sheet", "start", "level") for v in request.args.getlist(k)]
     return render_template(
         "labels/print.html", filter_form=filter_form, settings_form=settings_form, chosen=chosen, names=names,
-        selection=selection, preview_query=urlencode(selection + settings_args), make_form=SheetSettingsForm(meta={"csrf": True}),
-        jobs=services.recent_print_jobs(current_user, limit=5),
+        settings_error=settings_error, selection=selection, preview_query=urlencode(selection + _settings_args(settings_form)),
+        make_form=SheetSettingsForm(meta={"csrf": True}), jobs=services.recent_print_jobs(current_user, limit=5),
     )
+
+
+def _settings_args(form) -> list[tuple[str, str]]:
+    return [("sheet", form.sheet.data or ""), ("start", str(form.start.data or 1)), ("level", form.level.data or "M")]
 
 
 @bp.get("/preview.png")
@@ -83,7 +91,7 @@ def preview():
 @login_required
 def make_asset_labels():
     form = _settings_form()
-    back = url_for("labels.print_assets") + "?" + urlencode(_selection_args(request.form) + [("sheet", form.sheet.data or ""), ("start", request.form.get("start", "1")), ("level", form.level.data or "M")])
+    back = url_for("labels.print_assets") + "?" + urlencode(_selection_args(request.form) + _settings_args(form))
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:

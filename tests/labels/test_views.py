@@ -201,3 +201,9 @@ def test_sheet_jobs_have_no_images(client, login_as, school):
     job_id = int(re.search(r"/labels/jobs/(\d+)", response.location).group(1))
     assert "PNG image" not in client.get(response.location).get_data(as_text=True)
     assert client.get(f"/labels/jobs/{job_id}/labels.zip").status_code == 404
+
+
+def test_the_print_page_explains_a_first_position_beyond_the_sheet(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    page = client.get(f"/labels?select=1&department={school['class'].id}&sheet=a4-3x8&start=30").get_data(as_text=True)
+    assert "between 1 and 24" in page and "Make the PDF" not in page and "preview.png" not in page
