@@ -16,6 +16,7 @@ def import_models() -> None:
     from tagsvc.assets import models as _assets  # noqa: F401
     from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
+    from tagsvc.repairs import models as _repairs  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401
 
@@ -76,8 +77,9 @@ def _init_babel(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tagsvc import accounts, assets, i18n, photos, scanning, structure
     from tagsvc.labels import views as labels
+    from tagsvc.repairs import views as repairs
 
-    for feature in (i18n, accounts, structure, assets, labels, photos, scanning):
+    for feature in (i18n, accounts, structure, assets, labels, repairs, photos, scanning):
         app.register_blueprint(feature.bp)
 
 
@@ -88,6 +90,8 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.assets.display import CONDITION_LABELS, FIELD_LABELS, STATUS_EXPLANATIONS, STATUS_LABELS
     from tagsvc.i18n.views import LANGUAGES
     from tagsvc.labels.display import JOB_KIND_LABELS, JOB_STATUS_LABELS
+    from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS, REPORT_STATUS_LABELS
+    from tagsvc.repairs.services import repair_counts
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label
     from tagsvc.tags.services import format_code
 
@@ -101,6 +105,10 @@ def _init_templates(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         JOB_STATUS_LABELS=JOB_STATUS_LABELS,
         JOB_KIND_LABELS=JOB_KIND_LABELS,
+        DAMAGE_KIND_LABELS=DAMAGE_KIND_LABELS,
+        PRIORITY_LABELS=PRIORITY_LABELS,
+        REPORT_STATUS_LABELS=REPORT_STATUS_LABELS,
+        repair_counts=repair_counts,
         ledger_value_label=ledger_value_label,
     )
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)

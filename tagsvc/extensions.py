@@ -103,14 +103,22 @@ class PreparedRead:
         compiled = self._statement.compile(dialect=dialect)
         self._sql = compiled.string
         self._positions = compiled.positiontup  # qmark (SQLite) binds by position, pyformat (psycopg) by name
+        # Values fixed in the statement itself (a LIMIT, a status compared with), as the driver takes them.
+        self._bind_processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+        self._fixed = {name: self._bound(name, value) for name, value in compiled.params.items() if value is not None}
         self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._statement.selected_columns]
         self._engine = engine
+
+    def _bound(self, name: str, value):
+        process = self._bind_processors.get(name)
+        return process(value) if process is not None else value
 
     def first(self, **params) -> tuple | None:
         engine = self._database.read_engine
         if self._engine is not engine:
             self._prepare(engine)
-        arguments = tuple(params[name] for name in self._positions) if self._positions else params
+        values = {**self._fixed, **{name: self._bound(name, value) for name, value in params.items()}}
+        arguments = tuple(values[name] for name in self._positions) if self._positions else values
         for attempt in (1, 2):
             connection = engine.raw_connection()
             try:

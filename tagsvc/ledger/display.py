@@ -14,6 +14,13 @@ ACTION_LABELS = {
     LedgerAction.PHOTO_CHANGED: N_("Photo changed"),
     LedgerAction.LABEL_PRINTED: N_("Label printed"),
     LedgerAction.TAG_ATTACHED: N_("Blank label attached"),
+    LedgerAction.DAMAGE_REPORTED: N_("Damage reported"),
+    LedgerAction.REPORT_ACCEPTED: N_("Repair scheduled"),
+    LedgerAction.REPORT_REJECTED: N_("Report rejected: not a fault"),
+    LedgerAction.REPORT_MERGED: N_("Report merged into another"),
+    LedgerAction.REPAIR_STARTED: N_("Repair started"),
+    LedgerAction.REPAIR_DONE: N_("Repaired"),
+    LedgerAction.REPAIR_NOT_REPAIRABLE: N_("Not repairable: disposal proposed"),
 }
 
 _VALUE_LABELS = {

@@ -21,6 +21,13 @@ class LedgerAction(StrEnum):
     PHOTO_CHANGED = "photo_changed"
     LABEL_PRINTED = "label_printed"
     TAG_ATTACHED = "tag_attached"  # a blank label from a batch was claimed for this asset
+    DAMAGE_REPORTED = "damage_reported"
+    REPORT_ACCEPTED = "report_accepted"
+    REPORT_REJECTED = "report_rejected"
+    REPORT_MERGED = "report_merged"
+    REPAIR_STARTED = "repair_started"
+    REPAIR_DONE = "repair_done"
+    REPAIR_NOT_REPAIRABLE = "repair_not_repairable"
 
 
 class LedgerEvent(Base):

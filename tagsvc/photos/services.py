@@ -71,3 +71,9 @@ def stored_photo_path(name: str) -> Path:
     if not path.is_file():
         raise NotFoundError(_("There is no such photo."))
     return path
+
+
+def delete_photo(name: str) -> None:
+    """Remove a stored photo that ended up unused (a report refused after its first photos were stored)."""
+    if STORED_NAME.match(name or ""):
+        (_upload_dir() / name).unlink(missing_ok=True)

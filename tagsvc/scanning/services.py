@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
+from tagsvc.repairs.models import DamageReport, ReportStatus
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
@@ -33,6 +34,10 @@ class ScanFacts:
     department: str | None
     location: str | None
     category: str | None
+    # The latest damage report still standing (not rejected or merged), so the next person need not report again.
+    report_status: ReportStatus | None = None
+    reported_at: datetime | None = None
+    repaired_at: datetime | None = None
 
     @property
     def replaced(self) -> bool:
@@ -41,17 +46,27 @@ class ScanFacts:
 
 def _build_scan_query():
     current = aliased(Tag)
+    latest_report = (
+        select(DamageReport.id)
+        # Two comparisons rather than NOT IN: a plain statement that compiles once to fixed SQL (PreparedRead).
+        .where(DamageReport.asset_id == Asset.id, DamageReport.status != ReportStatus.REJECTED, DamageReport.status != ReportStatus.MERGED)
+        .order_by(DamageReport.created_at.desc(), DamageReport.id.desc())
+        .limit(1)
+        .correlate(Asset)
+        .scalar_subquery()
+    )
     return (
         select(
             Tag.code, Tag.retired_at, current.code, Asset.id, Asset.name, Asset.asset_number, Asset.status,
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
-            Location.full_name, Category.full_name,
+            Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
         )
         .join(Asset, Asset.id == Tag.asset_id)
         .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))
         .outerjoin(Department, Department.id == Asset.department_id)
         .outerjoin(Location, Location.id == Asset.location_id)
         .outerjoin(Category, Category.id == Asset.category_id)
+        .outerjoin(DamageReport, DamageReport.id == latest_report)
         .where(Tag.code == bindparam("code"))
     )
 

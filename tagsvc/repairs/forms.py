@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from tagsvc.forms import optional_int
+from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS
+from tagsvc.repairs.models import DamageKind, Priority
+
+
+class ReporterFields:
+    reporter_name = StringField(_l("Your name (optional)"), validators=[Length(max=100)])
+    reporter_group = StringField(_l("Class or department (optional)"), validators=[Length(max=100)])
+    reporter_contact = StringField(_l("Phone or WeChat (optional)"), validators=[Length(max=100)])
+
+
+class DamageReportForm(ReporterFields, FlaskForm):
+    kind = RadioField(_l("What is wrong?"), choices=[(k.value, _l(v)) for k, v in DAMAGE_KIND_LABELS.items()], default=DamageKind.BROKEN.value)
+    description = TextAreaField(_l("Describe it"), validators=[DataRequired(message=_l("Please describe what is wrong.")), Length(max=2000)])
+    photos = MultipleFileField(_l("Photos (up to 3)"))
+
+
+class AddToReportForm(ReporterFields, FlaskForm):
+    note = TextAreaField(_l("What you saw (optional)"), validators=[Length(max=2000)])
+
+
+class TriageForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("accept", _l("Accept: it is a fault")), ("reject", _l("Reject: not a fault")), ("merge", _l("Merge into another report"))], default="accept")
+    priority = SelectField(_l("Priority"), choices=[(p.value, _l(v)) for p, v in PRIORITY_LABELS.items()], default=Priority.NORMAL.value)
+    assignee_id = SelectField(_l("Repairer"), coerce=optional_int)
+    merge_into_id = SelectField(_l("Same fault as"), coerce=optional_int)
+    note = TextAreaField(_l("Note (needed to reject)"), validators=[Length(max=2000)])
+
+
+class FinishForm(FlaskForm):
+    outcome = RadioField(_l("Result"), choices=[("done", _l("Repaired")), ("not_repairable", _l("Not repairable: propose disposal"))], default="done")
+    note = TextAreaField(_l("What was done"), validators=[DataRequired(message=_l("Say what was done (or why it cannot be repaired).")), Length(max=2000)])
+    parts_cost = DecimalField(_l("Cost of parts (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=1000000)])
+    photo = MultipleFileField(_l("Photo (optional)"))

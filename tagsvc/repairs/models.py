@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.extensions import Base, enum_column_type, utcnow
+
+if TYPE_CHECKING:
+    from tagsvc.accounts.models import User
+
+
+class DamageKind(StrEnum):
+    BROKEN = "broken"
+    NOT_WORKING = "not_working"
+    MISSING_PART = "missing_part"
+    UNSAFE = "unsafe"
+    OTHER = "other"
+
+
+class ReportStatus(StrEnum):
+    NEW = "new"  # waiting for the office
+    ACCEPTED = "accepted"  # a fault: repair scheduled, a repairer assigned
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_REPAIRABLE = "not_repairable"  # the repairer proposes disposal to the office
+    REJECTED = "rejected"  # not a fault
+    MERGED = "merged"  # the same fault as another report
+
+
+OPEN_STATUSES = (ReportStatus.NEW, ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS)
+
+
+class Priority(StrEnum):
+    URGENT = "urgent"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class DamageReport(Base):
+    """One report of damage and, once accepted, its repair work order."""
+
+    __tablename__ = "damage_report"
+    __table_args__ = (Index("ix_damage_report_asset_created", "asset_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"))
+    kind: Mapped[DamageKind] = mapped_column(enum_column_type(DamageKind))
+    description: Mapped[str] = mapped_column(Text)
+    # Optional, and only for the office: who reported it and how to reach them.
+    reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    reporter_group: Mapped[str] = mapped_column(String(100), default="")  # class or department, as typed
+    reporter_contact: Mapped[str] = mapped_column(String(100), default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    client_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # rate limiting; never the raw address
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[ReportStatus] = mapped_column(enum_column_type(ReportStatus), default=ReportStatus.NEW, index=True)
+    asset_status_before: Mapped[AssetStatus] = mapped_column(enum_column_type(AssetStatus))  # restored on rejection
+    priority: Mapped[Priority] = mapped_column(enum_column_type(Priority), default=Priority.NORMAL)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("damage_report.id", ondelete="RESTRICT"))
+    office_note: Mapped[str] = mapped_column(Text, default="")
+    triaged_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    repair_note: Mapped[str] = mapped_column(Text, default="")
+    parts_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    repair_photo: Mapped[str] = mapped_column(String(100), default="")
+
+    asset: Mapped[Asset] = relationship(lazy="joined")
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
+    additions: Mapped[list[ReportAddition]] = relationship(order_by="ReportAddition.id", cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReportPhoto(Base):
+    __tablename__ = "report_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("damage_report.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))  # a stored photo's random name (photos.services)
+
+
+class ReportAddition(Base):
+    """Someone else saw the same fault: their details join the open report instead of a second report."""
+
+    __tablename__ = "report_addition"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("damage_report.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reporter_name: Mapped[str] = mapped_column(String(100), default="")
+    reporter_group: Mapped[str] = mapped_column(String(100), default="")
+    reporter_contact: Mapped[str] = mapped_column(String(100), default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
+    client_hash: Mapped[str] = mapped_column(String(64), default="", index=True)

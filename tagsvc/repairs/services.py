@@ -1,0 +1,334 @@
+"""From a damage report on the scan page to the repaired item: report, triage, repair, close.
+
+Anyone may report, signed in or not; the office triages (accept with a priority and a repairer, reject as not a
+fault, or merge into another report); the repairer starts and finishes the work or finds it not repairable. Each
+step writes the asset's ledger, and the asset's status follows: damaged when reported, under repair while worked
+on, back in use when done.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin, require_signed_in
+from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
+from tagsvc.extensions import db, utcnow
+from tagsvc.ledger.models import LedgerAction
+from tagsvc.ledger.services import _record_event
+from tagsvc.photos.services import delete_photo, store_photo
+from tagsvc.repairs.models import OPEN_STATUSES, DamageKind, DamageReport, Priority, ReportAddition, ReportPhoto, ReportStatus
+from tagsvc.tags.services import look_up_tag
+
+MAX_PHOTOS = 3
+MAX_DESCRIPTION = 2000
+# Anonymous reports (new ones and details added to open ones) per client, and per asset from everyone, per hour.
+# A class reporting a broken projector one by one stays well inside; a script flooding the form does not.
+PER_CLIENT_PER_HOUR = 6
+PER_ASSET_PER_HOUR = 12
+OVERDUE_AFTER = {Priority.URGENT: timedelta(days=1), Priority.NORMAL: timedelta(days=7), Priority.LOW: timedelta(days=30)}
+_PRIORITY_ORDER = case({Priority.URGENT: 0, Priority.NORMAL: 1, Priority.LOW: 2}, value=DamageReport.priority)
+
+
+class RateLimitedError(TagsvcError):
+    status_code = 429
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """Who reports, all optional; filled in from the account when signed in."""
+
+    name: str = ""
+    group: str = ""  # class or department
+    contact: str = ""
+
+
+def client_fingerprint(remote_address: str) -> str:
+    """A keyed hash of the client's address: enough to count its reports, useless to find the person."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, (remote_address or "").encode(), hashlib.sha256).hexdigest()
+
+
+def _clean_reporter(reporter: Reporter, actor) -> Reporter:
+    name, group, contact = (reporter.name or "").strip(), (reporter.group or "").strip(), (reporter.contact or "").strip()
+    if actor is not None and actor.is_authenticated:
+        name = name or actor.display_name
+        group = group or "、".join(d.name for d in actor.departments)
+    for value in (name, group, contact):
+        if len(value) > 100:
+            raise ValidationError(_("Name, class and contact may have at most 100 characters each."))
+    return Reporter(name, group, contact)
+
+
+def _signed_in(actor) -> bool:
+    return actor is not None and getattr(actor, "is_authenticated", False)
+
+
+def _check_rate(actor, asset_id: int, client_hash: str) -> None:
+    if _signed_in(actor):
+        return  # accounts are known people; limits are for the open form
+    since = utcnow() - timedelta(hours=1)
+    from_client = db.session.scalar(
+        select(func.count()).select_from(DamageReport).where(DamageReport.client_hash == client_hash, DamageReport.created_at >= since)
+    ) + db.session.scalar(
+        select(func.count()).select_from(ReportAddition).where(ReportAddition.client_hash == client_hash, ReportAddition.created_at >= since)
+    )
+    if from_client >= PER_CLIENT_PER_HOUR:
+        raise RateLimitedError(_("You have sent many reports in the last hour. Please wait a while, or tell the logistics office directly."))
+    for_asset = db.session.scalar(
+        select(func.count()).select_from(DamageReport).where(DamageReport.asset_id == asset_id, DamageReport.created_at >= since)
+    ) + db.session.scalar(
+        select(func.count()).select_from(ReportAddition).join(DamageReport, DamageReport.id == ReportAddition.report_id)
+        .where(DamageReport.asset_id == asset_id, ReportAddition.created_at >= since)
+    )
+    if for_asset >= PER_ASSET_PER_HOUR:
+        raise RateLimitedError(_("This item has had many reports in the last hour; the office has been told. Please try again later."))
+
+
+def asset_for_code(raw_code: str) -> Asset:
+    tag = look_up_tag(raw_code).tag
+    if tag is None or tag.asset_id is None:
+        raise NotFoundError(_("No item has this label code."))
+    return db.session.get(Asset, tag.asset_id)
+
+
+def open_report_for(asset_id: int) -> DamageReport | None:
+    return db.session.scalar(
+        select(DamageReport).where(DamageReport.asset_id == asset_id, DamageReport.status.in_(OPEN_STATUSES))
+        .order_by(DamageReport.created_at.desc()).limit(1)
+    )
+
+
+def _store_photos(photos: list[bytes]) -> list[str]:
+    """All photos stored, or none: one bad file refuses the whole report."""
+    photos = [p for p in photos if p]
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError(_("At most %(n)d photos, please.", n=MAX_PHOTOS))
+    stored: list[str] = []
+    try:
+        for data in photos:
+            stored.append(store_photo(data))
+    except ValidationError:
+        for name in stored:
+            delete_photo(name)
+        raise
+    return stored
+
+
+def submit_report(actor, raw_code: str, kind: DamageKind, description: str, reporter: Reporter = Reporter(),
+                  photos: list[bytes] = (), client_hash: str = "") -> DamageReport:
+    """A new damage report for the item behind a label. When the item already has an open report, a
+    ConflictError says so: the person adds their details to that one instead (add_to_report)."""
+    asset = asset_for_code(raw_code)
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError(_("Please describe what is wrong."))
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationError(_("Please keep the description under %(n)d characters.", n=MAX_DESCRIPTION))
+    kind = DamageKind(kind)
+    reporter = _clean_reporter(reporter, actor)
+    if open_report_for(asset.id) is not None:
+        raise ConflictError(_("This item has already been reported and the repair is under way."))
+    _check_rate(actor, asset.id, client_hash)
+    stored = _store_photos(list(photos))
+    report = DamageReport(
+        asset_id=asset.id, kind=kind, description=description, reporter_name=reporter.name, reporter_group=reporter.group,
+        reporter_contact=reporter.contact, reporter_id=actor.id if _signed_in(actor) else None, client_hash=client_hash,
+        asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in stored],
+    )
+    db.session.add(report)
+    before = asset.status
+    if asset.status in (AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.ON_LOAN):
+        asset.status = AssetStatus.DAMAGED
+    db.session.flush()
+    _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None,
+                  changes=_status_change(before, asset.status), note=_report_note(report))
+    db.session.commit()
+    return report
+
+
+def add_to_report(actor, report_id: int, note: str = "", reporter: Reporter = Reporter(), client_hash: str = "") -> ReportAddition:
+    """Someone else saw the same fault: their details and words join the open report."""
+    report = db.session.get(DamageReport, report_id)
+    if report is None or not report.is_open:
+        raise NotFoundError(_("That report is closed; if the item is still broken, report it again."))
+    reporter = _clean_reporter(reporter, actor)
+    note = (note or "").strip()
+    if not (note or reporter.name or reporter.contact):
+        raise ValidationError(_("Add a note or your name or contact, so the office can reach you."))
+    if len(note) > MAX_DESCRIPTION:
+        raise ValidationError(_("Please keep the description under %(n)d characters.", n=MAX_DESCRIPTION))
+    _check_rate(actor, report.asset_id, client_hash)
+    addition = ReportAddition(report_id=report.id, note=note, reporter_name=reporter.name, reporter_group=reporter.group,
+                              reporter_contact=reporter.contact, reporter_id=actor.id if _signed_in(actor) else None, client_hash=client_hash)
+    db.session.add(addition)
+    db.session.commit()
+    return addition
+
+
+def _status_change(before: AssetStatus, after: AssetStatus) -> dict:
+    before, after = AssetStatus(before), AssetStatus(after)
+    return {"status": [before.value, after.value]} if before != after else {}
+
+
+def _report_note(report: DamageReport) -> str:
+    return f"#{report.id} · {report.description[:200]}"
+
+
+def _move_asset(report: DamageReport, status: AssetStatus, action: LedgerAction, actor, note: str = "") -> None:
+    asset = report.asset
+    before = asset.status
+    asset.status = status
+    _record_event(asset, action, actor, changes=_status_change(before, status), note=note or f"#{report.id}")
+
+
+def get_report(actor, report_id: int) -> DamageReport:
+    require_signed_in(actor)
+    report = db.session.get(DamageReport, report_id)
+    if report is None:
+        raise NotFoundError(_("There is no such report."))
+    if not (actor.is_admin or report.assignee_id == actor.id):
+        raise PermissionDeniedError(_("Only the logistics office and the assigned repairer see this work order."))
+    return report
+
+
+@dataclass(frozen=True)
+class Triage:
+    decision: str  # "accept", "reject" or "merge"
+    priority: Priority = Priority.NORMAL
+    assignee_id: int | None = None
+    merge_into_id: int | None = None
+    note: str = ""
+
+
+def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
+    require_admin(actor)
+    report = db.session.get(DamageReport, report_id)
+    if report is None:
+        raise NotFoundError(_("There is no such report."))
+    if report.status != ReportStatus.NEW and not (triage.decision == "accept" and report.status == ReportStatus.ACCEPTED):
+        raise ConflictError(_("This report has been dealt with already."))
+    note = (triage.note or "").strip()
+    if triage.decision == "accept":
+        repairer = db.session.get(User, triage.assignee_id) if triage.assignee_id else None
+        if repairer is None or repairer.role not in (Role.REPAIRER, Role.ADMIN) or not repairer.active:
+            raise ValidationError(_("Choose who will repair it."))
+        first_time = report.status == ReportStatus.NEW
+        report.status, report.priority, report.assignee_id = ReportStatus.ACCEPTED, Priority(triage.priority), repairer.id
+        if first_time:
+            _record_event(report.asset, LedgerAction.REPORT_ACCEPTED, actor, note=f"#{report.id} · {repairer.display_name}")
+    elif triage.decision == "reject":
+        if not note:
+            raise ValidationError(_("Say why this is not a fault; the reporter's next scan shows nothing, the history does."))
+        report.status = ReportStatus.REJECTED
+        _move_asset(report, report.asset_status_before if report.asset.status == AssetStatus.DAMAGED else report.asset.status,
+                    LedgerAction.REPORT_REJECTED, actor, note=f"#{report.id} · {note}")
+    elif triage.decision == "merge":
+        target = db.session.get(DamageReport, triage.merge_into_id) if triage.merge_into_id else None
+        if target is None or target.id == report.id or target.asset_id != report.asset_id or target.status in (ReportStatus.MERGED, ReportStatus.REJECTED):
+            raise ValidationError(_("Merge only into another report on the same item."))
+        report.status, report.merged_into_id = ReportStatus.MERGED, target.id
+        _record_event(report.asset, LedgerAction.REPORT_MERGED, actor, note=f"#{report.id} → #{target.id}")
+    else:
+        raise ValidationError(_("Accept, reject or merge the report."))
+    report.office_note = note or report.office_note
+    report.triaged_at = report.triaged_at or utcnow()
+    db.session.commit()
+    return report
+
+
+def _require_assigned(actor, report: DamageReport) -> None:
+    require_signed_in(actor)
+    if not (actor.is_admin or report.assignee_id == actor.id):
+        raise PermissionDeniedError(_("This work order is assigned to someone else."))
+
+
+def start_repair(actor, report_id: int) -> DamageReport:
+    report = get_report(actor, report_id)
+    _require_assigned(actor, report)
+    if report.status != ReportStatus.ACCEPTED:
+        raise ConflictError(_("Only a scheduled repair can be started."))
+    report.status, report.started_at = ReportStatus.IN_PROGRESS, utcnow()
+    _move_asset(report, AssetStatus.UNDER_REPAIR, LedgerAction.REPAIR_STARTED, actor)
+    db.session.commit()
+    return report
+
+
+def finish_repair(actor, report_id: int, note: str, parts_cost: Decimal | None = None, photo: bytes | None = None,
+                  repairable: bool = True) -> DamageReport:
+    """Close the work order: repaired (the item is back in use), or not repairable (the office is asked to
+    dispose of it)."""
+    report = get_report(actor, report_id)
+    _require_assigned(actor, report)
+    if report.status not in (ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS):
+        raise ConflictError(_("This work order is not open."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError(_("Say what was done (or why it cannot be repaired)."))
+    if parts_cost is not None and (parts_cost < 0 or parts_cost > Decimal("1000000")):
+        raise ValidationError(_("The cost of parts must be between 0 and 1,000,000 yuan."))
+    if photo:
+        report.repair_photo = store_photo(photo)
+    report.repair_note, report.parts_cost, report.finished_at = note, parts_cost, utcnow()
+    report.started_at = report.started_at or report.finished_at
+    cost = f" · ¥{parts_cost:.2f}" if parts_cost is not None else ""
+    if repairable:
+        report.status = ReportStatus.DONE
+        _move_asset(report, AssetStatus.IN_USE, LedgerAction.REPAIR_DONE, actor, note=f"#{report.id} · {note}{cost}")
+    else:
+        report.status = ReportStatus.NOT_REPAIRABLE
+        _move_asset(report, AssetStatus.DAMAGED, LedgerAction.REPAIR_NOT_REPAIRABLE, actor, note=f"#{report.id} · {note}{cost}")
+    db.session.commit()
+    return report
+
+
+def my_work_orders(actor) -> list[DamageReport]:
+    """A repairer's open orders: most urgent first, then oldest first."""
+    require_signed_in(actor)
+    return list(db.session.scalars(
+        select(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS)))
+        .order_by(_PRIORITY_ORDER, DamageReport.created_at)
+    ))
+
+
+def office_queue(actor, status: ReportStatus | None = None, limit: int = 200) -> list[DamageReport]:
+    require_admin(actor)
+    query = select(DamageReport).order_by(_PRIORITY_ORDER, DamageReport.created_at).limit(limit)
+    query = query.where(DamageReport.status == status) if status else query.where(DamageReport.status.in_(OPEN_STATUSES))
+    return list(db.session.scalars(query))
+
+
+def is_overdue(report: DamageReport) -> bool:
+    return report.is_open and report.status != ReportStatus.NEW and utcnow() - report.created_at > OVERDUE_AFTER[report.priority]
+
+
+@dataclass(frozen=True)
+class RepairCounts:
+    new: int
+    overdue: int
+
+
+def repair_counts(actor) -> RepairCounts | None:
+    """What needs attention, for the count on every page: new reports for the office, open orders for a
+    repairer; overdue ones for both."""
+    if not _signed_in(actor) or actor.role not in (Role.ADMIN, Role.REPAIRER):
+        return None
+    if actor.is_admin:
+        new = db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.status == ReportStatus.NEW))
+        candidates = db.session.scalars(select(DamageReport).where(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))))
+    else:
+        new = db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status == ReportStatus.ACCEPTED))
+        candidates = db.session.scalars(select(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))))
+    return RepairCounts(new=new, overdue=sum(1 for r in candidates if is_overdue(r)))
+
+
+def repairers() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role.in_((Role.REPAIRER, Role.ADMIN)), User.active.is_(True)).order_by(User.role.desc(), User.display_name)))

@@ -1,0 +1,178 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tagsvc.errors import ConflictError, TagsvcError
+from tagsvc.extensions import db
+from tagsvc.repairs import services
+from tagsvc.repairs.forms import AddToReportForm, DamageReportForm, FinishForm, TriageForm
+from tagsvc.repairs.models import DamageKind, DamageReport, Priority, ReportStatus
+
+bp = Blueprint("repairs", __name__)
+
+SENT_KEY = "sent_report"  # the session remembers which report this browser sent, to confirm it
+
+
+def _uploads(field) -> list[bytes]:
+    return [f.read() for f in (field.data or []) if getattr(f, "filename", "")]
+
+
+def _reporter(form) -> services.Reporter:
+    return services.Reporter(form.reporter_name.data or "", form.reporter_group.data or "", form.reporter_contact.data or "")
+
+
+def _client_hash() -> str:
+    return services.client_fingerprint(request.remote_addr or "")
+
+
+def _prefill(form) -> None:
+    if current_user.is_authenticated and request.method == "GET":
+        form.reporter_name.data = current_user.display_name
+        form.reporter_group.data = "、".join(d.name for d in current_user.departments)
+
+
+# -- reporting, from the scan page: anyone ------------------------------------------------------------
+
+@bp.route("/t/<code>/report", methods=["GET", "POST"])
+def report(code: str):
+    asset = services.asset_for_code(code)
+    tag_code = asset.current_tag.code if asset.current_tag else code
+    existing = services.open_report_for(asset.id)
+    if existing is not None:
+        form = AddToReportForm()
+        _prefill(form)
+        return render_template("repairs/already_reported.html", asset=asset, report=existing, form=form, code=tag_code)
+    form = DamageReportForm()
+    _prefill(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            sent = services.submit_report(current_user, code, DamageKind(form.kind.data), form.description.data,
+                                          _reporter(form), _uploads(form.photos), _client_hash())
+        except ConflictError:
+            db.session.rollback()
+            return redirect(url_for("repairs.report", code=tag_code))
+        except TagsvcError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = error.status_code
+        else:
+            session[SENT_KEY] = sent.id
+            return redirect(url_for("repairs.sent", code=tag_code))
+    elif form.errors:
+        status = 400
+    return render_template("repairs/report.html", asset=asset, form=form, code=tag_code), status
+
+
+@bp.post("/t/<code>/report/<int:report_id>/add")
+def add_details(code: str, report_id: int):
+    form = AddToReportForm()
+    if form.validate_on_submit():
+        try:
+            services.add_to_report(current_user, report_id, form.note.data, _reporter(form), _client_hash())
+        except TagsvcError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            session[SENT_KEY] = report_id
+            return redirect(url_for("repairs.sent", code=code, added=1))
+    else:
+        flash(_("Please check the form and send it again."), "error")
+    return redirect(url_for("repairs.report", code=code))
+
+
+@bp.get("/t/<code>/report/sent")
+def sent(code: str):
+    report_id = session.get(SENT_KEY)
+    sent_report = db.session.get(DamageReport, report_id) if report_id else None
+    if sent_report is None:
+        return redirect(url_for("scanning.scan", code=code))
+    return render_template("repairs/sent.html", report=sent_report, code=code, added=bool(request.args.get("added")))
+
+
+# -- the office and the repairers --------------------------------------------------------------------
+
+@bp.get("/repairs")
+@login_required
+def queue():
+    status = request.args.get("status")
+    chosen = ReportStatus(status) if status in ReportStatus._value2member_map_ else None
+    return render_template("repairs/queue.html", reports=services.office_queue(current_user, chosen), chosen=chosen, is_overdue=services.is_overdue)
+
+
+@bp.get("/repairs/mine")
+@login_required
+def mine():
+    return render_template("repairs/mine.html", reports=services.my_work_orders(current_user), is_overdue=services.is_overdue)
+
+
+def _triage_form(report: DamageReport) -> TriageForm:
+    form = TriageForm()
+    form.assignee_id.choices = [("", _("— choose —"))] + [(str(u.id), u.display_name) for u in services.repairers()]
+    others = db.session.query(DamageReport).filter(DamageReport.asset_id == report.asset_id, DamageReport.id != report.id).all()
+    form.merge_into_id.choices = [("", _("— choose —"))] + [(str(r.id), f"#{r.id} · {r.created_at:%Y-%m-%d} · {r.description[:40]}") for r in others]
+    if request.method == "GET":
+        form.priority.data = report.priority.value
+        form.assignee_id.data = report.assignee_id
+    return form
+
+
+@bp.route("/repairs/<int:report_id>", methods=["GET", "POST"])
+@login_required
+def detail(report_id: int):
+    report = services.get_report(current_user, report_id)
+    triage_form = _triage_form(report) if current_user.is_admin else None
+    finish_form = FinishForm(prefix="finish")
+    status = 200
+    if request.method == "POST" and current_user.is_admin and request.form.get("action") == "triage":
+        if triage_form.validate():
+            try:
+                services.triage_report(current_user, report.id, services.Triage(
+                    triage_form.decision.data, Priority(triage_form.priority.data), triage_form.assignee_id.data,
+                    triage_form.merge_into_id.data, triage_form.note.data or ""))
+            except TagsvcError as error:
+                db.session.rollback()
+                flash(error.message, "error")
+                status = error.status_code
+            else:
+                flash(_("Report #%(id)d: decision saved.", id=report.id), "success")
+                return redirect(url_for("repairs.detail", report_id=report.id))
+        else:
+            status = 400
+    return render_template("repairs/detail.html", report=report, triage_form=triage_form, finish_form=finish_form,
+                           is_overdue=services.is_overdue), status
+
+
+@bp.post("/repairs/<int:report_id>/start")
+@login_required
+def start(report_id: int):
+    try:
+        services.start_repair(current_user, report_id)
+    except ConflictError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Marked in progress."), "success")
+    return redirect(url_for("repairs.detail", report_id=report_id))
+
+
+@bp.post("/repairs/<int:report_id>/finish")
+@login_required
+def finish(report_id: int):
+    form = FinishForm(prefix="finish")
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("repairs.detail", report_id=report_id))
+    photos = _uploads(form.photo)
+    if len(photos) > 1:
+        abort(400)
+    try:
+        services.finish_repair(current_user, report_id, form.note.data, form.parts_cost.data, photos[0] if photos else None,
+                               repairable=form.outcome.data == "done")
+    except TagsvcError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("repairs.detail", report_id=report_id))
+    flash(_("Work order #%(id)d closed.", id=report_id), "success")
+    return redirect(url_for("repairs.mine") if not current_user.is_admin else url_for("repairs.detail", report_id=report_id))
