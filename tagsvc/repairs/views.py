@@ -2,7 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tagsvc.errors import ConflictError, TagsvcError
+from tagsvc.errors import ConflictError, TagsvcError, ValidationError
 from tagsvc.extensions import db
 from tagsvc.repairs import services
 from tagsvc.repairs.forms import AddToReportForm, DamageReportForm, FinishForm, TriageForm
@@ -170,7 +170,7 @@ def finish(report_id: int):
     try:
         services.finish_repair(current_user, report_id, form.note.data, form.parts_cost.data, photos[0] if photos else None,
                                repairable=form.outcome.data == "done")
-    except TagsvcError as error:
+    except (ValidationError, ConflictError) as error:  # a refusal (PermissionDeniedError) gets its 403 page
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("repairs.detail", report_id=report_id))
