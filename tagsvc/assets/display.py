@@ -51,4 +51,5 @@ FIELD_LABELS = {
     "invoice_number": N_("Invoice number"),
     "notes": N_("Notes"),
     "tag": N_("Label code"),
+    "compensation": N_("Compensation (yuan)"),
 }

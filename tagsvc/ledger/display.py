@@ -21,6 +21,8 @@ ACTION_LABELS = {
     LedgerAction.REPAIR_STARTED: N_("Repair started"),
     LedgerAction.REPAIR_DONE: N_("Repaired"),
     LedgerAction.REPAIR_NOT_REPAIRABLE: N_("Not repairable: disposal proposed"),
+    LedgerAction.LIABILITY_RECORDED: N_("Compensation recorded"),
+    LedgerAction.COMPENSATION_PAID: N_("Compensation paid"),
 }
 
 _VALUE_LABELS = {

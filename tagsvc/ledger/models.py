@@ -28,6 +28,8 @@ class LedgerAction(StrEnum):
     REPAIR_STARTED = "repair_started"
     REPAIR_DONE = "repair_done"
     REPAIR_NOT_REPAIRABLE = "repair_not_repairable"
+    LIABILITY_RECORDED = "liability_recorded"
+    COMPENSATION_PAID = "compensation_paid"
 
 
 class LedgerEvent(Base):

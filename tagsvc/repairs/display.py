@@ -1,5 +1,5 @@
 from tagsvc.i18n.markers import N_
-from tagsvc.repairs.models import DamageKind, Priority, ReportStatus
+from tagsvc.repairs.models import DamageKind, LiablePartyKind, Priority, ReportStatus
 
 DAMAGE_KIND_LABELS = {
     DamageKind.BROKEN: N_("Broken"),
@@ -23,4 +23,12 @@ REPORT_STATUS_LABELS = {
     ReportStatus.NOT_REPAIRABLE: N_("Not repairable"),
     ReportStatus.REJECTED: N_("Not a fault"),
     ReportStatus.MERGED: N_("Merged into another report"),
+}
+
+PARTY_KIND_LABELS = {
+    LiablePartyKind.STUDENT: N_("A student"),
+    LiablePartyKind.CLASS: N_("A class"),
+    LiablePartyKind.DORM_ROOM: N_("A dorm room"),
+    LiablePartyKind.DEPARTMENT: N_("A department"),
+    LiablePartyKind.UNKNOWN: N_("Unknown"),
 }

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import DateField, DecimalField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tagsvc.forms import optional_int
-from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS
+from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PARTY_KIND_LABELS, PRIORITY_LABELS
 from tagsvc.repairs.models import DamageKind, Priority
 
 
@@ -37,3 +37,20 @@ class FinishForm(FlaskForm):
     note = TextAreaField(_l("What was done"), validators=[DataRequired(message=_l("Say what was done (or why it cannot be repaired).")), Length(max=2000)])
     parts_cost = DecimalField(_l("Cost of parts (yuan)"), places=2, validators=[Optional(), NumberRange(min=0, max=1000000)])
     photo = MultipleFileField(_l("Photo (optional)"))
+
+
+class LiabilityForm(FlaskForm):
+    party_kind = SelectField(_l("Who answers for it"), choices=[(k.value, _l(v)) for k, v in PARTY_KIND_LABELS.items()])
+    person_name = StringField(_l("Student's name"), validators=[Length(max=100)])
+    department_id = SelectField(_l("Class or department"), coerce=optional_int)
+    location_id = SelectField(_l("Dorm room"), coerce=optional_int)
+    amount = StringField(_l("Amount to pay (yuan)"), default="0", validators=[Length(max=20)])
+    note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class PeriodForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET report changes nothing
+
+    start = DateField(_l("From"), validators=[InputRequired()])
+    end = DateField(_l("To"), validators=[InputRequired()])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.structure.models import Department, Location
 
 if TYPE_CHECKING:
     from tagsvc.accounts.models import User
@@ -77,6 +78,7 @@ class DamageReport(Base):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
     additions: Mapped[list[ReportAddition]] = relationship(order_by="ReportAddition.id", cascade="all, delete-orphan")
+    liability: Mapped[Liability | None] = relationship(back_populates="report", uselist=False)
 
     @property
     def is_open(self) -> bool:
@@ -105,3 +107,39 @@ class ReportAddition(Base):
     reporter_contact: Mapped[str] = mapped_column(String(100), default="")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"))
     client_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
+
+
+class LiablePartyKind(StrEnum):
+    STUDENT = "student"
+    CLASS = "class"
+    DORM_ROOM = "dorm_room"
+    DEPARTMENT = "department"
+    UNKNOWN = "unknown"
+
+
+class Liability(Base):
+    """Who answers for a confirmed damage and what they pay (损坏赔偿)."""
+
+    __tablename__ = "damage_liability"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("damage_report.id", ondelete="RESTRICT"), unique=True)
+    party_kind: Mapped[LiablePartyKind] = mapped_column(enum_column_type(LiablePartyKind))
+    # The class or department that answers (for a student, their class), counted in the class assessment.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"))  # a dorm room
+    person_name: Mapped[str] = mapped_column(String(100), default="")  # a student
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+    paid_at: Mapped[datetime | None]
+    paid_recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+
+    report: Mapped[DamageReport] = relationship(back_populates="liability")
+    department: Mapped[Department | None] = relationship()
+    location: Mapped[Location | None] = relationship()
+
+    @property
+    def receipt_number(self) -> str:
+        return f"PC{self.recorded_at:%Y}-{self.id:05d}"

@@ -1,12 +1,20 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
+from tagsvc.accounts.permissions import require_admin
 from tagsvc.errors import ConflictError, TagsvcError, ValidationError
-from tagsvc.extensions import db
-from tagsvc.repairs import services
-from tagsvc.repairs.forms import AddToReportForm, DamageReportForm, FinishForm, TriageForm
-from tagsvc.repairs.models import DamageKind, DamageReport, Priority, ReportStatus
+from tagsvc.extensions import db, utcnow
+from tagsvc.forms import tree_choices
+from tagsvc.repairs import liability, services
+from tagsvc.repairs.assessment import assessment_workbook, class_assessment
+from tagsvc.repairs.forms import AddToReportForm, DamageReportForm, FinishForm, LiabilityForm, PeriodForm, TriageForm
+from tagsvc.repairs.models import DamageKind, DamageReport, LiablePartyKind, Priority, ReportStatus
+from tagsvc.structure.models import Location
+from tagsvc.structure.services import all_departments, tree_in_order
 
 bp = Blueprint("repairs", __name__)
 
@@ -140,7 +148,86 @@ def detail(report_id: int):
         else:
             status = 400
     return render_template("repairs/detail.html", report=report, triage_form=triage_form, finish_form=finish_form,
-                           is_overdue=services.is_overdue), status
+                           liability_form=_liability_form(report) if current_user.is_admin else None,
+                           is_overdue=services.is_overdue, describe_party=liability.describe_party,
+                           confirmed=report.status in liability.CONFIRMED_STATUSES), status
+
+
+def _liability_form(report: DamageReport, formdata=None) -> LiabilityForm:
+    existing = report.liability
+    form = LiabilityForm(formdata=formdata, obj=existing) if existing and formdata is None else LiabilityForm(formdata=formdata)
+    if existing and formdata is None:
+        form.party_kind.data = existing.party_kind.value
+        form.amount.data = f"{existing.amount:.2f}"
+    elif formdata is None and report.asset.department_id:
+        form.department_id.data = report.asset.department_id  # most often the class the item belongs to
+    form.department_id.choices = [("", _("— choose —"))] + [(str(d.id), d.name) for d in all_departments()]
+    form.location_id.choices = tree_choices(tree_in_order(Location), _("— choose —"))
+    return form
+
+
+@bp.post("/repairs/<int:report_id>/liability")
+@login_required
+def record_liability(report_id: int):
+    report = services.get_report(current_user, report_id)
+    form = _liability_form(report, formdata=request.form)
+    if form.validate():
+        try:
+            liability.record_liability(current_user, report.id, liability.LiabilityData(
+                LiablePartyKind(form.party_kind.data), form.department_id.data, form.location_id.data,
+                form.person_name.data or "", form.amount.data or "0", form.note.data or ""))
+        except (ValidationError, ConflictError) as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Compensation recorded."), "success")
+    else:
+        flash(_("Please check the form and send it again."), "error")
+    return redirect(url_for("repairs.detail", report_id=report_id) + "#liability")
+
+
+@bp.post("/repairs/<int:report_id>/paid")
+@login_required
+def mark_paid(report_id: int):
+    try:
+        liability.mark_paid(current_user, report_id)
+    except ConflictError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("Marked paid. Print the receipt for the payer."), "success")
+    return redirect(url_for("repairs.detail", report_id=report_id) + "#liability")
+
+
+@bp.get("/repairs/<int:report_id>/receipt")
+@login_required
+def receipt(report_id: int):
+    report = services.get_report(current_user, report_id)
+    if report.liability is None or not current_user.is_admin:
+        abort(404)
+    return render_template("repairs/receipt.html", report=report, liability=report.liability,
+                           party=liability.describe_party(report.liability),
+                           capitals=liability.amount_in_chinese_capitals(report.liability.amount))
+
+
+@bp.get("/repairs/assessment")
+@login_required
+def assessment():
+    require_admin(current_user)
+    form = PeriodForm(request.args)
+    if not request.args:  # this month so far, in the school's time zone
+        today = to_user_timezone(utcnow()).date()
+        form.start.data, form.end.data = today.replace(day=1), today
+    result = None
+    if not request.args or form.validate():
+        try:
+            result = class_assessment(current_user, form.start.data, form.end.data)
+        except ValidationError as error:
+            flash(error.message, "error")
+    if result is not None and request.args.get("format") == "xlsx":
+        return send_file(BytesIO(assessment_workbook(result)), as_attachment=True,
+                         download_name=f"class-assessment-{result.start:%Y%m%d}-{result.end:%Y%m%d}.xlsx",
+                         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return render_template("repairs/assessment.html", form=form, result=result)
 
 
 @bp.post("/repairs/<int:report_id>/start")
