@@ -59,6 +59,14 @@ class Config:
         self.PRINT_DIR = Path(env.get("TAGSVC_PRINT_DIR", INSTANCE_DIR / "print"))
         # Print jobs with more labels than this are drawn in the background, with a progress page.
         self.LABEL_INLINE_MAX = int(env.get("TAGSVC_LABEL_INLINE_MAX", "500"))
+        # Email (optional): new damage reports go to REPAIR_NOTIFY (comma-separated addresses).
+        self.SMTP_HOST = env.get("TAGSVC_SMTP_HOST", "")
+        self.SMTP_PORT = int(env.get("TAGSVC_SMTP_PORT", "25"))
+        self.SMTP_USER = env.get("TAGSVC_SMTP_USER", "")
+        self.SMTP_PASSWORD = env.get("TAGSVC_SMTP_PASSWORD", "")
+        self.SMTP_STARTTLS = env.get("TAGSVC_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes")
+        self.MAIL_FROM = env.get("TAGSVC_MAIL_FROM", "")
+        self.REPAIR_NOTIFY = [a.strip() for a in env.get("TAGSVC_REPAIR_NOTIFY", "").split(",") if a.strip()]
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))

@@ -31,7 +31,7 @@ class AssetForm(FlaskForm):
     supplier = StringField(_l("Supplier"), validators=[Length(max=200)])
     invoice_number = StringField(_l("Invoice number"), validators=[Length(max=100)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)])
-    photo = FileField(_l("Photo"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Only JPEG, PNG and WebP photos are accepted."))])
+    photo = FileField(_l("Photo"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic", "heif"], _l("Only JPEG, PNG, WebP and HEIC photos are accepted."))])
 
 
 class AssetFilterForm(FlaskForm):

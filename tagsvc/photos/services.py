@@ -13,10 +13,14 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
 
 from tagsvc.errors import NotFoundError, ValidationError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO"}  # MPO: what some phone cameras call a JPEG
+# iPhones take HEIC photos; pillow-heif (libheif) lets Pillow read them like any other format.
+register_heif_opener()
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO", "HEIF"}  # MPO: what some phone cameras call a JPEG
 MAX_PIXELS = 30_000_000  # about 30 megapixels; larger files are refused before decoding
 LONGEST_SIDE = 1600
 STORED_NAME = re.compile(r"^[a-z0-9]{32}\.jpg$")
@@ -40,7 +44,7 @@ def store_photo(data: bytes) -> str:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise ValidationError(_("Only JPEG, PNG and WebP photos are accepted."))
+                raise ValidationError(_("Only JPEG, PNG, WebP and HEIC photos are accepted."))
             if image.width * image.height > MAX_PIXELS:
                 raise ValidationError(_("The photo has too many pixels; please send a smaller one."))
             image.load()

@@ -152,7 +152,32 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None,
                   changes=_status_change(before, asset.status), note=_report_note(report))
     db.session.commit()
+    _tell_the_office(report)
     return report
+
+
+def _tell_the_office(report: DamageReport) -> None:
+    """An email to the office's repair address, when mail is set up. Always in the school's default language."""
+    from flask_babel import force_locale
+
+    from tagsvc.mail import send_mail
+    from tagsvc.repairs.display import DAMAGE_KIND_LABELS
+
+    recipients = current_app.config.get("REPAIR_NOTIFY") or []
+    if not recipients:
+        return
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    asset = report.asset
+    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+        subject = _("Damage report #%(id)d: %(name)s", id=report.id, name=asset.name)
+        lines = [
+            f"{asset.name} · {asset.asset_number}",
+            asset.location.full_name if asset.location else "",
+            f"{_(DAMAGE_KIND_LABELS[report.kind])}: {report.description}",
+            " · ".join(x for x in (report.reporter_name, report.reporter_group, report.reporter_contact) if x),
+            f"{base}/repairs/{report.id}" if base else f"/repairs/{report.id}",
+        ]
+    send_mail(recipients, subject, "\n".join(line for line in lines if line))
 
 
 def add_to_report(actor, report_id: int, note: str = "", reporter: Reporter = Reporter(), client_hash: str = "") -> ReportAddition:

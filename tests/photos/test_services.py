@@ -56,3 +56,15 @@ def test_forty_megapixel_image_is_refused_before_decoding(app):
 def test_stored_photo_names_cannot_reach_other_files(app, name):
     with pytest.raises(NotFoundError):
         stored_photo_path(name)
+
+
+def test_an_iphone_heic_photo_is_read_and_stored_as_jpeg_without_its_gps(app):
+    image = Image.new("RGB", (2000, 1500), (30, 90, 160))
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[1] = "N"
+    out = BytesIO()
+    image.save(out, format="HEIF", quality=60, exif=exif.tobytes())
+    assert Image.open(BytesIO(out.getvalue())).format == "HEIF"
+    stored = Image.open(stored_photo_path(store_photo(out.getvalue())))
+    assert stored.format == "JPEG" and max(stored.size) == LONGEST_SIDE
+    assert not stored.getexif() and "exif" not in stored.info
