@@ -46,6 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     from tagsvc.cli import register_commands
 
     register_commands(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Outermost, so the scan page's fast path and Flask both see the client's own address and scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=app.config["TRUSTED_PROXIES"])
     return app
 
 

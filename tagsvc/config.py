@@ -59,6 +59,9 @@ class Config:
         self.PRINT_DIR = Path(env.get("TAGSVC_PRINT_DIR", INSTANCE_DIR / "print"))
         # Print jobs with more labels than this are drawn in the background, with a progress page.
         self.LABEL_INLINE_MAX = int(env.get("TAGSVC_LABEL_INLINE_MAX", "500"))
+        # Behind a reverse proxy (nginx, Caddy): how many proxies to trust for the client's address, which
+        # rate-limits anonymous damage reports per phone. 0 when the app faces clients directly.
+        self.TRUSTED_PROXIES = int(env.get("TAGSVC_TRUSTED_PROXIES", "0"))
         # Email (optional): new damage reports go to REPAIR_NOTIFY (comma-separated addresses).
         self.SMTP_HOST = env.get("TAGSVC_SMTP_HOST", "")
         self.SMTP_PORT = int(env.get("TAGSVC_SMTP_PORT", "25"))

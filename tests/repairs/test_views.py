@@ -146,3 +146,21 @@ def test_the_header_counts_new_and_overdue_orders(client, login_as, desk):
     login_as(make_user(Role.ADMIN))
     page = client.get("/assets").get_data(as_text=True)
     assert '<span class="badge" title="new">1</span>' in page
+
+
+def test_behind_a_proxy_each_phone_has_its_own_limit(make_app):
+    app = make_app(TRUSTED_PROXIES=1)
+    with app.app_context():
+        assets = [make_asset() for _ in range(services.PER_CLIENT_PER_HOUR + 1)]
+        codes = [a.current_tag.code for a in assets]
+    client = app.test_client()
+    for n, code in enumerate(codes):
+        # Every request arrives from the proxy (127.0.0.1); each comes from a different phone behind it.
+        response = client.post(f"/t/{code}/report", data={"kind": "broken", "description": "坏了"}, headers={"X-Forwarded-For": f"10.0.0.{n + 1}"})
+        assert response.status_code == 302
+    # One phone sending many is still stopped.
+    flood = app.test_client()
+    with app.app_context():
+        extra = [make_asset().current_tag.code for _ in range(services.PER_CLIENT_PER_HOUR + 1)]
+    answers = [flood.post(f"/t/{code}/report", data={"kind": "broken", "description": "坏了"}, headers={"X-Forwarded-For": "10.0.0.99"}).status_code for code in extra]
+    assert answers[:-1] == [302] * services.PER_CLIENT_PER_HOUR and answers[-1] == 429
