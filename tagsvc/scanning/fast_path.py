@@ -17,6 +17,7 @@ from tagsvc.scanning.page_cache import page_key
 from tagsvc.scanning.services import scan_facts
 
 SCAN_PREFIXES = ("/t/", "/T/")
+FACTS_KEY = "tagsvc.scan_facts"  # facts read here ride along to the Flask view on a cache miss
 
 
 class ScanPageFastPath:
@@ -43,6 +44,7 @@ class ScanPageFastPath:
         if any(name in cookies for name in self.sign_in_cookies):
             return None
         facts = scan_facts(path[3:])
+        environ[FACTS_KEY] = facts
         if facts is None:
             return None
         language = language_for(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.app.config["DEFAULT_LANGUAGE"])

@@ -8,7 +8,7 @@ from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
-from tagsvc.scanning.fast_path import ScanPageFastPath
+from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import PageCache, page_key
 from tagsvc.scanning import services
 from tagsvc.scanning.forms import AttachLabelForm
@@ -45,7 +45,8 @@ def lookup():
 @bp.get("/T/<code>", endpoint="scan_upper")
 @bp.get("/t/<code>")
 def scan(code: str):
-    facts = scan_facts(code)
+    # Read once per request: the fast path in front of Flask may have read them already.
+    facts = request.environ[FACTS_KEY] if FACTS_KEY in request.environ else scan_facts(code)
     if facts is None:
         return _not_an_asset_label(code)
     if _may_be_signed_in():
