@@ -71,7 +71,8 @@ class Config:
         self.MAIL_FROM = env.get("TAGSVC_MAIL_FROM", "")
         self.REPAIR_NOTIFY = [a.strip() for a in env.get("TAGSVC_REPAIR_NOTIFY", "").split(",") if a.strip()]
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
-        self.MAX_CONTENT_LENGTH = self.MAX_UPLOAD_MB * 1024 * 1024
+        # A damage report carries up to three photos of MAX_UPLOAD_MB each, plus the form.
+        self.MAX_CONTENT_LENGTH = (3 * self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"

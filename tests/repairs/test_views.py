@@ -164,3 +164,29 @@ def test_behind_a_proxy_each_phone_has_its_own_limit(make_app):
         extra = [make_asset().current_tag.code for _ in range(services.PER_CLIENT_PER_HOUR + 1)]
     answers = [flood.post(f"/t/{code}/report", data={"kind": "broken", "description": "坏了"}, headers={"X-Forwarded-For": "10.0.0.99"}).status_code for code in extra]
     assert answers[:-1] == [302] * services.PER_CLIENT_PER_HOUR and answers[-1] == 429
+
+
+def noisy_jpeg(kilobytes: int) -> bytes:
+    """A photo-like JPEG of about the given size: noise does not compress."""
+    import os
+
+    side = int((kilobytes * 1024 / 0.9) ** 0.5)  # random pixels at quality 90: about 0.9 bytes each
+    out = BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def test_three_large_phone_photos_fit_in_one_report_but_each_has_a_cap(make_app):
+    app = make_app(MAX_UPLOAD_MB=1, MAX_CONTENT_LENGTH=(3 * 1 + 1) * 1024 * 1024)
+    with app.app_context():
+        desk, other = make_asset(), make_asset()
+        codes = desk.current_tag.code, other.current_tag.code
+    client = app.test_client()
+    photos = [noisy_jpeg(800) for _ in range(3)]
+    assert all(700_000 < len(p) < 1024 * 1024 for p in photos) and sum(map(len, photos)) > 2 * 1024 * 1024
+    response = client.post(f"/t/{codes[0]}/report", data={"kind": "broken", "description": "坏了", "photos": [(BytesIO(p), f"{i}.jpg") for i, p in enumerate(photos)]})
+    assert response.status_code == 302
+    too_big = noisy_jpeg(1300)
+    assert len(too_big) > 1024 * 1024
+    response = client.post(f"/t/{codes[1]}/report", data={"kind": "broken", "description": "坏了", "photos": [(BytesIO(too_big), "big.jpg")]})
+    assert response.status_code == 400 and "larger than 1 MB" in response.get_data(as_text=True)
