@@ -190,3 +190,26 @@ def test_three_large_phone_photos_fit_in_one_report_but_each_has_a_cap(make_app)
     assert len(too_big) > 1024 * 1024
     response = client.post(f"/t/{codes[1]}/report", data={"kind": "broken", "description": "坏了", "photos": [(BytesIO(too_big), "big.jpg")]})
     assert response.status_code == 400 and "larger than 1 MB" in response.get_data(as_text=True)
+
+
+def test_the_repairer_works_the_order_but_liability_is_the_offices(client, login_as, desk):
+    report = services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿松了", client_hash="x")
+    repairer = make_user(Role.REPAIRER)
+    services.triage_report(make_user(Role.ADMIN), report.id, services.Triage("accept", Priority.NORMAL, repairer.id))
+    login_as(repairer)
+    page = client.get(f"/repairs/{report.id}").get_data(as_text=True)
+    assert "Start the repair" in page and "Liability and compensation" not in page
+    assert client.post(f"/repairs/{report.id}/liability", data={"party_kind": "unknown", "amount": "10"}).status_code == 403
+    assert client.post(f"/repairs/{report.id}/paid").status_code == 403
+    assert client.get(f"/repairs/{report.id}/receipt").status_code == 404
+    assert db.session.get(DamageReport, report.id).liability is None
+    client.post(f"/repairs/{report.id}/start")
+    assert db.session.get(DamageReport, report.id).status == ReportStatus.IN_PROGRESS
+
+
+def test_someone_not_assigned_cannot_start_the_order(client, login_as, desk):
+    report = services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿松了", client_hash="x")
+    services.triage_report(make_user(Role.ADMIN), report.id, services.Triage("accept", Priority.NORMAL, make_user(Role.REPAIRER).id))
+    login_as(make_user(Role.STAFF))
+    assert client.post(f"/repairs/{report.id}/start").status_code == 403
+    assert db.session.get(DamageReport, report.id).status == ReportStatus.ACCEPTED
