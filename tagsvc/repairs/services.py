@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
@@ -342,17 +342,21 @@ class RepairCounts:
 
 
 def repair_counts(actor) -> RepairCounts | None:
-    """What needs attention, for the count on every page: new reports for the office, open orders for a
-    repairer; overdue ones for both."""
+    """What needs attention, for the count on every page: new reports for the office, newly assigned orders
+    for a repairer; overdue ones for both. Two counting queries, whatever the number of orders."""
     if not _signed_in(actor) or actor.role not in (Role.ADMIN, Role.REPAIRER):
         return None
-    if actor.is_admin:
-        new = db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.status == ReportStatus.NEW))
-        candidates = db.session.scalars(select(DamageReport).where(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))))
-    else:
-        new = db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status == ReportStatus.ACCEPTED))
-        candidates = db.session.scalars(select(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))))
-    return RepairCounts(new=new, overdue=sum(1 for r in candidates if is_overdue(r)))
+    now = utcnow()
+    working = DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))
+    late = or_(*(and_(DamageReport.priority == priority, DamageReport.created_at < now - allowed) for priority, allowed in OVERDUE_AFTER.items()))
+    mine = DamageReport.assignee_id == actor.id
+    new = DamageReport.status == ReportStatus.NEW if actor.is_admin else and_(mine, DamageReport.status == ReportStatus.ACCEPTED)
+    overdue = and_(working, late) if actor.is_admin else and_(mine, working, late)
+    count = func.count(DamageReport.id)
+    return RepairCounts(
+        new=db.session.scalar(select(count).where(new)),
+        overdue=db.session.scalar(select(count).where(overdue)),
+    )
 
 
 def repairers() -> list[User]:
