@@ -22,6 +22,7 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
+from tagsvc.i18n.markers import N_
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event
 from tagsvc.photos.services import delete_photo, store_photo
@@ -35,6 +36,8 @@ MAX_DESCRIPTION = 2000
 PER_CLIENT_PER_HOUR = 6
 PER_ASSET_PER_HOUR = 12
 OVERDUE_AFTER = {Priority.URGENT: timedelta(days=1), Priority.NORMAL: timedelta(days=7), Priority.LOW: timedelta(days=30)}
+NEW_REPORT_SUBJECT = N_("Damage report #%(id)d: %(name)s")
+ASSIGNED_SUBJECT = N_("Work order #%(id)d for you: %(name)s")
 _PRIORITY_ORDER = case({Priority.URGENT: 0, Priority.NORMAL: 1, Priority.LOW: 2}, value=DamageReport.priority)
 
 
@@ -157,23 +160,35 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
 
 
 def _tell_the_office(report: DamageReport) -> None:
-    """An email to the office's repair address, when mail is set up. Always in the school's default language."""
+    """A new report: an email to the office's repair address and to office accounts with an email address."""
+    admins = db.session.scalars(select(User.email).where(User.role == Role.ADMIN, User.active.is_(True), User.email != ""))
+    recipients = list(dict.fromkeys([*(current_app.config.get("REPAIR_NOTIFY") or []), *admins]))
+    _email_about(report, recipients, NEW_REPORT_SUBJECT)
+
+
+def _tell_the_repairer(report: DamageReport) -> None:
+    if report.assignee is not None and report.assignee.email:
+        _email_about(report, [report.assignee.email], ASSIGNED_SUBJECT)
+
+
+def _email_about(report: DamageReport, recipients: list[str], subject_text: str) -> None:
+    """A short plain email about a report, in the school's default language, when mail is set up."""
     from flask_babel import force_locale
 
-    from tagsvc.mail import send_mail
-    from tagsvc.repairs.display import DAMAGE_KIND_LABELS
+    from tagsvc.mail import mail_configured, send_mail
+    from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS
 
-    recipients = current_app.config.get("REPAIR_NOTIFY") or []
-    if not recipients:
+    if not recipients or not mail_configured():
         return
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     asset = report.asset
     with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
-        subject = _("Damage report #%(id)d: %(name)s", id=report.id, name=asset.name)
+        subject = _(subject_text, id=report.id, name=asset.name)
         lines = [
             f"{asset.name} · {asset.asset_number}",
             asset.location.full_name if asset.location else "",
             f"{_(DAMAGE_KIND_LABELS[report.kind])}: {report.description}",
+            _(PRIORITY_LABELS[report.priority]) if report.status != ReportStatus.NEW else "",
             " · ".join(x for x in (report.reporter_name, report.reporter_group, report.reporter_contact) if x),
             f"{base}/repairs/{report.id}" if base else f"/repairs/{report.id}",
         ]
@@ -242,12 +257,15 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
     if report.status != ReportStatus.NEW and not (triage.decision == "accept" and report.status == ReportStatus.ACCEPTED):
         raise ConflictError(_("This report has been dealt with already."))
     note = (triage.note or "").strip()
+    newly_assigned = False
     if triage.decision == "accept":
         repairer = db.session.get(User, triage.assignee_id) if triage.assignee_id else None
         if repairer is None or repairer.role not in (Role.REPAIRER, Role.ADMIN) or not repairer.active:
             raise ValidationError(_("Choose who will repair it."))
+        newly_assigned = report.assignee_id != repairer.id
         first_time = report.status == ReportStatus.NEW
         report.status, report.priority, report.assignee_id = ReportStatus.ACCEPTED, Priority(triage.priority), repairer.id
+        report.assignee = repairer
         if first_time:
             _record_event(report.asset, LedgerAction.REPORT_ACCEPTED, actor, note=f"#{report.id} · {repairer.display_name}")
     elif triage.decision == "reject":
@@ -267,6 +285,8 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
     report.office_note = note or report.office_note
     report.triaged_at = report.triaged_at or utcnow()
     db.session.commit()
+    if triage.decision == "accept" and newly_assigned:
+        _tell_the_repairer(report)
     return report
 
 

@@ -69,3 +69,32 @@ def test_an_unreachable_mail_server_does_not_fail_the_report(make_app):
     with app.app_context():
         desk = make_asset()
         assert services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "坏了", client_hash="x").id
+
+
+def wait_for(inbox, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(inbox.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_office_accounts_with_an_address_and_the_assigned_repairer_are_told(make_app, smtp_server):
+    from tagsvc.accounts.models import Role
+    from tests.factories import make_user
+
+    controller, inbox = smtp_server
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, REPAIR_NOTIFY=[], DEFAULT_LANGUAGE="en")
+    with app.app_context():
+        admin = make_user(Role.ADMIN, email="wang@school.example")
+        make_user(Role.ADMIN)  # no address: not mailed
+        repairer = make_user(Role.REPAIRER, email="liu@school.example")
+        desk = make_asset(name="课桌椅")
+        report = services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "坏了", client_hash="x")
+        wait_for(inbox, 1)
+        services.triage_report(admin, report.id, services.Triage("accept", services.Priority.URGENT, repairer.id))
+        wait_for(inbox, 2)
+    assert [m.rcpt_tos for m in inbox.messages] == [["wang@school.example"], ["liu@school.example"]]
+    from email import message_from_bytes
+
+    assigned = message_from_bytes(inbox.messages[1].content)
+    assert f"Work order #{report.id} for you" in assigned["Subject"]
+    assert "Urgent" in assigned.get_payload(decode=True).decode()
