@@ -33,6 +33,12 @@ class ConflictError(TagsvcError):
     status_code = 409
 
 
+class TooManyRequestsError(TagsvcError):
+    """Someone (or a script) is trying too often; the message says when to try again."""
+
+    status_code = 429
+
+
 def _wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True

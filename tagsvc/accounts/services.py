@@ -2,23 +2,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.models import Role, SignInFailure, User
 from tagsvc.accounts.permissions import require_admin
-from tagsvc.errors import ConflictError, NotFoundError, ValidationError
-from tagsvc.extensions import db
+from tagsvc.errors import ConflictError, NotFoundError, TooManyRequestsError, ValidationError
+from tagsvc.extensions import db, utcnow
 from tagsvc.structure.models import Department
 
 MIN_PASSWORD_LENGTH = 8
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
+# Password guessing: after this many failures in the window, an account (from anywhere) or a client (for any
+# account) must wait. A person who mistypes a few times never meets it.
+SIGN_IN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 10
+MAX_FAILURES_PER_CLIENT = 30
+
+
+def authenticate(username: str, password: str, client_hash: str = "") -> User | None:
+    """The active user with this name and password, or None. Refuses to check at all, with a message, while
+    the account or the client has failed too often lately."""
+    name = (username or "").strip().lower()[:64]
+    since = utcnow() - SIGN_IN_WINDOW
+    failures = select(func.count()).select_from(SignInFailure).where(SignInFailure.at >= since)
+    if (db.session.scalar(failures.where(SignInFailure.username == name)) >= MAX_FAILURES_PER_ACCOUNT
+            or (client_hash and db.session.scalar(failures.where(SignInFailure.client_hash == client_hash)) >= MAX_FAILURES_PER_CLIENT)):
+        raise TooManyRequestsError(_("Too many failed sign-ins. Please wait 15 minutes and try again, or ask the logistics office to reset your password."))
+    user = db.session.scalar(select(User).where(User.username == name))
     if user is None or not user.active or not user.check_password(password or ""):
+        db.session.add(SignInFailure(username=name, client_hash=client_hash))
+        db.session.execute(delete(SignInFailure).where(SignInFailure.at < utcnow() - timedelta(days=1)))  # keep the table small
+        db.session.commit()
         return None
+    db.session.execute(delete(SignInFailure).where(SignInFailure.username == name))
+    db.session.commit()
     return user
 
 

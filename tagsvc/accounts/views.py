@@ -6,7 +6,8 @@ from tagsvc.accounts import services
 from tagsvc.accounts.forms import LoginForm, PasswordForm, UserForm
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin
-from tagsvc.errors import TagsvcError
+from tagsvc.clients import client_fingerprint
+from tagsvc.errors import TagsvcError, TooManyRequestsError
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.i18n.views import safe_next
@@ -20,7 +21,11 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        try:
+            user = services.authenticate(form.username.data, form.password.data, client_fingerprint(request.remote_addr or ""))
+        except TooManyRequestsError as error:
+            flash(error.message, "error")
+            return render_template("accounts/login.html", form=form), error.status_code
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next"), url_for("assets.index")))

@@ -7,8 +7,6 @@ on, back in use when done.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +18,7 @@ from sqlalchemy import and_, case, func, or_, select
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetStatus
-from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
+from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TooManyRequestsError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.ledger.models import LedgerAction
@@ -41,9 +39,7 @@ ASSIGNED_SUBJECT = N_("Work order #%(id)d for you: %(name)s")
 _PRIORITY_ORDER = case({Priority.URGENT: 0, Priority.NORMAL: 1, Priority.LOW: 2}, value=DamageReport.priority)
 
 
-class RateLimitedError(TagsvcError):
-    status_code = 429
-
+RateLimitedError = TooManyRequestsError
 
 @dataclass(frozen=True)
 class Reporter:
@@ -52,12 +48,6 @@ class Reporter:
     name: str = ""
     group: str = ""  # class or department
     contact: str = ""
-
-
-def client_fingerprint(remote_address: str) -> str:
-    """A keyed hash of the client's address: enough to count its reports, useless to find the person."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, (remote_address or "").encode(), hashlib.sha256).hexdigest()
 
 
 def _clean_reporter(reporter: Reporter, actor) -> Reporter:

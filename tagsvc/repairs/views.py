@@ -6,6 +6,7 @@ from flask_babel import to_user_timezone
 from flask_login import current_user, login_required
 
 from tagsvc.accounts.permissions import require_admin
+from tagsvc.clients import client_fingerprint
 from tagsvc.errors import ConflictError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.forms import tree_choices
@@ -30,7 +31,7 @@ def _reporter(form) -> services.Reporter:
 
 
 def _client_hash() -> str:
-    return services.client_fingerprint(request.remote_addr or "")
+    return client_fingerprint(request.remote_addr or "")
 
 
 def _prefill(form) -> None:
