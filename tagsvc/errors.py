@@ -39,6 +39,18 @@ class TooManyRequestsError(TagsvcError):
     status_code = 429
 
 
+def show_refusal(error: TagsvcError) -> int:
+    """In a view, after a service said no: undo what the request changed, tell the person why (a flash message
+    on the page shown next), and return the status code for that page."""
+    from flask import flash
+
+    from tagsvc.extensions import db
+
+    db.session.rollback()
+    flash(error.message, "error")
+    return error.status_code
+
+
 def _wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True

@@ -7,7 +7,7 @@ from tagsvc.accounts.forms import LoginForm, PasswordForm, UserForm
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.clients import client_fingerprint
-from tagsvc.errors import TagsvcError, TooManyRequestsError
+from tagsvc.errors import TagsvcError, TooManyRequestsError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.i18n.views import safe_next
@@ -120,9 +120,7 @@ def _save_user(user):
             else:
                 saved = services.update_user(current_user, user.id, _user_data(form))
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status_code
+            status = show_refusal(error)
         else:
             flash(_("The account %(name)s is saved.", name=saved.username), "success")
             return redirect(url_for("accounts.users"))

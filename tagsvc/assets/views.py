@@ -8,8 +8,7 @@ from tagsvc.accounts.permissions import require_asset_editor
 from tagsvc.assets import services
 from tagsvc.assets.forms import AssetForm, asset_filter_from_args
 from tagsvc.assets.models import AssetCondition, AssetStatus
-from tagsvc.errors import TagsvcError
-from tagsvc.extensions import db
+from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.forms import ConfirmForm, tree_choices
 from tagsvc.ledger.services import history_of
 from tagsvc.structure.models import Category, Location
@@ -119,9 +118,7 @@ def edit(asset_id: int):
         try:
             services.update_asset(current_user, asset.id, _asset_data(form), photo=_photo_bytes(form))
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status_code
+            status = show_refusal(error)
         else:
             flash(_("Changes to %(name)s are saved.", name=asset.name), "success")
             return redirect(url_for("assets.detail", asset_id=asset.id))

@@ -8,8 +8,7 @@ from werkzeug.datastructures import MultiDict
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.forms import asset_filter_from_args
 from tagsvc.assets.services import matching_asset_ids
-from tagsvc.errors import TagsvcError, ValidationError
-from tagsvc.extensions import db
+from tagsvc.errors import TagsvcError, ValidationError, show_refusal
 from tagsvc.forms import tree_choices
 from tagsvc.labels import services
 from tagsvc.labels.forms import BlankLabelsForm, PrinterOffsetForm, RoomLabelsForm, SheetSettingsForm
@@ -103,8 +102,7 @@ def make_asset_labels():
             raise ValidationError(_("Choose at least one asset to print labels for."))
         job = services.create_print_job(current_user, PrintJobKind.ASSETS, services.asset_tag_ids(current_user, chosen), _settings(form))
     except TagsvcError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        show_refusal(error)
         return redirect(back)
     services.start_print_job(job)
     return redirect(url_for("labels.job", job_id=job.id))
@@ -143,9 +141,7 @@ def _make_job(choose_tags, form, template: str):
         kind, tag_ids = choose_tags()
         job = services.create_print_job(current_user, kind, tag_ids, _settings(form))
     except TagsvcError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template(template, form=form), error.status_code
+        return render_template(template, form=form), show_refusal(error)
     services.start_print_job(job)
     return redirect(url_for("labels.job", job_id=job.id))
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.clients import client_fingerprint
-from tagsvc.errors import ConflictError, TagsvcError, ValidationError
+from tagsvc.errors import ConflictError, TagsvcError, ValidationError, show_refusal
 from tagsvc.extensions import db, utcnow
 from tagsvc.forms import tree_choices
 from tagsvc.repairs import liability, services
@@ -62,9 +62,7 @@ def report(code: str):
             db.session.rollback()
             return redirect(url_for("repairs.report", code=tag_code))
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status_code
+            status = show_refusal(error)
         else:
             session[SENT_KEY] = sent.id
             return redirect(url_for("repairs.sent", code=tag_code))
@@ -80,8 +78,7 @@ def add_details(code: str, report_id: int):
         try:
             services.add_to_report(current_user, report_id, form.note.data, _reporter(form), _client_hash())
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_refusal(error)
         else:
             session[SENT_KEY] = report_id
             return redirect(url_for("repairs.sent", code=code, added=1))
@@ -140,9 +137,7 @@ def detail(report_id: int):
                     triage_form.decision.data, Priority(triage_form.priority.data), triage_form.assignee_id.data,
                     triage_form.merge_into_id.data, triage_form.note.data or ""))
             except TagsvcError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-                status = error.status_code
+                status = show_refusal(error)
             else:
                 flash(_("Report #%(id)d: decision saved.", id=report.id), "success")
                 return redirect(url_for("repairs.detail", report_id=report.id))
@@ -178,8 +173,7 @@ def record_liability(report_id: int):
                 LiablePartyKind(form.party_kind.data), form.department_id.data, form.location_id.data,
                 form.person_name.data or "", form.amount.data or "0", form.note.data or ""))
         except (ValidationError, ConflictError) as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            show_refusal(error)
         else:
             flash(_("Compensation recorded."), "success")
     else:
@@ -259,8 +253,7 @@ def finish(report_id: int):
         services.finish_repair(current_user, report_id, form.note.data, form.parts_cost.data, photos[0] if photos else None,
                                repairable=form.outcome.data == "done")
     except (ValidationError, ConflictError) as error:  # a refusal (PermissionDeniedError) gets its 403 page
-        db.session.rollback()
-        flash(error.message, "error")
+        show_refusal(error)
         return redirect(url_for("repairs.detail", report_id=report_id))
     flash(_("Work order #%(id)d closed.", id=report_id), "success")
     return redirect(url_for("repairs.mine") if not current_user.is_admin else url_for("repairs.detail", report_id=report_id))

@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from tagsvc.assets.models import Asset
 from tagsvc.assets.services import attach_blank_tag
-from tagsvc.errors import TagsvcError
+from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
@@ -80,8 +80,7 @@ def attach(code: str):
     try:
         asset = attach_blank_tag(current_user, code, form.asset_number.data)
     except TagsvcError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        show_refusal(error)
         return redirect(url_for("scanning.scan", code=code))
     flash(_("The label %(code)s now belongs to %(name)s.", code=format_code(asset.current_tag.code), name=asset.name), "success")
     return redirect(url_for("scanning.scan", code=asset.current_tag.code))

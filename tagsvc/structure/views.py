@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
-from tagsvc.errors import TagsvcError
+from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm, tree_choices
 from tagsvc.structure import services
@@ -68,9 +68,7 @@ def edit_department(department_id: int | None = None):
             else:
                 saved = services.update_department(current_user, department.id, data)
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status_code
+            status = show_refusal(error)
         else:
             flash(_("%(name)s is saved.", name=saved.name), "success")
             return redirect(url_for("structure.departments"))
@@ -90,8 +88,7 @@ def _delete(action) -> None:
     try:
         action()
     except TagsvcError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        show_refusal(error)
     else:
         flash(_("Deleted."), "success")
 
@@ -166,9 +163,7 @@ def edit_node(tree_name: str, node_id: int | None = None):
             else:
                 saved = services.update_tree_node(current_user, kind.model, node.id, data)
         except TagsvcError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status_code
+            status = show_refusal(error)
         else:
             flash(_("%(name)s is saved.", name=saved.full_name), "success")
             return redirect(url_for("structure.tree", tree_name=tree_name))
