@@ -11,6 +11,7 @@ from tagsvc.accounts.models import Role, SignInFailure, User
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.errors import ConflictError, NotFoundError, TooManyRequestsError, ValidationError
 from tagsvc.extensions import db, utcnow
+from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department
 
 MIN_PASSWORD_LENGTH = 8
@@ -117,9 +118,9 @@ def update_user(actor, user_id: int, data: UserData) -> User:
     return user
 
 
-def list_users(actor) -> list[User]:
+def list_users(actor, page: int = 1, per_page: int = 50) -> Page[User]:
     require_admin(actor)
-    return list(db.session.scalars(select(User).order_by(User.active.desc(), User.role, User.username)))
+    return paginate(select(User).order_by(User.active.desc(), User.role, User.username, User.id), page, per_page)
 
 
 def change_own_password(actor, current: str, new: str) -> None:

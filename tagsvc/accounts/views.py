@@ -67,7 +67,8 @@ def password():
 @bp.get("/admin/users")
 @login_required
 def users():
-    return render_template("accounts/users.html", users=services.list_users(current_user))
+    page = services.list_users(current_user, page=request.args.get("page", 1, type=int) or 1)
+    return render_template("accounts/users.html", page=page)
 
 
 def _user_form(user=None) -> UserForm:

@@ -14,6 +14,7 @@ from tagsvc.errors import ConflictError, NotFoundError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event, ledger_value
+from tagsvc.pagination import Page
 from tagsvc.photos.services import store_photo
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
@@ -72,24 +73,8 @@ class AssetQuery:
 
 
 @dataclass
-class AssetPage:
-    items: list[Asset]
-    total: int
-    page: int
-    per_page: int
+class AssetPage(Page[Asset]):
     exact_tag: Asset | None = None  # a search that was a tag code found this asset
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 def _clean(data: AssetData) -> AssetData:

@@ -75,3 +75,13 @@ def test_change_own_password(client, login_as, app):
     assert response.status_code == 302
     client.post("/logout")
     assert client.post("/login", data={"username": user.username, "password": "brand-new-pw"}).status_code == 302
+
+
+def test_the_user_list_comes_in_pages(client, login_as):
+    admin = login_as(make_user(Role.ADMIN, username="aaa-office"))
+    for n in range(55):
+        make_user(Role.STAFF, username=f"teacher{n:03d}")
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert first.count("/edit") == 50 and "Page 1 of 2" in first and 'rel="next" href="/admin/users?page=2"' in first
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert second.count("/edit") == 6 and "teacher054" in second and admin.username not in second
