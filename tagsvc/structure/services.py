@@ -38,6 +38,43 @@ def tree_in_order(model) -> list[tuple[int, object]]:
     return ordered
 
 
+@dataclass(frozen=True)
+class TreeView:
+    """A window on a tree for its page: a few levels below a root, so a school's thousands of dorm beds do
+    not make one endless page. Deeper nodes are reached through their parent's "inside" link."""
+
+    root: object | None
+    rows: list[tuple[int, object]]  # (depth below the root, node), in tree order
+    hidden_children: dict[int, int]  # node id -> how many places inside it are not shown here
+    parent_ids: frozenset[int]  # nodes with anything inside them (they cannot be deleted)
+
+
+def tree_view(model, root_id: int | None = None, levels: int = 4) -> TreeView:
+    ordered = tree_in_order(model)
+    root = None
+    if root_id is not None:
+        root = db.session.get(model, root_id)
+        if root is None:
+            raise NotFoundError(_("There is no such place."))
+    rows, hidden, root_depth, inside = [], {}, 0, root is None
+    for depth, node in ordered:
+        if root is not None:
+            if node.id == root.id:
+                inside, root_depth = True, depth
+            elif inside and depth <= root_depth:
+                break  # past the root's subtree
+        if not inside:
+            continue
+        relative = depth - root_depth
+        if relative < levels:
+            rows.append((relative, node))
+        elif relative == levels:
+            parent_id = node.parent_id
+            hidden[parent_id] = hidden.get(parent_id, 0) + 1
+    parents = frozenset(node.parent_id for _depth, node in ordered if node.parent_id is not None)
+    return TreeView(root=root, rows=rows, hidden_children=hidden, parent_ids=parents)
+
+
 def descendant_ids(model, root_id: int) -> list[int]:
     pairs = db.session.execute(select(model.id, model.parent_id)).all()
     children: dict[int | None, list[int]] = {}

@@ -121,11 +121,13 @@ def _tree(name: str) -> TreeKind:
 @bp.get("/<any(locations, categories):tree_name>")
 def tree(tree_name: str):
     kind = _tree(tree_name)
+    view = services.tree_view(kind.model, request.args.get("under", type=int))
     return render_template(
         "structure/tree.html",
         tree_name=tree_name,
         kind=kind,
-        nodes=services.tree_in_order(kind.model),
+        view=view,
+        nodes=view.rows,
         counts=_asset_counts(kind.asset_column),
         confirm_form=ConfirmForm(),
     )

@@ -52,3 +52,19 @@ def test_empty_location_is_deleted(client, login_as, session, app):
     login_as(make_user(Role.ADMIN))
     client.post(f"/admin/locations/{room.id}/delete")
     assert session.get(Location, room.id) is None
+
+
+def test_a_big_location_tree_opens_a_few_levels_at_a_time(client, login_as):
+    login_as(make_user(Role.ADMIN))
+    campus = make_location("本部校区")
+    dorm = make_location("宿舍楼A", parent=campus)
+    floor = make_location("2F", parent=dorm)
+    room = make_location("201", parent=floor)
+    for n in range(1, 5):
+        make_location(f"床位{n}", parent=room)
+    top = client.get("/admin/locations").get_data(as_text=True)
+    assert "201" in top and "床位1" not in top
+    assert f'href="/admin/locations?under={room.id}">4 places inside' in top
+    inside = client.get(f"/admin/locations?under={room.id}").get_data(as_text=True)
+    assert "床位1" in inside and "床位4" in inside and "宿舍楼A" in inside  # the rows, and the way back up
+    assert client.get("/admin/locations?under=999999").status_code == 404
