@@ -80,12 +80,15 @@ def _init_babel(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from tagsvc import accounts, assets, i18n, photos, scanning, structure
+    from tagsvc import accounts, assets, home, i18n, photos, scanning, structure
     from tagsvc.labels import views as labels
     from tagsvc.repairs import views as repairs
 
-    for feature in (i18n, accounts, structure, assets, labels, repairs, photos, scanning):
+    from tagsvc.structure.views import pick_bp
+
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, photos, scanning):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(pick_bp)
 
 
 def _init_templates(app: Flask) -> None:
@@ -96,8 +99,8 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.i18n.views import LANGUAGES
     from tagsvc.labels.display import JOB_KIND_LABELS, JOB_STATUS_LABELS
     from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS, REPORT_STATUS_LABELS
-    from tagsvc.repairs.services import repair_counts
-    from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label
+    from tagsvc.repairs.services import readable_report_ids, repair_counts
+    from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label, report_reference
     from tagsvc.tags.services import format_code
 
     app.jinja_env.globals.update(
@@ -115,6 +118,8 @@ def _init_templates(app: Flask) -> None:
         REPORT_STATUS_LABELS=REPORT_STATUS_LABELS,
         repair_counts=repair_counts,
         ledger_value_label=ledger_value_label,
+        report_reference=report_reference,
+        readable_report_ids=readable_report_ids,
     )
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
     # The stylesheet is inlined: a scanned label's page then arrives whole in the first round trip,

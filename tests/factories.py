@@ -5,8 +5,9 @@ import itertools
 from decimal import Decimal
 
 from tagsvc.accounts.models import Role, User
-from tagsvc.assets.models import Asset
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, _register_asset
+from tagsvc.assets.states import condition_for
 from tagsvc.extensions import db
 from tagsvc.structure.models import AssetKind, Category, Department, DepartmentKind, Location, LocationKind
 from tests.conftest import TEST_PASSWORD
@@ -62,6 +63,8 @@ def make_asset(actor: User | None = None, **overrides) -> Asset:
         "supplier": "南京教育装备有限公司",
     }
     values.update(overrides)
+    if "status" in values and "condition" not in values:  # a damaged item is made with a condition that fits
+        values["condition"] = condition_for(AssetStatus(values["status"]), AssetCondition.GOOD)
     asset = _register_asset(actor, AssetData(**values))
     db.session.commit()
     return asset

@@ -28,7 +28,7 @@ def login():
             return render_template("accounts/login.html", form=form), error.status_code
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next"), url_for("assets.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         flash(_("The user name or password is not right."), "error")
         status = 401
     elif form.errors:
@@ -42,7 +42,7 @@ def logout():
     if form.validate_on_submit():
         logout_user()
         flash(_("You are signed out."), "info")
-    return redirect(url_for("scanning.home"))
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -58,7 +58,7 @@ def password():
             status = error.status_code
         else:
             flash(_("Your password is changed."), "success")
-            return redirect(url_for("assets.index"))
+            return redirect(url_for("home.index"))
     elif form.errors:
         status = 400
     return render_template("accounts/password.html", form=form), status

@@ -7,19 +7,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from tagsvc.assets.display import CONDITION_LABELS, STATUS_LABELS
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetQuery
-from tagsvc.forms import optional_int, tree_choices
+from tagsvc.forms import optional_int
+from tagsvc.structure.picker import TreePickerField
 from tagsvc.i18n.markers import N_
 
 
 class AssetForm(FlaskForm):
     asset_number = StringField(_l("Asset number"), validators=[DataRequired(), Length(max=64)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    category_id = SelectField(_l("Category"), coerce=optional_int, validate_choice=True)
+    category_id = TreePickerField(_l("Category"), tree_name="categories")
     brand = StringField(_l("Brand"), validators=[Length(max=100)])
     model = StringField(_l("Model / specification"), validators=[Length(max=200)])
     serial_number = StringField(_l("Serial number"), validators=[Length(max=100)])
     department_id = SelectField(_l("Department"), coerce=optional_int)
-    location_id = SelectField(_l("Location"), coerce=optional_int)
+    location_id = TreePickerField(_l("Location"), tree_name="locations")
     custodian_name = StringField(_l("Custodian"), validators=[Length(max=100)])
     custodian_phone = StringField(_l("Custodian's phone"), validators=[Length(max=40)])
     status = SelectField(_l("Status"), choices=[(s.value, _l(label)) for s, label in STATUS_LABELS.items()], default=AssetStatus.IN_USE.value)
@@ -40,8 +41,8 @@ class AssetFilterForm(FlaskForm):
 
     q = StringField(_l("Search"))
     department = SelectField(_l("Department"), coerce=optional_int)
-    location = SelectField(_l("Location"), coerce=optional_int)
-    category = SelectField(_l("Category"), coerce=optional_int)
+    location = TreePickerField(_l("Location"), tree_name="locations")
+    category = TreePickerField(_l("Category"), tree_name="categories")
     status = SelectField(_l("Status"))
     never_printed = BooleanField(_l("Label never printed"))
     sort = SelectField(_l("Sort by"))
@@ -59,13 +60,10 @@ def asset_filter_from_args(args, per_page: int) -> tuple[AssetFilterForm, AssetQ
     error page, so an old bookmark still opens."""
     from flask_babel import gettext as _
 
-    from tagsvc.structure.models import Category, Location
-    from tagsvc.structure.services import all_departments, tree_in_order
+    from tagsvc.structure.services import all_departments
 
     form = AssetFilterForm(args)
     form.department.choices = [("", _("All departments"))] + [(str(d.id), d.name) for d in all_departments()]
-    form.location.choices = tree_choices(tree_in_order(Location), _("All locations"))
-    form.category.choices = tree_choices(tree_in_order(Category), _("All categories"))
     form.status.choices = [("", _("Any status"))] + [(s.value, _(label)) for s, label in STATUS_LABELS.items()]
     form.sort.choices = [(key, _(label)) for key, label in SORT_LABELS.items()]
     form.validate()
@@ -86,3 +84,10 @@ def asset_filter_from_args(args, per_page: int) -> tuple[AssetFilterForm, AssetQ
         per_page=args.get("per_page", type=int) or per_page,
     )
     return form, query
+
+
+def active_filter_count(form: AssetFilterForm) -> int:
+    """How many filters narrow the list (the search words are shown in their own box)."""
+    narrowing = [form.department, form.location, form.category, form.status, form.never_printed]
+    count = sum(1 for field in narrowing if field.data and not field.errors)
+    return count + (1 if form.sort.data not in (None, "", "number") else 0)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.states import contradiction, status_governance
 from tagsvc.errors import ConflictError, NotFoundError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction
@@ -89,6 +90,9 @@ def _clean(data: AssetData) -> AssetData:
         raise ValidationError(_("Please give the asset's name."))
     if cleaned.price is not None and cleaned.price < 0:
         raise ValidationError(_("The price cannot be negative."))
+    problem = contradiction(AssetStatus(cleaned.status), AssetCondition(cleaned.condition))
+    if problem:
+        raise ValidationError(_(problem))
     for key, (_attr, model) in _RELATED.items():
         ref = getattr(cleaned, key)
         if ref is not None and db.session.get(model, ref) is None:
@@ -200,6 +204,10 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
     data = _clean(data)
     if data.asset_number != asset.asset_number:
         _ensure_number_free(data.asset_number, except_id=asset.id)
+    if data.status != asset.status:
+        governance = status_governance(asset.id)
+        if governance is not None:
+            raise ConflictError(_("The status cannot be changed by hand now: %(reason)s", reason=governance.reason))
     photo_name = store_photo(photo) if photo else None  # may refuse the file: do it before changing anything
 
     changes = {}

@@ -6,13 +6,14 @@ from flask_login import current_user, login_required
 
 from tagsvc.accounts.permissions import require_asset_editor
 from tagsvc.assets import services
-from tagsvc.assets.forms import AssetForm, asset_filter_from_args
+from tagsvc.assets.forms import AssetForm, active_filter_count, asset_filter_from_args
 from tagsvc.assets.models import AssetCondition, AssetStatus
-from tagsvc.errors import TagsvcError, show_refusal
-from tagsvc.forms import ConfirmForm, tree_choices
+from tagsvc.assets.states import status_governance
+from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
+from tagsvc.forms import ConfirmForm
 from tagsvc.ledger.services import history_of
-from tagsvc.structure.models import Category, Location
-from tagsvc.structure.services import all_departments, tree_in_order
+from tagsvc.repairs.services import open_report_link
+from tagsvc.structure.services import all_departments
 from tagsvc.tags.services import normalize_code, tag_url
 
 bp = Blueprint("assets", __name__)
@@ -26,8 +27,6 @@ def _department_choices(blank: str, only_kept: bool = False):
 
 def _fill_asset_choices(form: AssetForm) -> None:
     form.department_id.choices = _department_choices(_("— none —"), only_kept=True)
-    form.location_id.choices = tree_choices(tree_in_order(Location), _("— none —"))
-    form.category_id.choices = tree_choices(tree_in_order(Category), _("— none —"))
 
 
 def _asset_data(form: AssetForm) -> services.AssetData:
@@ -52,7 +51,7 @@ def index():
     if page.exact_tag is not None and page.total == 1:
         return redirect(url_for("assets.detail", asset_id=page.exact_tag.id))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("assets/index.html", form=form, page=page, args=args)
+    return render_template("assets/index.html", form=form, page=page, args=args, active_filters=active_filter_count(form))
 
 
 def _per_page() -> int:
@@ -65,8 +64,7 @@ def _per_page() -> int:
 @login_required
 def create():
     if not current_user.can_create_assets:
-        flash(_("Only the logistics office and department keepers can register assets."), "error")
-        return redirect(url_for("assets.index"))
+        raise PermissionDeniedError(_("Only the logistics office and department keepers can register assets."))
     form = AssetForm()
     _fill_asset_choices(form)
     blank_code = normalize_code(request.args.get("label", "")) or None  # registering from a scanned blank label
@@ -95,6 +93,7 @@ def detail(asset_id: int):
         history=history_of(asset.id),
         label_url=tag_url(asset.current_tag.code) if asset.current_tag else None,
         can_edit=current_user.can_edit_asset_in(asset.department_id),
+        report_link=open_report_link(current_user, asset.id),
         confirm_form=ConfirmForm(),
     )
 
@@ -103,9 +102,7 @@ def detail(asset_id: int):
 @login_required
 def edit(asset_id: int):
     asset = services.get_asset(current_user, asset_id)
-    if not current_user.can_edit_asset_in(asset.department_id):
-        flash(_("You can only change assets of the departments you keep."), "error")
-        return redirect(url_for("assets.detail", asset_id=asset.id))
+    require_asset_editor(current_user, asset.department_id)
     form = AssetForm(obj=asset) if request.method == "GET" else AssetForm()
     if request.method == "GET":
         form.status.data = asset.status.value
@@ -124,7 +121,7 @@ def edit(asset_id: int):
             return redirect(url_for("assets.detail", asset_id=asset.id))
     elif form.errors:
         status = 400
-    return render_template("assets/form.html", form=form, asset=asset), status
+    return render_template("assets/form.html", form=form, asset=asset, governance=status_governance(asset.id)), status
 
 
 @bp.route("/assets/<int:asset_id>/replace-tag", methods=["GET", "POST"])

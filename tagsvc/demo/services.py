@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from tagsvc.accounts.models import Role, User
+from tagsvc.assets.states import condition_for
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, _register_asset
 from tagsvc.extensions import db, utcnow
@@ -178,9 +179,9 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
                 custodian_name=rng.choice(CUSTODIANS),
                 custodian_phone=f"139{rng.randint(10**7, 10**8 - 1)}",
                 status=status,
-                condition=AssetCondition.BROKEN if status == AssetStatus.DAMAGED else rng.choice(
+                condition=AssetCondition.BROKEN if status == AssetStatus.DAMAGED else condition_for(status, rng.choice(
                     [AssetCondition.NEW, AssetCondition.GOOD, AssetCondition.GOOD, AssetCondition.FAIR]
-                ),
+                )),
                 purchase_date=purchased,
                 price=Decimal(rng.randint(low * 100, high * 100)) / 100,
                 supplier=rng.choice(SUPPLIERS),

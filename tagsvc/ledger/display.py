@@ -1,3 +1,5 @@
+import re
+
 from flask_babel import gettext
 
 from tagsvc.i18n.markers import N_
@@ -40,3 +42,18 @@ def ledger_value_label(field: str, value):
 
 
 
+# Repair steps write "#<report id> · …" as their note; the history links that number to the report.
+REPORT_ACTIONS = frozenset({
+    LedgerAction.DAMAGE_REPORTED, LedgerAction.REPORT_ACCEPTED, LedgerAction.REPORT_REJECTED, LedgerAction.REPORT_MERGED,
+    LedgerAction.REPAIR_STARTED, LedgerAction.REPAIR_DONE, LedgerAction.REPAIR_NOT_REPAIRABLE,
+    LedgerAction.LIABILITY_RECORDED, LedgerAction.COMPENSATION_PAID,
+})
+_REPORT_NOTE = re.compile(r"#(\d+)(.*)", re.DOTALL)
+
+
+def report_reference(event) -> tuple[int, str] | None:
+    """The report a history line names and the rest of its note, or None for lines about something else."""
+    if event.action not in REPORT_ACTIONS or not event.note:
+        return None
+    match = _REPORT_NOTE.match(event.note)
+    return (int(match.group(1)), match.group(2)) if match else None

@@ -84,6 +84,14 @@ class DamageReport(Base):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def readable_by(self, user) -> bool:
+        """The office, the repairer it is assigned to, the keepers of the item's department (who follow their
+        department's repairs) and the person who reported it may read it; the office alone decides on it."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return False
+        return (user.is_admin or self.assignee_id == user.id or self.reporter_id == user.id
+                or (user.role == "keeper" and user.keeps(self.asset.department_id)))
+
 
 class ReportPhoto(Base):
     __tablename__ = "report_photo"

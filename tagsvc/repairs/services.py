@@ -17,7 +17,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.states import SERVICE_STATUSES, Governance, condition_for, register_status_governor
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TooManyRequestsError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.markers import N_
@@ -138,12 +139,10 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
         asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in stored],
     )
     db.session.add(report)
-    before = asset.status
-    if asset.status in (AssetStatus.IN_USE, AssetStatus.IDLE, AssetStatus.ON_LOAN):
-        asset.status = AssetStatus.DAMAGED
+    # A report is a claim until the office has looked at it: the asset's status and condition stay as the
+    # books have them; the scan page says "reported, waiting for the office" instead (honest state).
     db.session.flush()
-    _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None,
-                  changes=_status_change(before, asset.status), note=_report_note(report))
+    _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None, note=_report_note(report))
     db.session.commit()
     _tell_the_office(report)
     return report
@@ -204,9 +203,19 @@ def add_to_report(actor, report_id: int, note: str = "", reporter: Reporter = Re
     return addition
 
 
-def _status_change(before: AssetStatus, after: AssetStatus) -> dict:
-    before, after = AssetStatus(before), AssetStatus(after)
-    return {"status": [before.value, after.value]} if before != after else {}
+def _state_change(asset: Asset, status: AssetStatus) -> dict:
+    """Move the asset to a status a repair step implies, with the condition that fits it; the changes for the ledger."""
+    changes = {}
+    before_status, before_condition = AssetStatus(asset.status), AssetCondition(asset.condition)
+    status = AssetStatus(status)
+    condition = condition_for(status, before_condition)
+    if before_status != status:
+        changes["status"] = [before_status.value, status.value]
+        asset.status = status
+    if before_condition != condition:
+        changes["condition"] = [before_condition.value, condition.value]
+        asset.condition = condition
+    return changes
 
 
 def _report_note(report: DamageReport) -> str:
@@ -215,9 +224,7 @@ def _report_note(report: DamageReport) -> str:
 
 def _move_asset(report: DamageReport, status: AssetStatus, action: LedgerAction, actor, note: str = "") -> None:
     asset = report.asset
-    before = asset.status
-    asset.status = status
-    _record_event(asset, action, actor, changes=_status_change(before, status), note=note or f"#{report.id}")
+    _record_event(asset, action, actor, changes=_state_change(asset, status), note=note or f"#{report.id}")
 
 
 def get_report(actor, report_id: int) -> DamageReport:
@@ -225,8 +232,8 @@ def get_report(actor, report_id: int) -> DamageReport:
     report = db.session.get(DamageReport, report_id)
     if report is None:
         raise NotFoundError(_("There is no such report."))
-    if not (actor.is_admin or report.assignee_id == actor.id):
-        raise PermissionDeniedError(_("Only the logistics office and the assigned repairer see this work order."))
+    if not report.readable_by(actor):
+        raise PermissionDeniedError(_("Only the logistics office, the assigned repairer and the department's keeper see this report."))
     return report
 
 
@@ -257,7 +264,9 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
         report.status, report.priority, report.assignee_id = ReportStatus.ACCEPTED, Priority(triage.priority), repairer.id
         report.assignee = repairer
         if first_time:
-            _record_event(report.asset, LedgerAction.REPORT_ACCEPTED, actor, note=f"#{report.id} · {repairer.display_name}")
+            # The office confirms the fault: from now on the books say the item is damaged.
+            damaged = AssetStatus.DAMAGED if report.asset.status in SERVICE_STATUSES else report.asset.status
+            _move_asset(report, damaged, LedgerAction.REPORT_ACCEPTED, actor, note=f"#{report.id} · {repairer.display_name}")
     elif triage.decision == "reject":
         if not note:
             raise ValidationError(_("Say why this is not a fault; the reporter's next scan shows nothing, the history does."))
@@ -334,11 +343,45 @@ def my_work_orders(actor) -> list[DamageReport]:
     ))
 
 
-def office_queue(actor, status: ReportStatus | None = None, limit: int = 200) -> list[DamageReport]:
-    require_admin(actor)
+def office_queue(actor, status: ReportStatus | None = None, limit: int = 200, overdue: bool = False) -> list[DamageReport]:
+    """The repair queue: every report for the office; for a keeper, the reports on their departments' items (to
+    follow, not to decide). Open ones by default, most urgent and oldest first."""
+    require_signed_in(actor)
     query = select(DamageReport).order_by(_PRIORITY_ORDER, DamageReport.created_at).limit(limit)
-    query = query.where(DamageReport.status == status) if status else query.where(DamageReport.status.in_(OPEN_STATUSES))
+    if actor.role == Role.KEEPER:
+        query = query.join(Asset, Asset.id == DamageReport.asset_id).where(Asset.department_id.in_([d.id for d in actor.departments]))
+    elif not actor.is_admin:
+        raise PermissionDeniedError(_("Only the logistics office and department keepers follow the repair queue."))
+    if overdue:
+        query = query.where(overdue_clause(utcnow()))
+    elif status:
+        query = query.where(DamageReport.status == status)
+    else:
+        query = query.where(DamageReport.status.in_(OPEN_STATUSES))
     return list(db.session.scalars(query))
+
+
+def reports_by(actor, limit: int = 20) -> list[DamageReport]:
+    """The reports a signed-in person sent, newest first, so they can see what became of them."""
+    require_signed_in(actor)
+    return list(db.session.scalars(
+        select(DamageReport).where(DamageReport.reporter_id == actor.id).order_by(DamageReport.created_at.desc()).limit(limit)
+    ))
+
+
+def finished_work_orders(actor, limit: int = 20) -> list[DamageReport]:
+    """A repairer's closed orders, newest first."""
+    require_signed_in(actor)
+    return list(db.session.scalars(
+        select(DamageReport).where(DamageReport.assignee_id == actor.id, DamageReport.status.in_((ReportStatus.DONE, ReportStatus.NOT_REPAIRABLE)))
+        .order_by(DamageReport.finished_at.desc()).limit(limit)
+    ))
+
+
+def overdue_clause(now):
+    working = DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))
+    late = or_(*(and_(DamageReport.priority == priority, DamageReport.created_at < now - allowed) for priority, allowed in OVERDUE_AFTER.items()))
+    return and_(working, late)
 
 
 def is_overdue(report: DamageReport) -> bool:
@@ -356,12 +399,9 @@ def repair_counts(actor) -> RepairCounts | None:
     for a repairer; overdue ones for both. Two counting queries, whatever the number of orders."""
     if not _signed_in(actor) or actor.role not in (Role.ADMIN, Role.REPAIRER):
         return None
-    now = utcnow()
-    working = DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))
-    late = or_(*(and_(DamageReport.priority == priority, DamageReport.created_at < now - allowed) for priority, allowed in OVERDUE_AFTER.items()))
     mine = DamageReport.assignee_id == actor.id
     new = DamageReport.status == ReportStatus.NEW if actor.is_admin else and_(mine, DamageReport.status == ReportStatus.ACCEPTED)
-    overdue = and_(working, late) if actor.is_admin else and_(mine, working, late)
+    overdue = overdue_clause(utcnow()) if actor.is_admin else and_(mine, overdue_clause(utcnow()))
     count = func.count(DamageReport.id)
     return RepairCounts(
         new=db.session.scalar(select(count).where(new)),
@@ -371,3 +411,45 @@ def repair_counts(actor) -> RepairCounts | None:
 
 def repairers() -> list[User]:
     return list(db.session.scalars(select(User).where(User.role.in_((Role.REPAIRER, Role.ADMIN)), User.active.is_(True)).order_by(User.role.desc(), User.display_name)))
+
+
+@register_status_governor
+def _open_report_governs(asset_id: int) -> Governance | None:
+    """While a report is open, its repair steps decide the status; a hand edit would contradict them."""
+    report = open_report_for(asset_id)
+    if report is None:
+        return None
+    return Governance(_("damage report #%(id)d is open; its repair steps set the status.", id=report.id), "repairs.detail", report_id=report.id)
+
+
+@dataclass(frozen=True)
+class OpenReportLink:
+    """An item's open report as its pages show it to signed-in staff: the report and what this person can do."""
+
+    report: DamageReport
+    action: str | None  # a message id for the button, None when the person only follows it
+
+
+def open_report_link(actor, asset_id: int) -> OpenReportLink | None:
+    """The item's open report, when this person may read it (see DamageReport.readable_by)."""
+    if not _signed_in(actor):
+        return None
+    report = open_report_for(asset_id)
+    if report is None or not report.readable_by(actor):
+        return None
+    if actor.is_admin and report.status == ReportStatus.NEW:
+        action = N_("Decide on the report")
+    elif actor.is_admin or report.assignee_id == actor.id:
+        action = N_("Open the work order")
+    else:
+        action = None
+    return OpenReportLink(report, action)
+
+
+def readable_report_ids(actor, report_ids) -> set[int]:
+    """Of these reports (named in an item's history), the ones this person may open: one query."""
+    ids = {i for i in report_ids if i}
+    if not ids or not _signed_in(actor):
+        return set()
+    reports = db.session.scalars(select(DamageReport).where(DamageReport.id.in_(ids)))
+    return {r.id for r in reports if r.readable_by(actor)}

@@ -103,7 +103,9 @@ def sent(code: str):
 def queue():
     status = request.args.get("status")
     chosen = ReportStatus(status) if status in ReportStatus._value2member_map_ else None
-    return render_template("repairs/queue.html", reports=services.office_queue(current_user, chosen), chosen=chosen, is_overdue=services.is_overdue)
+    overdue = request.args.get("overdue") == "1"
+    return render_template("repairs/queue.html", reports=services.office_queue(current_user, chosen, overdue=overdue), chosen=chosen,
+                           overdue=overdue, is_overdue=services.is_overdue)
 
 
 @bp.get("/repairs/mine")

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
-from tagsvc.repairs.models import DamageReport, ReportStatus
+from tagsvc.repairs.models import OPEN_STATUSES, DamageReport, ReportStatus
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
@@ -38,6 +38,12 @@ class ScanFacts:
     report_status: ReportStatus | None = None
     reported_at: datetime | None = None
     repaired_at: datetime | None = None
+    report_id: int | None = None
+
+    @property
+    def report_open(self) -> bool:
+        """A report is waiting or being worked on: the page's main action is adding to it, not a second one."""
+        return self.report_status in OPEN_STATUSES
 
     @property
     def replaced(self) -> bool:
@@ -60,6 +66,7 @@ def _build_scan_query():
             Tag.code, Tag.retired_at, current.code, Asset.id, Asset.name, Asset.asset_number, Asset.status,
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
             Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
+            DamageReport.id,
         )
         .join(Asset, Asset.id == Tag.asset_id)
         .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))

@@ -8,6 +8,7 @@ from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
+from tagsvc.repairs.services import open_report_link
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import PageCache, page_key
 from tagsvc.scanning import services
@@ -22,13 +23,6 @@ bp = Blueprint("scanning", __name__)
 def _set_up_page_cache(state) -> None:
     state.app.extensions["scan_page_cache"] = PageCache()
     state.app.wsgi_app = ScanPageFastPath(state.app, state.app.wsgi_app)
-
-
-@bp.get("/")
-def home():
-    if current_user.is_authenticated:
-        return redirect(url_for("assets.index"))
-    return render_template("scanning/home.html")
 
 
 @bp.get("/t")
@@ -52,7 +46,8 @@ def scan(code: str):
     if _may_be_signed_in():
         if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
             asset = db.session.get(Asset, facts.asset_id)
-            return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20))
+            return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20),
+                                   report_link=open_report_link(current_user, asset.id) if facts.report_open else None)
         if current_user.is_authenticated or session.get("_flashes"):
             return render_template("scanning/scan.html", facts=facts)
     return _public_scan_page(facts)

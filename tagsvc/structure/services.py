@@ -11,7 +11,7 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
 from tagsvc.errors import ConflictError, NotFoundError, ValidationError
 from tagsvc.extensions import db
-from tagsvc.structure.models import AssetKind, Department, DepartmentKind, Location, LocationKind
+from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Department, DepartmentKind, Location, LocationKind
 
 
 def all_departments() -> list[Department]:
@@ -73,6 +73,51 @@ def tree_view(model, root_id: int | None = None, levels: int = 4) -> TreeView:
             hidden[parent_id] = hidden.get(parent_id, 0) + 1
     parents = frozenset(node.parent_id for _depth, node in ordered if node.parent_id is not None)
     return TreeView(root=root, rows=rows, hidden_children=hidden, parent_ids=parents)
+
+
+PICKER_LIMIT = 20
+
+
+def _search_terms(text: str) -> list[str]:
+    """The words of a typed path: "教学楼 301", "教学楼 › 3F › 301" and "教学楼/301" all give 教学楼, 301."""
+    for separator in (PATH_SEPARATOR.strip(), ">", "/", "\\", "》"):
+        text = text.replace(separator, " ")
+    return [word for word in text.split() if word]
+
+
+def search_tree(model, text: str, limit: int = PICKER_LIMIT) -> list:
+    """Places (or categories) whose full path holds every typed word, the shortest paths first: typing "301"
+    offers 教学楼 › 3F › 301 before the beds inside it. Case-insensitive, one query, at most `limit` nodes."""
+    words = _search_terms(text)
+    if not words:
+        return []
+    query = select(model)
+    for word in words[:6]:
+        query = query.where(func.lower(model.full_name).contains(word.lower(), autoescape=True))
+    return list(db.session.scalars(query.order_by(func.length(model.full_name), model.full_name).limit(limit)))
+
+
+def resolve_tree_choice(model, node_id: int | None, text: str):
+    """The node a picker field names: the chosen id while its text still shows that node's path, else the one
+    node the typed text finds (a form sent without JavaScript, or text typed and not chosen). None when empty."""
+    text = (text or "").strip()
+    if node_id is not None:
+        node = db.session.get(model, node_id)
+        if node is not None and (not text or text == node.full_name):
+            return node
+    if not text:
+        return None
+    exact = db.session.scalar(select(model).where(model.full_name == text))
+    if exact is not None:
+        return exact
+    found = search_tree(model, text, limit=50)
+    # One match, or one match with only places inside it (typing "301" means the room, not its beds).
+    if found and all(n is found[0] or n.full_name.startswith(found[0].full_name + PATH_SEPARATOR) for n in found):
+        return found[0]
+    if not found:
+        raise ValidationError(_("Nothing is called “%(text)s”. Type part of the name and choose from the list.", text=text))
+    examples = "; ".join(n.full_name for n in found[:3])
+    raise ValidationError(_("Several match “%(text)s”, e.g. %(examples)s. Type more of the path and choose one.", text=text, examples=examples))
 
 
 def descendant_ids(model, root_id: int) -> list[int]:

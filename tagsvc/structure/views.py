@@ -180,3 +180,20 @@ def delete_node(tree_name: str, node_id: int):
     if ConfirmForm().validate_on_submit():
         _delete(lambda: services.delete_tree_node(current_user, kind.model, node_id))
     return redirect(url_for("structure.tree", tree_name=tree_name))
+
+
+# The tree picker's search: every signed-in person who fills a form with a place or a category ---------------
+
+pick_bp = Blueprint("structure_pick", __name__)
+
+
+@pick_bp.get("/pick/<tree_name>")
+@login_required
+def pick(tree_name: str):
+    from tagsvc.structure.picker import TREES
+
+    model = TREES.get(tree_name)
+    if model is None:
+        abort(404)
+    found = services.search_tree(model, request.args.get("q", "")[:200])
+    return {"results": [{"id": node.id, "path": node.full_name} for node in found]}

@@ -25,7 +25,7 @@ def test_wrong_password_is_refused_with_a_message(client, app):
 def test_sign_in_never_redirects_off_site(client, app, target):
     make_user(username="chen")
     response = client.post(f"/login?next={target}", data={"username": "chen", "password": TEST_PASSWORD})
-    assert response.headers["Location"] == "/assets"
+    assert response.headers["Location"] == "/"
 
 
 def test_logout_needs_post(client, login_as, app):

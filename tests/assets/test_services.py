@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, AssetQuery, create_asset, get_asset, search_assets, update_asset
 from tagsvc.errors import ConflictError, PermissionDeniedError, ValidationError
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
@@ -69,11 +69,11 @@ def test_update_asset_records_values_before_and_after(app):
     admin = make_user(Role.ADMIN)
     room_a, room_b = make_location("301"), make_location("302")
     asset = make_asset(location_id=room_a.id, status=AssetStatus.IN_USE)
-    data = AssetData(**{**_as_data(asset), "location_id": room_b.id, "status": AssetStatus.UNDER_REPAIR})
+    data = AssetData(**{**_as_data(asset), "location_id": room_b.id, "status": AssetStatus.UNDER_REPAIR, "condition": AssetCondition.FAIR})
     update_asset(admin, asset.id, data)
     latest = history_of(asset.id)[0]
     assert latest.action == LedgerAction.UPDATED
-    assert latest.changes == {"location_id": ["301", "302"], "status": ["in_use", "under_repair"]}
+    assert latest.changes == {"location_id": ["301", "302"], "status": ["in_use", "under_repair"], "condition": ["good", "fair"]}
 
 
 def test_update_asset_without_changes_writes_no_event(app, session):

@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role
-from tagsvc.assets.models import AssetStatus
+from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.errors import ConflictError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
@@ -47,15 +47,40 @@ def send(desk, description="桌腿松了，一坐就晃", client="phone-1", **kw
     return services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, description, client_hash=client, **kw)
 
 
-def test_an_anonymous_report_marks_the_item_damaged_and_tells_the_scan_page(desk):
+def test_an_anonymous_report_is_a_claim_that_leaves_the_books_alone_and_tells_the_scan_page(desk):
     report = send(desk, reporter=services.Reporter("李同学", "高二(1)班", "13800000000"))
     assert report.status == ReportStatus.NEW and report.reporter_name == "李同学"
     db.session.expire_all()
-    assert desk.status == AssetStatus.DAMAGED
+    assert desk.status == AssetStatus.IN_USE and desk.condition == AssetCondition.GOOD  # nobody has looked at it yet
     facts = scan_facts(desk.current_tag.code)
-    assert facts.report_status == ReportStatus.NEW and facts.reported_at is not None
+    assert facts.report_status == ReportStatus.NEW and facts.reported_at is not None and facts.report_open
     event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.DAMAGE_REPORTED))
-    assert event.asset_id == desk.id and event.changes == {"status": ["in_use", "damaged"]} and "桌腿松了" in event.note
+    assert event.asset_id == desk.id and event.changes == {} and "桌腿松了" in event.note
+
+
+def test_the_office_accepting_a_report_makes_the_item_damaged_with_a_condition_that_fits(desk, office, repairer):
+    report = send(desk)
+    services.triage_report(office, report.id, services.Triage("accept", Priority.NORMAL, repairer.id))
+    db.session.expire_all()
+    assert desk.status == AssetStatus.DAMAGED and desk.condition == AssetCondition.BROKEN
+    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.REPORT_ACCEPTED))
+    assert event.changes == {"status": ["in_use", "damaged"], "condition": ["good", "broken"]}
+
+
+def test_a_repaired_item_is_back_in_use_and_no_longer_broken(desk, office, repairer):
+    report = send(desk)
+    services.triage_report(office, report.id, services.Triage("accept", Priority.NORMAL, repairer.id))
+    services.finish_repair(repairer, report.id, "换了桌腿")
+    db.session.expire_all()
+    assert desk.status == AssetStatus.IN_USE and desk.condition == AssetCondition.FAIR
+
+
+def test_a_rejected_report_leaves_the_item_as_it_was(desk, office):
+    report = send(desk)
+    services.triage_report(office, report.id, services.Triage("reject", note="桌子是好的"))
+    db.session.expire_all()
+    assert desk.status == AssetStatus.IN_USE and desk.condition == AssetCondition.GOOD
+    assert scan_facts(desk.current_tag.code).report_status is None
 
 
 def test_the_whole_repair_loop_brings_the_item_back_into_use(desk, office, repairer):

@@ -5,7 +5,7 @@ import gzip
 import pytest
 
 from tagsvc.accounts.models import Role
-from tagsvc.assets.models import AssetStatus
+from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, update_asset
 from tests.factories import make_asset, make_department, make_user
 
@@ -39,7 +39,7 @@ def test_a_repeated_anonymous_scan_gets_the_same_bytes_without_flask(client, des
 def test_a_change_to_the_item_shows_on_the_very_next_scan(client, desk, flask_requests):
     url = f"/t/{desk.current_tag.code}"
     client.get(url, headers=GZIP)
-    update_asset(make_user(Role.ADMIN), desk.id, AssetData(asset_number="KZY-001", name="课桌椅", department_id=desk.department_id, status=AssetStatus.UNDER_REPAIR))
+    update_asset(make_user(Role.ADMIN), desk.id, AssetData(asset_number="KZY-001", name="课桌椅", department_id=desk.department_id, status=AssetStatus.UNDER_REPAIR, condition=AssetCondition.FAIR))
     page = gzip.decompress(client.get(url, headers=GZIP).data).decode()
     assert "维修中" in page and len(flask_requests) == 2
 

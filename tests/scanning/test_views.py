@@ -3,7 +3,7 @@ import gzip
 import pytest
 
 from tagsvc.accounts.models import Role
-from tagsvc.assets.models import AssetStatus
+from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.services import replace_tag
 from tests.factories import make_asset, make_department, make_location, make_user
 
@@ -105,7 +105,7 @@ def test_anonymous_page_is_never_stale_after_a_change(client, projector, session
     from tagsvc.assets.services import AssetData, update_asset
 
     data = {f.name: getattr(projector, f.name) for f in fields(AssetData)}
-    update_asset(admin, projector.id, AssetData(**{**data, "status": AssetStatus.IN_USE}))
+    update_asset(admin, projector.id, AssetData(**{**data, "status": AssetStatus.IN_USE, "condition": AssetCondition.FAIR}))
     assert "In use" in client.get(url).get_data(as_text=True)
     projector.location.name = "302"
     session.commit()

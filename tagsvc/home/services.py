@@ -1,0 +1,82 @@
+"""What each role finds on its landing page: the work that is theirs, with counts, one query per figure."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role
+from tagsvc.accounts.permissions import require_signed_in
+from tagsvc.assets.models import Asset
+from tagsvc.extensions import db, utcnow
+from tagsvc.i18n.markers import N_
+from tagsvc.repairs import services as repairs
+from tagsvc.repairs.models import OPEN_STATUSES, DamageReport, ReportStatus
+from tagsvc.structure.models import Department
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure that needs attention, and where to deal with it."""
+
+    label: str  # a message id, translated by the page
+    count: int
+    endpoint: str
+    args: dict = field(default_factory=dict)
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class DepartmentSummary:
+    department: Department
+    assets: int
+    open_reports: int
+
+
+@dataclass
+class Landing:
+    role: Role
+    decisions: list[Tile] = field(default_factory=list)  # the office: what waits for a decision
+    departments: list[DepartmentSummary] = field(default_factory=list)  # a keeper's departments
+    reports: list[DamageReport] = field(default_factory=list)  # open repairs of a keeper's items; a person's reports
+    work_orders: list[DamageReport] = field(default_factory=list)  # a repairer's open orders
+    finished: list[DamageReport] = field(default_factory=list)  # a repairer's closed orders
+
+
+def landing_for(actor) -> Landing:
+    require_signed_in(actor)
+    if actor.is_admin:
+        return _office_landing()
+    if actor.role == Role.KEEPER:
+        return _keeper_landing(actor)
+    if actor.role == Role.REPAIRER:
+        return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))
+    return Landing(Role.STAFF, reports=repairs.reports_by(actor, limit=10))
+
+
+def _count(*conditions) -> int:
+    return db.session.scalar(select(func.count(DamageReport.id)).where(*conditions))
+
+
+def _office_landing() -> Landing:
+    # Transfers to approve and stocktakes to close join this list as those features arrive.
+    decisions = [
+        Tile(N_("New damage reports to decide"), _count(DamageReport.status == ReportStatus.NEW), "repairs.queue", {"status": "new"}),
+        Tile(N_("Overdue repairs"), _count(repairs.overdue_clause(utcnow())), "repairs.queue", {"overdue": 1}, late=True),
+        Tile(N_("Repairs under way"), _count(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))), "repairs.queue", {}),
+        Tile(N_("Not repairable: decide on disposal"), _count(DamageReport.status == ReportStatus.NOT_REPAIRABLE), "repairs.queue", {"status": "not_repairable"}),
+    ]
+    return Landing(Role.ADMIN, decisions=decisions)
+
+
+def _keeper_landing(actor) -> Landing:
+    department_ids = [d.id for d in actor.departments]
+    assets = dict(db.session.execute(
+        select(Asset.department_id, func.count(Asset.id)).where(Asset.department_id.in_(department_ids)).group_by(Asset.department_id)
+    ).all()) if department_ids else {}
+    open_reports = dict(db.session.execute(
+        select(Asset.department_id, func.count(DamageReport.id)).join(Asset, Asset.id == DamageReport.asset_id)
+        .where(Asset.department_id.in_(department_ids), DamageReport.status.in_(OPEN_STATUSES)).group_by(Asset.department_id)
+    ).all()) if department_ids else {}
+    summaries = [DepartmentSummary(d, assets.get(d.id, 0), open_reports.get(d.id, 0)) for d in actor.departments]
+    return Landing(Role.KEEPER, departments=summaries, reports=repairs.office_queue(actor, limit=10) if department_ids else [])
