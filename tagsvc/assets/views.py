@@ -12,7 +12,7 @@ from tagsvc.assets.states import status_governance
 from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
 from tagsvc.forms import ConfirmForm
 from tagsvc.ledger.services import history_of
-from tagsvc.repairs.services import open_report_link
+from tagsvc.repairs import services as repairs  # a module, not a name: repairs.services imports assets itself
 from tagsvc.structure.services import all_departments
 from tagsvc.tags.services import normalize_code, tag_url
 
@@ -93,7 +93,7 @@ def detail(asset_id: int):
         history=history_of(asset.id),
         label_url=tag_url(asset.current_tag.code) if asset.current_tag else None,
         can_edit=current_user.can_edit_asset_in(asset.department_id),
-        report_link=open_report_link(current_user, asset.id),
+        report_link=repairs.open_report_link(current_user, asset.id),
         confirm_form=ConfirmForm(),
     )
 

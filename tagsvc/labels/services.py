@@ -283,7 +283,7 @@ def _record_printed(job: PrintJob, sheet: SheetDefinition) -> None:
     rows = db.session.execute(select(Tag.asset_id, Tag.code).where(Tag.id.in_(job.tag_ids))).all()
     db.session.execute(insert(LedgerEvent), [
         dict(asset_id=asset_id, at=now, actor_id=job.created_by_id, actor_name=job.created_by_name,
-             action=LedgerAction.LABEL_PRINTED, changes={}, note=f"{sheet.name} · {format_code(code)}")
+             action=LedgerAction.LABEL_PRINTED, changes={}, note=f"{sheet.name_for(current_app.config.get('DEFAULT_LANGUAGE') or 'zh')} · {format_code(code)}")
         for asset_id, code in rows
     ])
 

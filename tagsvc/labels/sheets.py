@@ -16,7 +16,7 @@ PAGE_SIZES_MM = {"A4": (210.0, 297.0), "A5": (148.0, 210.0), "Letter": (215.9, 2
 FIELDS = ("qr", "code", "school", "name", "asset_number", "place")
 REQUIRED_FIELDS = ("qr", "code")  # every label can be scanned, or typed when a camera fails
 TOLERANCE_MM = 0.05  # rounding in published label dimensions
-_KEYS = {"name", "kind", "page", "label_size_mm", "columns", "rows", "margins_mm", "gaps_mm", "fields"}
+_KEYS = {"name", "names", "kind", "page", "label_size_mm", "columns", "rows", "margins_mm", "gaps_mm", "fields"}
 
 
 class SheetKind(StrEnum):
@@ -46,6 +46,11 @@ class SheetDefinition:
     gap_column_mm: float
     gap_row_mm: float
     fields: tuple[str, ...]
+    names: tuple[tuple[str, str], ...] = ()  # the name in other languages: (("zh", "热敏标签 40 × 30 mm"),)
+
+    def name_for(self, language: str) -> str:
+        """The sheet's name in a language, or its own `name` when the file gives none for that language."""
+        return dict(self.names).get(language, self.name)
 
     @property
     def labels_per_page(self) -> int:
@@ -77,6 +82,7 @@ def load_sheet(path: Path) -> SheetDefinition:
         raise SheetDefinitionError(path, unknown[0], _("unknown field; the fields are %(fields)s", fields=", ".join(sorted(_KEYS))))
 
     name = reader.text("name")
+    names = reader.names("names")
     kind = reader.choice("kind", [k.value for k in SheetKind])
     label_size = reader.size("label_size_mm")
     if kind == SheetKind.SHEET:
@@ -94,7 +100,7 @@ def load_sheet(path: Path) -> SheetDefinition:
     sheet = SheetDefinition(
         slug=path.stem, name=name, kind=SheetKind(kind), page_size_mm=page_size, label_size_mm=label_size,
         columns=columns, rows=rows, margin_top_mm=margins["top"], margin_left_mm=margins["left"],
-        gap_column_mm=gaps["column"], gap_row_mm=gaps["row"], fields=fields,
+        gap_column_mm=gaps["column"], gap_row_mm=gaps["row"], fields=fields, names=names,
     )
     _check_fits(path, sheet)
     return sheet
@@ -139,6 +145,15 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             self._fail(key, _("must be a non-empty text in quotes"))
         return value.strip()
+
+    def names(self, key: str) -> tuple[tuple[str, str], ...]:
+        value = self.data.get(key, {})
+        if not isinstance(value, dict):
+            self._fail(key, _("must be a table of names by language, such as { zh = \"热敏标签 50 × 30 mm\" }"))
+        for language, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                self._fail(f"{key}.{language}", _("must be a non-empty text in quotes"))
+        return tuple(sorted((language, text.strip()) for language, text in value.items()))
 
     def choice(self, key: str, options: list[str]) -> str:
         value = self._required(key)

@@ -1,12 +1,13 @@
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from tagsvc.accounts.permissions import require_admin
-from tagsvc.assets.forms import asset_filter_from_args
+from tagsvc.assets.forms import active_filter_count, asset_filter_from_args
 from tagsvc.assets.services import matching_asset_ids
 from tagsvc.errors import TagsvcError, ValidationError, show_refusal
 from tagsvc.forms import tree_choices
@@ -19,7 +20,8 @@ from tagsvc.structure.services import descendant_ids, tree_in_order
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
 # Query-string keys that say which assets to print: ticked ids, or the asset list's filters.
-SELECTION_KEYS = ("asset", "select", "q", "department", "location", "category", "status", "never_printed", "sort")
+SELECTION_KEYS = ("asset", "select", "all", "q", "department", "location", "location-path", "category", "category-path", "status",
+                  "never_printed", "sort")
 PREVIEW_HEADERS = {"Cache-Control": "no-store"}
 
 
@@ -41,7 +43,8 @@ def _chosen_asset_ids(source: MultiDict, limit: int | None = None) -> list[int] 
 def _settings_form(form_class=SheetSettingsForm, **kwargs):
     form = form_class(**kwargs)
     sheets, _problems = services.sheet_catalogue()
-    form.sheet.choices = [(slug, sheet.name) for slug, sheet in sheets.items()]
+    language = str(get_locale())
+    form.sheet.choices = [(slug, sheet.name_for(language)) for slug, sheet in sheets.items()]
     if not form.sheet.data and "a4-3x8" in sheets:
         form.sheet.data = "a4-3x8"
     return form
@@ -58,6 +61,8 @@ def print_assets():
     filter_form, _query = asset_filter_from_args(request.args, per_page=50)
     settings_form = _settings_form(formdata=request.args, meta={"csrf": False})
     chosen = _chosen_asset_ids(request.args)
+    # Every asset of the school, chosen by leaving the filters empty, is asked about first: it may be thousands of labels.
+    unconfirmed_all = bool(chosen) and _chooses_everything(request.args, filter_form)
     names = services.asset_names(chosen[:5]) if chosen else []
     settings_error = None
     try:
@@ -67,9 +72,15 @@ def print_assets():
     selection = _selection_args(request.args)
     return render_template(
         "labels/print.html", filter_form=filter_form, settings_form=settings_form, chosen=chosen, names=names,
-        settings_error=settings_error, selection=selection, preview_query=urlencode(selection + _settings_args(settings_form)),
+        settings_error=settings_error, selection=selection, unconfirmed_all=unconfirmed_all, preview_query=urlencode(selection + _settings_args(settings_form)),
         make_form=SheetSettingsForm(meta={"csrf": True}), jobs=services.recent_print_jobs(current_user, limit=5),
     )
+
+
+def _chooses_everything(source: MultiDict, filter_form) -> bool:
+    """Filters left empty (so every asset the person may print) and not yet confirmed as meant."""
+    return (not source.getlist("asset") and not source.get("all") and not (source.get("q") or "").strip()
+            and active_filter_count(filter_form) == 0)
 
 
 def _settings_args(form) -> list[tuple[str, str]]:
@@ -100,6 +111,8 @@ def make_asset_labels():
         chosen = _chosen_asset_ids(request.form)
         if not chosen:
             raise ValidationError(_("Choose at least one asset to print labels for."))
+        if _chooses_everything(request.form, asset_filter_from_args(request.form, per_page=50)[0]):
+            raise ValidationError(_("No filter is set: confirm that you mean to print labels for every asset."))
         job = services.create_print_job(current_user, PrintJobKind.ASSETS, services.asset_tag_ids(current_user, chosen), _settings(form))
     except TagsvcError as error:
         show_refusal(error)

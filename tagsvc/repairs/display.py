@@ -16,7 +16,7 @@ PRIORITY_LABELS = {
 }
 
 REPORT_STATUS_LABELS = {
-    ReportStatus.NEW: N_("New: waiting for the office"),
+    ReportStatus.NEW: N_("New: to decide"),
     ReportStatus.ACCEPTED: N_("Repair scheduled"),
     ReportStatus.IN_PROGRESS: N_("Repair in progress"),
     ReportStatus.DONE: N_("Repaired"),

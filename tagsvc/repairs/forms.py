@@ -15,7 +15,9 @@ class ReporterFields:
 
 
 class DamageReportForm(ReporterFields, FlaskForm):
-    kind = RadioField(_l("What is wrong?"), choices=[(k.value, _l(v)) for k, v in DAMAGE_KIND_LABELS.items()], default=DamageKind.BROKEN.value)
+    # Nothing chosen in advance: the person says what is wrong, or is asked to.
+    kind = RadioField(_l("What is wrong?"), choices=[(k.value, _l(v)) for k, v in DAMAGE_KIND_LABELS.items()],
+                      validators=[InputRequired(message=_l("Choose what is wrong."))])
     description = TextAreaField(_l("Describe it"), validators=[DataRequired(message=_l("Please describe what is wrong.")), Length(max=2000)])
     photos = MultipleFileField(_l("Photos (up to 3)"))
 

@@ -53,7 +53,7 @@ def test_the_office_gets_an_email_for_a_new_report(make_app, smtp_server):
     message = message_from_bytes(envelope.content)
     assert str(make_header(decode_header(message["Subject"]))) == f"报修 #{report.id}：课桌椅"
     body = message.get_payload(decode=True).decode()
-    for expected in ("KZY-042", "301", "有安全隐患: 桌角有钉子露出", "李同学", f"https://tags.example.edu/repairs/{report.id}"):
+    for expected in ("KZY-042", "301", "有安全隐患：桌角有钉子露出", "李同学", f"https://tags.example.edu/repairs/{report.id}"):
         assert expected in body, text
 
 

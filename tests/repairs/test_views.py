@@ -33,7 +33,7 @@ def report_count() -> int:
 
 
 def post_report(client, desk, **fields):
-    data = {"kind": "broken", "description": "桌腿松了", **fields}
+    data = {key: value for key, value in {"kind": "broken", "description": "桌腿松了", **fields}.items() if value is not None}
     return client.post(f"/t/{desk.current_tag.code}/report", data=data, content_type="multipart/form-data")
 
 
@@ -98,14 +98,20 @@ def test_the_report_form_is_within_the_scan_page_budget(client, desk):
     assert len(response.data) <= SCAN_PAGE_BUDGET
     html = gzip.decompress(response.data).decode()
     assert 'capture="environment"' in html and 'accept="image/*"' in html
-    assert re.search(r'<input checked[^>]*value="broken"', html)  # one tap fewer: a kind is already chosen
+    assert not re.search(r"<input[^>]*checked", html)  # nothing chosen for the person: they say what is wrong
+
+
+def test_a_report_without_a_kind_is_asked_for_one_in_our_words(client, desk):
+    response = post_report(client, desk, kind=None)
+    assert response.status_code == 400 and "Choose what is wrong." in response.get_data(as_text=True)
+    assert report_count() == 0
 
 
 def test_the_office_triages_and_the_repairer_closes(client, login_as, desk):
     report = services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿松了", client_hash="x")
     repairer = make_user(Role.REPAIRER, display_name="刘师傅")
     login_as(make_user(Role.ADMIN))
-    assert "New: waiting for the office" in client.get("/repairs").get_data(as_text=True)
+    assert "New: to decide" in client.get("/repairs").get_data(as_text=True)
     response = client.post(f"/repairs/{report.id}", data={"action": "triage", "decision": "accept", "priority": "urgent", "assignee_id": str(repairer.id), "merge_into_id": "", "note": ""})
     assert response.status_code == 302
     client.post("/logout")
