@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
+from enum import Enum
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
@@ -82,7 +83,7 @@ def _clean(data: AssetData) -> AssetData:
     cleaned = AssetData(**{f.name: getattr(data, f.name) for f in fields(AssetData)})
     for f in fields(AssetData):
         value = getattr(cleaned, f.name)
-        if isinstance(value, str):
+        if isinstance(value, str) and not isinstance(value, Enum):  # a StrEnum stripped would become a plain str
             setattr(cleaned, f.name, value.strip())
     if not cleaned.asset_number:
         raise ValidationError(_("Please give the asset number."))

@@ -38,7 +38,7 @@ class Landing:
     role: Role
     decisions: list[Tile] = field(default_factory=list)  # the office: what waits for a decision
     departments: list[DepartmentSummary] = field(default_factory=list)  # a keeper's departments
-    reports: list[DamageReport] = field(default_factory=list)  # open repairs of a keeper's items; a person's reports
+    reports: list[DamageReport] = field(default_factory=list)  # new ones for the office; a keeper's open ones; a person's own
     work_orders: list[DamageReport] = field(default_factory=list)  # a repairer's open orders
     finished: list[DamageReport] = field(default_factory=list)  # a repairer's closed orders
 
@@ -46,7 +46,7 @@ class Landing:
 def landing_for(actor) -> Landing:
     require_signed_in(actor)
     if actor.is_admin:
-        return _office_landing()
+        return _office_landing(actor)
     if actor.role == Role.KEEPER:
         return _keeper_landing(actor)
     if actor.role == Role.REPAIRER:
@@ -58,7 +58,7 @@ def _count(*conditions) -> int:
     return db.session.scalar(select(func.count(DamageReport.id)).where(*conditions))
 
 
-def _office_landing() -> Landing:
+def _office_landing(actor) -> Landing:
     # Transfers to approve and stocktakes to close join this list as those features arrive.
     decisions = [
         Tile(N_("New damage reports to decide"), _count(DamageReport.status == ReportStatus.NEW), "repairs.queue", {"status": "new"}),
@@ -66,7 +66,7 @@ def _office_landing() -> Landing:
         Tile(N_("Repairs under way"), _count(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))), "repairs.queue", {}),
         Tile(N_("Not repairable: decide on disposal"), _count(DamageReport.status == ReportStatus.NOT_REPAIRABLE), "repairs.queue", {"status": "not_repairable"}),
     ]
-    return Landing(Role.ADMIN, decisions=decisions)
+    return Landing(Role.ADMIN, decisions=decisions, reports=repairs.office_queue(actor, ReportStatus.NEW, limit=5))
 
 
 def _keeper_landing(actor) -> Landing:

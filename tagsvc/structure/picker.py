@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 from wtforms import Field
+from wtforms.validators import ValidationError
 
 from tagsvc.errors import ValidationError as DomainValidationError
 from tagsvc.structure.models import Category, Location
@@ -73,7 +74,7 @@ class TreePickerField(Field):
         except DomainValidationError as error:
             self.node = None
             self.data = None
-            raise ValueError(error.message) from None
+            raise ValidationError(error.message) from None
         self.data = self.node.id if self.node is not None else None
         self.typed_text = None
 

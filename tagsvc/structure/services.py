@@ -101,12 +101,12 @@ def resolve_tree_choice(model, node_id: int | None, text: str):
     """The node a picker field names: the chosen id while its text still shows that node's path, else the one
     node the typed text finds (a form sent without JavaScript, or text typed and not chosen). None when empty."""
     text = (text or "").strip()
+    if not text:
+        return None  # the box was emptied: nothing chosen
     if node_id is not None:
         node = db.session.get(model, node_id)
-        if node is not None and (not text or text == node.full_name):
+        if node is not None and text == node.full_name:
             return node
-    if not text:
-        return None
     exact = db.session.scalar(select(model).where(model.full_name == text))
     if exact is not None:
         return exact

@@ -49,6 +49,12 @@ rows = 7
 """
 
 
+def test_a_sheet_carries_its_name_in_other_languages(tmp_path):
+    (tmp_path / "own.toml").write_text(GOOD + 'names = { zh = "自备纸 3×7" }\n', encoding="utf-8")
+    sheet = load_sheets(tmp_path)["own"]
+    assert sheet.name_for("zh") == "自备纸 3×7" and sheet.name_for("en") == "Own paper"
+
+
 def test_a_school_adds_its_own_paper_by_adding_a_file(tmp_path):
     (tmp_path / "school-3x7.toml").write_text(GOOD, encoding="utf-8")
     sheet = load_sheets(tmp_path)["school-3x7"]
@@ -71,6 +77,8 @@ def test_a_school_adds_its_own_paper_by_adding_a_file(tmp_path):
         (lambda t: t + 'fields = ["qr", "code", "price"]\n', "fields", "unknown field price"),
         (lambda t: t + "margins_mm = { top = 1, right = 2 }\n", "margins_mm.right", "unknown"),
         (lambda t: t + "gaps_mm = { column = -2 }\n", "gaps_mm.column", "0 or more"),
+        (lambda t: t + 'names = "自备纸"\n', "names", "table of names by language"),
+        (lambda t: t + 'names = { zh = "" }\n', "names.zh", "non-empty text"),
     ],
 )
 def test_a_mistake_names_the_file_and_the_field(tmp_path, change, field, words):

@@ -207,3 +207,37 @@ def test_the_print_page_explains_a_first_position_beyond_the_sheet(client, login
     login_as(make_user(Role.ADMIN))
     page = client.get(f"/labels?select=1&department={school['class'].id}&sheet=a4-3x8&start=30").get_data(as_text=True)
     assert "between 1 and 24" in page and "Make the PDF" not in page and "preview.png" not in page
+
+
+def test_printing_every_asset_asks_first_with_the_count(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    page = client.get("/labels?select=1&sheet=a4-3x8&start=1&level=M").get_data(as_text=True)
+    assert "No filter is set: print labels for all 6 assets?" in page and "preview.png" not in page
+    assert 'href="/labels?select=1&amp;sheet=a4-3x8&amp;start=1&amp;level=M&amp;all=1#preview"' in page
+    confirmed = client.get("/labels?select=1&all=1&sheet=a4-3x8&start=1&level=M").get_data(as_text=True)
+    assert "6 labels to print" in confirmed and 'id="preview"' in confirmed and 'name="all" value="1"' in confirmed
+
+
+def test_a_print_job_for_every_asset_is_refused_unless_confirmed(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    response = client.post("/labels/jobs", data={"select": "1", "sheet": "a4-3x8", "start": "1", "level": "M"})
+    assert response.status_code == 302 and job_count() == 0
+    assert "confirm that you mean to print labels for every asset" in client.get(response.location).get_data(as_text=True)
+    response = client.post("/labels/jobs", data={"select": "1", "all": "1", "sheet": "a4-3x8", "start": "1", "level": "M"})
+    assert response.status_code == 302 and job_count() == 1
+
+
+def test_the_choosing_form_brings_the_person_to_the_preview(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    page = client.get("/labels").get_data(as_text=True)
+    assert 'action="/labels#preview"' in page
+
+
+@pytest.mark.parametrize("language, shown, not_shown", [
+    ("zh-CN", ["热敏标签 40 × 30 mm", "连续卷纸 62 mm", "美式信纸 3×10"], ["Thermal 40 × 30 mm", "Continuous roll"]),
+    ("en", ["Thermal 40 × 30 mm", "Continuous roll 62 mm", "US Letter 3×10"], ["热敏标签"]),
+])
+def test_sheet_names_are_shown_in_the_readers_language(client, login_as, school, language, shown, not_shown):
+    login_as(make_user(Role.ADMIN))
+    page = client.get("/labels/sheets", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert all(name in page for name in shown) and not any(name in page for name in not_shown)
