@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def seed(database_url: str, asset_count: int) -> list[str]:
         templates = db.session.execute(
             select(Asset.name, Asset.category_id, Asset.department_id, Asset.location_id, Asset.brand, Asset.model)
         ).all()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         codes: list[str] = list(db.session.scalars(select(Tag.code)))
         next_id = (db.session.scalar(select(Asset.id).order_by(Asset.id.desc()).limit(1)) or 0) + 1
         batch = 5000

@@ -12,5 +12,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+echo "== Lint (ruff: pyflakes, bugbear, pyupgrade; configured in pyproject.toml)"
+.venv/bin/ruff check .
 echo "== Running the tests${TAGSVC_TEST_DATABASE_URL:+ against $TAGSVC_TEST_DATABASE_URL}"
 exec .venv/bin/python -m pytest "$@"

@@ -1,7 +1,7 @@
 """Shared extension objects: the database, sign-in, translations, CSRF and compression."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from flask import Flask
 from flask_babel import Babel
@@ -33,16 +33,16 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use utcnow()")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -78,7 +78,7 @@ class Database:
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(lambda exc: self.session.remove())
 
-    def prepared_read(self, statement) -> "PreparedRead":
+    def prepared_read(self, statement) -> PreparedRead:
         """A fixed SELECT for the hottest path, run straight on the driver (see PreparedRead)."""
         return PreparedRead(self, statement)
 
@@ -136,7 +136,7 @@ class PreparedRead:
             break
         if row is None:
             return None
-        return tuple(value if process is None else process(value) for process, value in zip(self._processors, row))
+        return tuple(value if process is None else process(value) for process, value in zip(self._processors, row, strict=True))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -41,7 +41,7 @@ class QrMatrix:
         return "\n".join(self.rows)
 
     @classmethod
-    def parse(cls, text: str) -> "QrMatrix":
+    def parse(cls, text: str) -> QrMatrix:
         return cls(tuple(text.split("\n")))
 
 

@@ -33,7 +33,7 @@ class LedgerAction(StrEnum):
 
 
 class LedgerEvent(Base):
-    """One line of an asset's history (台帐). Rows are only ever added: see ledger.services."""
+    """One line of an asset's history (台账). Rows are only ever added: see ledger.services."""
 
     __tablename__ = "ledger_event"
 

@@ -3,7 +3,7 @@ a period, ranked, on screen and as an Excel workbook."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -49,8 +49,8 @@ class Assessment:
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The period's days in the school's time zone, as UTC instants [from, to)."""
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Shanghai")
-    begin = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
-    finish = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(timezone.utc)
+    begin = datetime.combine(start, time.min, zone).astimezone(UTC)
+    finish = datetime.combine(end + timedelta(days=1), time.min, zone).astimezone(UTC)
     return begin, finish
 
 

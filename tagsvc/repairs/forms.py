@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tagsvc.forms import optional_int
 from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PARTY_KIND_LABELS, PRIORITY_LABELS
-from tagsvc.repairs.models import DamageKind, Priority
+from tagsvc.repairs.models import Priority
 
 
 class ReporterFields:

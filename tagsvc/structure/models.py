@@ -59,7 +59,7 @@ class _TreeNode:
 
     name: str
     full_name: str
-    parent: "_TreeNode | None"
+    parent: _TreeNode | None
     children: list
 
     @property

@@ -131,5 +131,5 @@ def test_office_registers_a_new_asset_and_sees_its_label_code(browser, live_serv
     page.fill("input[name=asset_number]", "JS-2026-0001")
     page.fill("input[name=name]", "另一台")
     page.get_by_role("button", name="保存").click()
-    assert "资产编号 JS-2026-0001 已在台帐中" in page.locator(".flash").inner_text()
+    assert "资产编号 JS-2026-0001 已在台账中" in page.locator(".flash").inner_text()
     context.close()

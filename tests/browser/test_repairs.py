@@ -27,15 +27,19 @@ def test_a_student_reports_and_the_repairer_closes_it(browser, demo, tmp_path):
     photo = tmp_path / "desk.jpg"
     Image.new("RGB", (1200, 900), (150, 120, 90)).save(photo, "JPEG")
 
-    # A student, no account, WeChat on a phone: two taps and a photo besides typing.
+    # A student, no account, WeChat on a phone: three taps and a photo besides typing.
     student = browser.new_context(**PHONE)
     page = student.new_page()
     page.goto(f"{demo}/t/{code}")
     page.get_by_role("link", name="报修").click()  # tap 1
     page.fill("textarea[name=description]", "左边桌腿松了，一坐就晃")
+    page.get_by_role("button", name="提交报修").click()  # nothing chosen for them: tagsvc asks, in its own words
+    assert "请选择出了什么问题。" in page.locator(".field-error").first.inner_text()
+    page.locator("label", has_text="损坏").first.click()  # tap 2
     page.set_input_files("input[name=photos]", str(photo))
+    assert page.locator("#chosen-photos img").count() == 1  # the chosen photo is shown
     screenshot(page, "report-damage-phone")
-    page.get_by_role("button", name="提交报修").click()  # tap 2
+    page.get_by_role("button", name="提交报修").click()  # tap 3
     assert page.locator("h1").inner_text() == "谢谢：报修已提交"
     page.goto(f"{demo}/t/{code}")
     assert "后勤处会尽快处理" in page.locator(".report-state").inner_text()
@@ -60,14 +64,15 @@ def test_a_student_reports_and_the_repairer_closes_it(browser, demo, tmp_path):
     page = repairer.new_page()
     page.goto(f"{demo}/login")
     fill_sign_in(page, "repair1", DEMO_PASSWORD)
-    page.get_by_role("link", name="报修").first.click()
-    assert page.locator("h1").inner_text() == "我的工单"
-    page.locator("ul.orders li").first.get_by_role("link").click()
+    assert page.locator("h2").first.inner_text() == "我的工单"  # a repairer lands on their orders
+    page.locator("ul.orders li").first.click()  # the whole card opens the order
     page.get_by_role("button", name="开始维修").click()
     page.fill("textarea[name=finish-note]", "换了桌腿螺丝，已加固")
     page.fill("input[name=finish-parts_cost]", "6.50")
     page.get_by_role("button", name="关闭工单").click()
     assert "没有未完成的工单" in page.locator("main").inner_text()
+    page.goto(f"{demo}/")
+    assert "左边桌腿松了" in page.locator("ul.orders").last.inner_text()  # under "recently finished"
     repairer.close()
 
     # The next person who scans it: back in use, and when it was repaired.

@@ -188,7 +188,7 @@ def test_thermal_jobs_also_give_a_png_per_label(client, login_as, school):
     archive = zipfile.ZipFile(BytesIO(client.get(f"/labels/jobs/{job_id}/labels.zip").data))
     names = archive.namelist()
     assert len(names) == 3
-    for name, asset in zip(names, school["assets"][:3]):
+    for name, asset in zip(names, school["assets"][:3], strict=True):
         image = Image.open(BytesIO(archive.read(name)))
         assert image.mode == "1" and round(image.info["dpi"][0]) == 300
         assert abs(image.width - 40 / 25.4 * 300) <= 2  # the label's exact size
