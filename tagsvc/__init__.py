@@ -124,8 +124,10 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
     # The stylesheet is inlined: a scanned label's page then arrives whole in the first round trip,
     # with no second request on a slow phone connection. It is read once, at start-up.
-    css = (PROJECT_ROOT / "tagsvc" / "static" / "app.css").read_text(encoding="utf-8")
-    app.jinja_env.globals["INLINE_CSS"] = Markup(css)
+    static = PROJECT_ROOT / "tagsvc" / "static"
+    app.jinja_env.globals["INLINE_CSS"] = Markup((static / "app.css").read_text(encoding="utf-8"))
+    # The signed-in pages' rules (menu, lists, pickers) stay out of the public scan page: every phone opens that one.
+    app.jinja_env.globals["STAFF_CSS"] = Markup((static / "staff.css").read_text(encoding="utf-8"))
 
     @app.context_processor
     def page_context():

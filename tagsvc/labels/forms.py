@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import DataRequired, InputRequired, NumberRange
 
-from tagsvc.forms import optional_int
+from tagsvc.structure.picker import TreePickerField
 
 QR_LEVEL_CHOICES = [("M", _l("M: standard (about 15% may be damaged)")), ("H", _l("H: rough places such as dorms (about 30% may be damaged)"))]
 
@@ -18,7 +18,7 @@ class SheetSettingsForm(FlaskForm):
 
 
 class RoomLabelsForm(SheetSettingsForm):
-    location = SelectField(_l("Location"), coerce=optional_int, validators=[InputRequired()])
+    location = TreePickerField(_l("Location"), tree_name="locations", validators=[DataRequired(message=_l("Choose the place to print room labels for."))])
     include_inside = BooleanField(_l("Also every place inside it"), default=True)
 
 

@@ -10,7 +10,6 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.forms import active_filter_count, asset_filter_from_args
 from tagsvc.assets.services import matching_asset_ids
 from tagsvc.errors import TagsvcError, ValidationError, show_refusal
-from tagsvc.forms import tree_choices
 from tagsvc.labels import services
 from tagsvc.labels.forms import BlankLabelsForm, PrinterOffsetForm, RoomLabelsForm, SheetSettingsForm
 from tagsvc.labels.models import PrintJobKind, PrintJobStatus
@@ -126,7 +125,6 @@ def make_asset_labels():
 def rooms():
     require_admin(current_user)  # locations are the office's
     form = _settings_form(RoomLabelsForm)
-    form.location.choices = tree_choices(tree_in_order(Location), _("— choose —"))
     if request.method == "GET":
         form.location.data = request.args.get("location", type=int)  # from the locations page
     if form.validate_on_submit():

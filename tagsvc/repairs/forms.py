@@ -4,6 +4,7 @@ from wtforms import DateField, DecimalField, MultipleFileField, RadioField, Sele
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tagsvc.forms import optional_int
+from tagsvc.structure.picker import TreePickerField
 from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PARTY_KIND_LABELS, PRIORITY_LABELS
 from tagsvc.repairs.models import Priority
 
@@ -45,7 +46,7 @@ class LiabilityForm(FlaskForm):
     party_kind = SelectField(_l("Who answers for it"), choices=[(k.value, _l(v)) for k, v in PARTY_KIND_LABELS.items()])
     person_name = StringField(_l("Student's name"), validators=[Length(max=100)])
     department_id = SelectField(_l("Class or department"), coerce=optional_int)
-    location_id = SelectField(_l("Dorm room"), coerce=optional_int)
+    location_id = TreePickerField(_l("Dorm room"), tree_name="locations")
     amount = StringField(_l("Amount to pay (yuan)"), default="0", validators=[Length(max=20)])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
 

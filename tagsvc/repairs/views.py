@@ -9,13 +9,11 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.clients import client_fingerprint
 from tagsvc.errors import ConflictError, TagsvcError, ValidationError, show_refusal
 from tagsvc.extensions import db, utcnow
-from tagsvc.forms import tree_choices
 from tagsvc.repairs import liability, services
 from tagsvc.repairs.assessment import assessment_workbook, class_assessment
 from tagsvc.repairs.forms import AddToReportForm, DamageReportForm, FinishForm, LiabilityForm, PeriodForm, TriageForm
 from tagsvc.repairs.models import DamageKind, DamageReport, LiablePartyKind, Priority, ReportStatus
-from tagsvc.structure.models import Location
-from tagsvc.structure.services import all_departments, tree_in_order
+from tagsvc.structure.services import all_departments
 
 bp = Blueprint("repairs", __name__)
 
@@ -160,7 +158,6 @@ def _liability_form(report: DamageReport, formdata=None) -> LiabilityForm:
     elif formdata is None and report.asset.department_id:
         form.department_id.data = report.asset.department_id  # most often the class the item belongs to
     form.department_id.choices = [("", _("— choose —"))] + [(str(d.id), d.name) for d in all_departments()]
-    form.location_id.choices = tree_choices(tree_in_order(Location), _("— choose —"))
     return form
 
 

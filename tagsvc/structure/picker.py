@@ -23,7 +23,7 @@ class TreePickerWidget:
         from flask import url_for
         from flask_babel import gettext as _
 
-        node = field.node
+        node = field.chosen_node()
         text = field.typed_text if field.typed_text is not None else (node.full_name if node is not None else "")
         kwargs.setdefault("id", field.id)
         kwargs.setdefault("placeholder", _("Type part of the name, e.g. 301"))
@@ -54,17 +54,20 @@ class TreePickerField(Field):
         super().process(formdata, data, extra_filters)
         if formdata is not None and self.name + TEXT_SUFFIX in formdata:
             self.typed_text = formdata.get(self.name + TEXT_SUFFIX, "")
-        self._resolve_quietly()
 
     def process_formdata(self, valuelist) -> None:
         raw = valuelist[0] if valuelist else ""
         self.data = int(raw) if raw.isdigit() else None
 
-    def _resolve_quietly(self) -> None:
+    def chosen_node(self):
+        """The node the field's data names (data may be set by a view after the form was built)."""
         from tagsvc.extensions import db
 
-        if self.typed_text is None:
-            self.node = db.session.get(self.model, self.data) if self.data is not None else None
+        if self.data is None:
+            return None
+        if self.node is None or self.node.id != self.data:
+            self.node = db.session.get(self.model, self.data)
+        return self.node
 
     def pre_validate(self, form) -> None:
         if self.typed_text is None:

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 ROLES = ["admin", "keeper1", "teacher1", "repair1"]
 # The pages with lists that each role works from: (path, CSS of one list item).
 LIST_PAGES = {
-    "admin": [("/assets", "table.list tbody tr"), ("/repairs", "ul.orders li"), ("/repairs/assessment", "table.list tbody tr")],
+    "admin": [("/assets", "table.list tbody tr"), ("/repairs", "ul.orders li"), ("/repairs/assessment", "table.list tbody tr"),
+              ("/admin/users", "table.list tbody tr"), ("/admin/departments", "table.list tbody tr")],
     "keeper1": [("/assets", "table.list tbody tr"), ("/repairs", "ul.orders li")],
     "teacher1": [("/assets", "table.list tbody tr")],
     "repair1": [("/assets", "table.list tbody tr"), ("/repairs/mine", "ul.orders li")],

@@ -127,7 +127,17 @@ def test_the_locations_page_leads_to_a_rooms_labels(client, login_as, school):
     login_as(make_user(Role.ADMIN))
     assert f"/labels/rooms?location={school['room'].id}" in client.get("/admin/locations").get_data(as_text=True)
     form = client.get(f"/labels/rooms?location={school['room'].id}").get_data(as_text=True)
-    assert f'<option selected value="{school["room"].id}">' in form
+    assert f'<input type="hidden" name="location" value="{school["room"].id}">' in form
+    assert f'value="{school["room"].full_name}"' in form  # the full path, not a bare "301"
+
+
+def test_room_labels_for_a_typed_place_without_javascript(client, login_as, school):
+    login_as(make_user(Role.ADMIN))
+    response = client.post("/labels/rooms", data={"location": "", "location-path": "教学楼 301", "include_inside": "y",
+                                                  "sheet": "a4-4x10", "start": "1", "level": "M"})
+    assert response.status_code == 302 and job_count() == 1
+    missing = client.post("/labels/rooms", data={"location": "", "location-path": "", "sheet": "a4-4x10", "start": "1", "level": "M"})
+    assert missing.status_code == 400 and "Choose the place to print room labels for." in missing.get_data(as_text=True)
 
 
 def test_keepers_do_not_print_room_labels(client, login_as, school):
