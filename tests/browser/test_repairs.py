@@ -36,6 +36,7 @@ def test_a_student_reports_and_the_repairer_closes_it(browser, demo, tmp_path):
     page.get_by_role("button", name="提交报修").click()  # nothing chosen for them: tagsvc asks, in its own words
     assert "请选择出了什么问题。" in page.locator(".field-error").first.inner_text()
     page.locator("label", has_text="损坏").first.click()  # tap 2
+    assert page.locator(".field-error").count() == 0
     page.set_input_files("input[name=photos]", str(photo))
     assert page.locator("#chosen-photos img").count() == 1  # the chosen photo is shown
     screenshot(page, "report-damage-phone")

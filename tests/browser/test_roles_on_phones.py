@@ -40,9 +40,9 @@ def demo_school(live_server):
     from tagsvc.assets.models import Asset
 
     kept = [a for a in db.session.query(Asset).order_by(Asset.id) if a.department_id in keeper_department_ids]
-    for asset, description in zip(kept[:3], ["投影仪不亮了，灯泡可能坏了", "电脑开不了机", "柜门合页松了"], strict=True):
+    for asset, description in zip(kept[:3], ["不能正常使用了，请尽快来看看", "有一处松动，用的时候会晃", "表面裂了一道缝"], strict=True):
         report = repairs.submit_report(teacher, asset.current_tag.code, DamageKind.NOT_WORKING, description)
-        if description != "柜门合页松了":
+        if description != "表面裂了一道缝":
             repairs.triage_report(office, report.id, repairs.Triage("accept", Priority.URGENT, repairer.id))
     return live_server
 
