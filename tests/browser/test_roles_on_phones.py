@@ -121,10 +121,18 @@ def test_screenshots_of_each_role_on_a_phone(browser, demo_school, username, loc
     context.close()
 
 
-def test_the_menu_opens_on_a_phone_and_names_the_page_you_are_on(browser, demo_school):
+@pytest.fixture
+def office_register(browser, demo_school):
+    """The office, signed in on a phone, on the register."""
     context = browser.new_context(**PHONE)
     page = _sign_in(context, demo_school, "admin")
     page.goto(f"{demo_school}/assets")
+    yield page
+    context.close()
+
+
+def test_the_menu_opens_on_a_phone_and_names_the_page_you_are_on(office_register, demo_school):
+    page = office_register
     assert not page.locator("nav.menu").is_visible()
     menu = page.locator("label.menu-button")
     assert "1" in menu.inner_text()  # one new report waits for the office
@@ -135,26 +143,20 @@ def test_the_menu_opens_on_a_phone_and_names_the_page_you_are_on(browser, demo_s
     assert page.locator("nav.menu").get_by_role("link", name="资产", exact=True).count() == 0  # no link to the page you are on
     page.locator("nav.menu").get_by_role("link", name="报修").click()
     page.wait_for_url(f"{demo_school}/repairs")
-    context.close()
 
 
-def test_the_register_filters_fold_behind_one_button_that_counts_them(browser, demo_school):
-    context = browser.new_context(**PHONE)
-    page = _sign_in(context, demo_school, "admin")
-    page.goto(f"{demo_school}/assets")
+def test_the_register_filters_fold_behind_one_button_that_counts_them(office_register):
+    page = office_register
     assert not page.locator("select[name=department]").is_visible()
     page.locator("summary", has_text="筛选").click()
     page.select_option("select[name=status]", "in_use")
     page.locator("button", has_text="应用筛选").click()
     assert page.locator("summary", has_text="筛选").locator(".badge").inner_text() == "1"
     assert "在用" in page.locator("table.list tbody tr").first.inner_text()
-    context.close()
 
 
-def test_the_office_picks_a_bed_by_typing_part_of_its_path(browser, demo_school):
-    context = browser.new_context(**PHONE)
-    page = _sign_in(context, demo_school, "admin")
-    page.goto(f"{demo_school}/assets")
+def test_the_office_picks_a_bed_by_typing_part_of_its_path(office_register):
+    page = office_register
     page.locator("table.list tbody tr a.row-link").first.click()
     page.get_by_role("link", name="编辑").click()
     box = page.locator("input[name='location_id-path']")
@@ -167,4 +169,3 @@ def test_the_office_picks_a_bed_by_typing_part_of_its_path(browser, demo_school)
     assert box.input_value() == chosen
     page.locator("main button[type=submit]", has_text="保存").click()
     assert chosen in page.locator("main").inner_text()
-    context.close()
