@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 
-from tagsvc.forms import optional_int
+from tagsvc.structure.picker import TreePickerField
 from tagsvc.structure.display import DEPARTMENT_KIND_LABELS
 
 
@@ -18,6 +18,6 @@ class TreeNodeForm(FlaskForm):
     """A location or a category: a name somewhere in a tree, with a kind."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    parent_id = SelectField(_l("Inside"), coerce=optional_int)
+    parent_id = TreePickerField(_l("Inside (empty: top level)"))  # the view says which tree
     kind = SelectField(_l("Kind"))
     code = StringField(_l("Code"), validators=[Length(max=40)])

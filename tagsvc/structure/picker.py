@@ -50,6 +50,10 @@ class TreePickerField(Field):
         self.node = None
         self.typed_text: str | None = None
 
+    def use_tree(self, tree_name: str) -> None:
+        """For a form that serves either tree (the office's page for a new place or category)."""
+        self.tree_name, self.model, self.node = tree_name, TREES[tree_name], None
+
     def process(self, formdata, data=None, extra_filters=None):
         super().process(formdata, data, extra_filters)
         if formdata is not None and self.name + TEXT_SUFFIX in formdata:

@@ -11,7 +11,7 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
-from tagsvc.forms import ConfirmForm, tree_choices
+from tagsvc.forms import ConfirmForm
 from tagsvc.structure import services
 from tagsvc.structure.display import ASSET_KIND_LABELS, DEPARTMENT_KIND_LABELS, LOCATION_KIND_LABELS
 from tagsvc.structure.forms import DepartmentForm, TreeNodeForm
@@ -150,10 +150,7 @@ def edit_node(tree_name: str, node_id: int | None = None):
             parent = db.session.get(kind.model, form.parent_id.data)
             if parent is not None and kind.model is Category:
                 form.kind.data = parent.kind.value  # a sub-category is usually of its parent's kind
-    form.parent_id.choices = tree_choices(
-        [(d, n) for d, n in services.tree_in_order(kind.model) if node is None or (n.id != node.id and node not in n.ancestors)],
-        _("— top level —"),
-    )
+    form.parent_id.use_tree(tree_name)
     status = 200
     if form.validate_on_submit():
         data = services.TreeNodeData(
