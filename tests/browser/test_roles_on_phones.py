@@ -169,3 +169,29 @@ def test_the_office_picks_a_bed_by_typing_part_of_its_path(office_register):
     assert box.input_value() == chosen
     page.locator("main button[type=submit]", has_text="保存").click()
     assert chosen in page.locator("main").inner_text()
+
+
+def test_a_keeper_scans_an_item_with_an_open_report_and_follows_it(browser, demo_school):
+    from tagsvc.repairs.models import DamageReport, ReportStatus
+
+    waiting = db.session.query(DamageReport).filter(DamageReport.status == ReportStatus.NEW).one()
+    code = waiting.asset.current_tag.code
+    anyone = browser.new_context(**PHONE, java_script_enabled=False)
+    page = anyone.new_page()
+    page.goto(f"{demo_school}/t/{code}")
+    assert page.locator(".status-reported").inner_text() == "已报修，待核实"
+    assert page.get_by_role("link", name="也看到了？补充到报修单").is_visible()
+    assert _problems_on(page, "h1") == []  # the public header too: 44 px targets, nothing sideways
+    anyone.close()
+
+    context = browser.new_context(**PHONE)
+    page = _sign_in(context, demo_school, "keeper1")
+    page.goto(f"{demo_school}/t/{code}")
+    line = page.locator(".open-report")
+    assert f"报修 #{waiting.id}" in line.inner_text() and "新报修，待处理" in line.inner_text()
+    assert _problems_on(page, ".open-report") == []
+    screenshot(page, "phone-keeper1-scan-open-report-zh")
+    line.get_by_role("link").first.click()
+    page.wait_for_url(f"{demo_school}/repairs/{waiting.id}")
+    assert "保存处理决定" not in page.locator("main").inner_text()  # the keeper follows; the office decides
+    context.close()
