@@ -1,7 +1,9 @@
 """tagsvc: QR asset tagging for schools."""
 from __future__ import annotations
 
-from flask import Flask, request
+import hashlib
+
+from flask import Flask, request, url_for
 from markupsafe import Markup
 from flask_login import current_user
 
@@ -126,8 +128,16 @@ def _init_templates(app: Flask) -> None:
     # with no second request on a slow phone connection. It is read once, at start-up.
     static = PROJECT_ROOT / "tagsvc" / "static"
     app.jinja_env.globals["INLINE_CSS"] = Markup((static / "app.css").read_text(encoding="utf-8"))
-    # The signed-in pages' rules (menu, lists, pickers) stay out of the public scan page: every phone opens that one.
-    app.jinja_env.globals["STAFF_CSS"] = Markup((static / "staff.css").read_text(encoding="utf-8"))
+    app.jinja_env.globals["MENU_CSS"] = Markup((static / "menu.css").read_text(encoding="utf-8"))
+    # The signed-in pages' own files (staff.css: lists, filters, pickers; their scripts) are linked, not inlined: the
+    # scan page never needs them, and a browser keeps them (7 days) under a name that changes with them.
+    versions = {path.relative_to(static).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+                for path in static.rglob("*") if path.is_file()}
+
+    def static_url(filename: str) -> str:
+        return url_for("static", filename=filename, v=versions.get(filename))
+
+    app.jinja_env.globals["static_url"] = static_url
 
     @app.context_processor
     def page_context():
