@@ -99,6 +99,10 @@ def test_each_role_works_from_a_phone(browser, demo_school, username, width):
     context = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 740 if width == 360 else 915}})
     page = _sign_in(context, demo_school, username)
     assert _problems_on(page, LANDING_ITEM[username]) == []
+    page.locator("label.menu-button").click()  # the open menu: every section a thumb's height
+    sections = page.eval_on_selector_all("nav.menu .nav-item", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert len(sections) >= 4 and min(sections) >= 44
+    assert _problems_on(page, LANDING_ITEM[username]) == []
     for path, item in LIST_PAGES[username]:
         page.goto(f"{demo_school}{path}")
         assert _problems_on(page, item) == [], path
