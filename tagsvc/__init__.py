@@ -15,6 +15,7 @@ from tagsvc.extensions import babel, compress, csrf, db, login_manager
 def import_models() -> None:
     """Every feature's tables, so metadata (and Alembic) sees them all."""
     from tagsvc.accounts import models as _accounts  # noqa: F401
+    from tagsvc.api import models as _api  # noqa: F401
     from tagsvc.assets import models as _assets  # noqa: F401
     from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
@@ -42,6 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
     _init_babel(app)
     _register_blueprints(app)
+    from tagsvc.api import init_api
+
+    init_api(app)
     register_error_handlers(app)
     _init_templates(app)
 

@@ -74,6 +74,12 @@ class Config:
         # A damage report carries up to three photos of MAX_UPLOAD_MB each, plus the form.
         self.MAX_CONTENT_LENGTH = (3 * self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
+        # The JSON API (/api/v1): requests a token or a signed-in person may make (a moving window), the same for
+        # an address without either, where the counts are kept, the largest JSON body and page it takes.
+        self.API_RATE_LIMIT = env.get("TAGSVC_API_RATE_LIMIT", "600/minute")
+        self.API_ANONYMOUS_RATE_LIMIT = env.get("TAGSVC_API_ANONYMOUS_RATE_LIMIT", "120/minute")
+        self.API_RATE_LIMIT_STORAGE = env.get("TAGSVC_API_RATE_LIMIT_STORAGE", "memory://")
+        self.API_MAX_BODY_BYTES = int(env.get("TAGSVC_API_MAX_BODY_KB", "256")) * 1024
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"

@@ -59,6 +59,9 @@ def _test_config(database_url, tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py covers CSRF with it on
         "PUBLIC_BASE_URL": "https://tags.example.edu",
         "DEFAULT_LANGUAGE": "en",
+        # Generous, so that no test meets them by chance; tests/api/test_limits.py sets its own.
+        "API_RATE_LIMIT": "100000/minute",
+        "API_ANONYMOUS_RATE_LIMIT": "100000/minute",
     }
     config.update(overrides)
     return config

@@ -56,6 +56,10 @@ class Asset(Base):
     last_confirmed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    # Counts every change to the row. SQLAlchemy writes "WHERE version = <the one read>", so of two people (or
+    # programs) changing an asset at once the second fails instead of silently undoing the first's work; it is
+    # also the asset's ETag in the API and the hidden version on its edit form.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     category: Mapped[Category | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")
@@ -66,6 +70,8 @@ class Asset(Base):
         uselist=False,
         lazy="joined",
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Asset {self.asset_number} {self.name}>"

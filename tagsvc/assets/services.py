@@ -8,11 +8,12 @@ from enum import Enum
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction, status_governance
-from tagsvc.errors import ConflictError, NotFoundError, ValidationError
+from tagsvc.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event, ledger_value
@@ -198,10 +199,19 @@ def _display_value(asset: Asset, key: str):
     return ledger_value(getattr(asset, key))
 
 
-def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = None) -> Asset:
+def asset_data_of(asset: Asset) -> AssetData:
+    """What an asset holds now, in the shape a form or a program changes."""
+    return AssetData(**{f.name: getattr(asset, f.name) for f in fields(AssetData)})
+
+
+def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = None, expected_version: int | None = None) -> Asset:
+    """Change an asset. With expected_version (the version the person or program read), a change made by
+    someone else since then is not overwritten: PreconditionFailedError carries the asset as it is now."""
     asset = get_asset(actor, asset_id)
     require_asset_editor(actor, asset.department_id)
     require_asset_editor(actor, data.department_id)
+    if expected_version is not None and expected_version != asset.version:
+        raise _changed_meanwhile(asset)
     data = _clean(data)
     if data.asset_number != asset.asset_number:
         _ensure_number_free(data.asset_number, except_id=asset.id)
@@ -211,22 +221,34 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
             raise ConflictError(_("The status cannot be changed by hand now: %(reason)s", reason=governance.reason))
     photo_name = store_photo(photo) if photo else None  # may refuse the file: do it before changing anything
 
-    changes = {}
-    for f in fields(AssetData):
-        new_value = getattr(data, f.name)
-        if getattr(asset, f.name) != new_value:
-            before = _display_value(asset, f.name)
-            setattr(asset, f.name, new_value)
-            changes[f.name] = [before, _display_value(asset, f.name)]
-    if changes:
-        asset.updated_at = utcnow()
-        _record_event(asset, LedgerAction.UPDATED, actor, changes=changes)
-    if photo_name:
-        asset.photo = photo_name
-        asset.updated_at = utcnow()
-        _record_event(asset, LedgerAction.PHOTO_CHANGED, actor)
-    db.session.commit()
+    try:
+        changes = {}
+        for f in fields(AssetData):
+            new_value = getattr(data, f.name)
+            if getattr(asset, f.name) != new_value:
+                before = _display_value(asset, f.name)
+                setattr(asset, f.name, new_value)
+                changes[f.name] = [before, _display_value(asset, f.name)]
+        if changes:
+            asset.updated_at = utcnow()
+            _record_event(asset, LedgerAction.UPDATED, actor, changes=changes)
+        if photo_name:
+            asset.photo = photo_name
+            asset.updated_at = utcnow()
+            _record_event(asset, LedgerAction.PHOTO_CHANGED, actor)
+        db.session.commit()
+    except StaleDataError:
+        # Between our read and our write, another request changed the row (its version moved on).
+        db.session.rollback()
+        raise _changed_meanwhile(db.session.get(Asset, asset_id)) from None
     return asset
+
+
+def _changed_meanwhile(asset: Asset) -> PreconditionFailedError:
+    return PreconditionFailedError(
+        _("Someone else changed this asset after you opened it. Look at what is there now, then make your change again."),
+        current=asset,
+    )
 
 
 def replace_tag(actor, asset_id: int) -> Tag:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin
@@ -88,13 +89,31 @@ def _search_terms(text: str) -> list[str]:
 def search_tree(model, text: str, limit: int = PICKER_LIMIT) -> list:
     """Places (or categories) whose full path holds every typed word, the shortest paths first: typing "301"
     offers 教学楼 › 3F › 301 before the beds inside it. Case-insensitive, one query, at most `limit` nodes."""
-    words = _search_terms(text)
-    if not words:
+    if not _search_terms(text):
         return []
+    return list(db.session.scalars(tree_search_query(model, text).limit(limit)))
+
+
+def tree_search_query(model, text: str):
+    """The statement behind search_tree, in its order, for a caller that pages through all matches."""
     query = select(model)
-    for word in words[:6]:
+    for word in _search_terms(text)[:6]:
         query = query.where(func.lower(model.full_name).contains(word.lower(), autoescape=True))
-    return list(db.session.scalars(query.order_by(func.length(model.full_name), model.full_name).limit(limit)))
+    return query.order_by(func.length(model.full_name), model.full_name, model.id)
+
+
+def get_tree_node(model, node_id: int):
+    node = db.session.get(model, node_id)
+    if node is None:
+        raise NotFoundError(_("There is no such place or category."))
+    return node
+
+
+def get_department(department_id: int) -> Department:
+    department = db.session.get(Department, department_id)
+    if department is None:
+        raise NotFoundError(_("There is no such department."))
+    return department
 
 
 def resolve_tree_choice(model, node_id: int | None, text: str):
@@ -199,7 +218,7 @@ def delete_department(actor, department_id: int) -> None:
             _("%(name)s still has %(count)d assets; move them to another department first.", name=department.name, count=in_use)
         )
     db.session.delete(department)
-    db.session.commit()
+    _commit_deletion(department.name)
 
 
 # Locations and categories (two trees) ------------------------------------------------------------
@@ -263,4 +282,13 @@ def delete_tree_node(actor, model, node_id: int) -> None:
             _("%(name)s is still used by %(count)d assets; change them first.", name=node.name, count=in_use)
         )
     db.session.delete(node)
-    db.session.commit()
+    _commit_deletion(node.name)
+
+
+def _commit_deletion(name: str) -> None:
+    """Delete, unless something not counted above still points at it (a room's label, a liability record)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError(_("%(name)s is still referred to (by a label, a report or a record), so it is kept.", name=name)) from None
