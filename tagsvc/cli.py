@@ -72,6 +72,27 @@ def register_commands(app: Flask) -> None:
         base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
         click.echo(f"{base}/t/{code}")
 
+    @app.cli.group("token")
+    def token_group():
+        """Personal API tokens."""
+
+    @token_group.command("create")
+    @click.argument("username")
+    @click.option("--name", required=True, help="What will use it, e.g. \"district asset system\".")
+    @click.option("--read-only", is_flag=True, help="It may read, not change anything.")
+    def token_create(username, name, read_only):
+        """Make a token for USERNAME and print it (once: only its hash is kept). It acts as that person."""
+        from tagsvc.api.tokens import create_token_for
+        from tagsvc.errors import TagsvcError
+
+        try:
+            token, secret = create_token_for(username, name, read_only=read_only)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Token \"{token.name}\" for {token.user.username} ({'read only' if token.read_only else 'read and write'}):", err=True)
+        click.echo(secret)
+        click.echo("Keep it secret: it is shown only now. Revoke it on the person's account page (API tokens).", err=True)
+
     @app.cli.command("sheets")
     def sheets_command():
         """List the label sheets and check every definition file."""

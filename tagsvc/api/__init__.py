@@ -68,10 +68,16 @@ def init_api(app: Flask) -> TagsvcApi:
     api = TagsvcApi(app, spec_kwargs={"info": {"description": API_DESCRIPTION}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (tgs_…)."})
+    names = set()
     for feature in (scanning, assets, structure, repairs, labels):
-        feature.blp.before_request(authenticate_api_request)
         csrf.exempt(feature.blp)  # checked in authenticate_api_request, for the session only
         api.register_blueprint(feature.blp)
+        names.add(feature.blp.name)
+
+    @app.before_request
+    def authenticate_api_requests() -> None:
+        if request.blueprint in names:
+            authenticate_api_request()
     app.teardown_request(_forget_token_person)
     app.extensions["tagsvc_api"] = api
     app.extensions["api_limits"] = RequestLimits(app)

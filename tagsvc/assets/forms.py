@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tagsvc.assets.display import CONDITION_LABELS, STATUS_LABELS
@@ -33,6 +33,10 @@ class AssetForm(FlaskForm):
     invoice_number = StringField(_l("Invoice number"), validators=[Length(max=100)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=4000)])
     photo = FileField(_l("Photo"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp", "heic", "heif"], _l("Only JPEG, PNG, WebP and HEIC photos are accepted."))])
+    # Edit only: the version the form was opened on and the values it showed then, so that a change someone else
+    # saved meanwhile is shown to the person instead of being overwritten unseen.
+    version = HiddenField()
+    original = HiddenField()
 
 
 class AssetFilterForm(FlaskForm):

@@ -191,6 +191,11 @@ def _snapshot(asset: Asset) -> dict:
     return values
 
 
+def display_values(asset: Asset) -> dict:
+    """Each field as the ledger (and a person) reads it: names for departments, places and categories."""
+    return {f.name: _display_value(asset, f.name) for f in fields(AssetData)}
+
+
 def _display_value(asset: Asset, key: str):
     if key in _RELATED:
         attr, model = _RELATED[key]
@@ -237,11 +242,55 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
             asset.updated_at = utcnow()
             _record_event(asset, LedgerAction.PHOTO_CHANGED, actor)
         db.session.commit()
+        # The ids changed; the loaded department, place and category objects would still show the old ones.
+        db.session.expire(asset, [attr for key, (attr, _model) in _RELATED.items() if key in changes])
     except StaleDataError:
         # Between our read and our write, another request changed the row (its version moved on).
         db.session.rollback()
         raise _changed_meanwhile(db.session.get(Asset, asset_id)) from None
     return asset
+
+
+def comparable_values(data: AssetData) -> dict[str, str]:
+    """Each field as text that compares equal exactly when the values are the same (an edit form carries these
+    from the moment it was opened)."""
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, Enum):
+            return str(value.value)
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value).strip()
+
+    return {f.name: text(getattr(data, f.name)) for f in fields(AssetData)}
+
+
+@dataclass(frozen=True)
+class EditMerge:
+    """Someone changed an asset while another person edited it. Fields only the other person changed are taken
+    over into the edit; fields both changed differently are conflicts the person decides on."""
+
+    taken_over: tuple[str, ...]  # changed by the other person only: the edit now shows their value
+    conflicts: tuple[str, ...]  # changed by both, differently
+
+
+def merge_edits(original: dict[str, str], mine: AssetData, theirs: AssetData) -> EditMerge:
+    mine_values, their_values = comparable_values(mine), comparable_values(theirs)
+    taken, conflicts = [], []
+    for name, my_value in mine_values.items():
+        their_value = their_values[name]
+        if my_value == their_value:
+            continue
+        before = original.get(name)
+        if my_value == before:
+            taken.append(name)
+        elif their_value != before:
+            conflicts.append(name)
+    return EditMerge(tuple(taken), tuple(conflicts))
 
 
 def _changed_meanwhile(asset: Asset) -> PreconditionFailedError:

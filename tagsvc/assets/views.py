@@ -1,4 +1,6 @@
+import json
 from dataclasses import fields
+from enum import Enum
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +11,8 @@ from tagsvc.assets import services
 from tagsvc.assets.forms import AssetForm, active_filter_count, asset_filter_from_args
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.states import status_governance
-from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
+from tagsvc.errors import PermissionDeniedError, PreconditionFailedError, TagsvcError, show_refusal
+from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.ledger.services import history_of
 from tagsvc.repairs import services as repairs  # a module, not a name: repairs.services imports assets itself
@@ -107,13 +110,20 @@ def edit(asset_id: int):
     if request.method == "GET":
         form.status.data = asset.status.value
         form.condition.data = asset.condition.value
+        _remember_opened(form, asset)
     _fill_asset_choices(form)
     if asset.department_id and not any(v == str(asset.department_id) for v, _label in form.department_id.choices):
         form.department_id.choices.append((str(asset.department_id), asset.department.name))
-    status = 200
+    status, merge = 200, None
     if form.validate_on_submit():
+        version = form.version.data or ""
         try:
-            services.update_asset(current_user, asset.id, _asset_data(form), photo=_photo_bytes(form))
+            services.update_asset(current_user, asset.id, _asset_data(form), photo=_photo_bytes(form),
+                                  expected_version=int(version) if version.isdigit() else None)
+        except PreconditionFailedError as error:
+            db.session.rollback()
+            asset, merge = error.current, _merge_with_theirs(form, error.current)
+            status = 409
         except TagsvcError as error:
             status = show_refusal(error)
         else:
@@ -121,7 +131,34 @@ def edit(asset_id: int):
             return redirect(url_for("assets.detail", asset_id=asset.id))
     elif form.errors:
         status = 400
-    return render_template("assets/form.html", form=form, asset=asset, governance=status_governance(asset.id)), status
+    return render_template("assets/form.html", form=form, asset=asset, governance=status_governance(asset.id), merge=merge,
+                           merge_saved=services.display_values(asset) if merge else {},
+                           recent_changes=history_of(asset.id, limit=3) if merge else ()), status
+
+
+def _remember_opened(form: AssetForm, asset) -> None:
+    form.version.data = str(asset.version)
+    form.original.data = json.dumps(services.comparable_values(services.asset_data_of(asset)), ensure_ascii=False)
+
+
+def _merge_with_theirs(form: AssetForm, current) -> services.EditMerge:
+    """Someone saved this asset after the form was opened: take over what only they changed, keep what only this
+    person changed, and show the fields both changed; the form now carries the current version."""
+    try:
+        original = json.loads(form.original.data or "{}")
+    except ValueError:
+        original = {}
+    theirs = services.asset_data_of(current)
+    merge = services.merge_edits(original if isinstance(original, dict) else {}, _asset_data(form), theirs)
+    for name in merge.taken_over:
+        value = getattr(theirs, name)
+        field = form[name]
+        field.data = value.value if isinstance(value, Enum) else value
+        field.raw_data = None  # show the value just set, not the one sent
+        if hasattr(field, "typed_text"):
+            field.typed_text = None
+    _remember_opened(form, current)
+    return merge
 
 
 @bp.route("/assets/<int:asset_id>/replace-tag", methods=["GET", "POST"])
