@@ -4,7 +4,9 @@ Run by hand:  .venv/bin/python bench/scan_page.py [--assets 100000] [--clients 8
 It builds its own database (SQLite in a temporary folder, or TAGSVC_BENCH_DATABASE_URL), starts gunicorn as
 production would, and prints requests per second and median / 99th-percentile latency for each route,
 beside a minimal Flask route on the same server. Budgets (issue 2): scan page >= half the baseline's
-throughput with p99 < 50 ms; search answers in under 100 ms.
+throughput with p99 < 50 ms; search answers in under 100 ms. The JSON API (issue 9): the tag lookup >= half the
+baseline's throughput; a page of the asset list p99 < 100 ms. The API's request limits are raised for the run
+(one client address, one token), so what is measured includes counting each request, not refusing it.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def seed(database_url: str, asset_count: int) -> list[str]:
+def seed(database_url: str, asset_count: int) -> tuple[list[str], str, list[str]]:
     """A demo school's structure, then asset_count assets with tags and a ledger event each, inserted in bulk."""
     from sqlalchemy import create_engine, insert, select
 
@@ -70,11 +72,19 @@ def seed(database_url: str, asset_count: int) -> list[str]:
             db.session.execute(insert(Tag), tags)
             db.session.execute(insert(LedgerEvent), events)
             db.session.commit()
+        from tagsvc.api.tokens import create_token_for
+
+        token = create_token_for("admin", "bench")[1]
+        from tagsvc.assets.api import _cursor_of
+
+        # Cursors as a program walking the list by next_cursor would hold them, spread over the whole list.
+        rows = db.session.execute(select(Asset.asset_number, Asset.id).order_by(Asset.id)).all()
+        cursors = [_cursor_of("number", {"asset_number": n, "id": i}) for n, i in random.Random(2).sample(rows, 200)]
         if db.engine.dialect.name == "postgresql":
             # What autovacuum does shortly after a real import; without statistics the planner guesses.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("ANALYZE")
-    return codes
+    return codes, token, cursors
 
 
 def free_port() -> int:
@@ -84,9 +94,11 @@ def free_port() -> int:
 
 
 def request(port: int, path: str, cookie: str = "") -> tuple[float, int]:
+    """GET path; `cookie` is a session cookie, or "Bearer <token>" for the API."""
     started = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path, headers={"Accept-Encoding": "gzip", "Accept-Language": "zh-CN", **({"Cookie": cookie} if cookie else {})})
+    credentials = {"Authorization": cookie} if cookie.startswith("Bearer ") else {"Cookie": cookie} if cookie else {}
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip", "Accept-Language": "zh-CN", **credentials})
     response = conn.getresponse()
     response.read()
     conn.close()
@@ -146,12 +158,13 @@ def main() -> None:
     database_url = os.environ.get("TAGSVC_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
     print(f"Seeding {args.assets:,} assets into {database_url} ...", flush=True)
     started = time.perf_counter()
-    codes = seed(database_url, args.assets)
+    codes, token, cursors = seed(database_url, args.assets)
     print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
 
     port = free_port()
     env = {**os.environ, "TAGSVC_ENV": "production", "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "b" * 40,
-           "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir)}
+           "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir),
+           "TAGSVC_API_RATE_LIMIT": "10000000/minute", "TAGSVC_API_ANONYMOUS_RATE_LIMIT": "10000000/minute"}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "bench.bench_app:app"],
@@ -171,6 +184,9 @@ def main() -> None:
         from urllib.parse import quote
 
         searches = [quote(p, safe="/?=&") for p in searches]
+        pages = max(1, args.assets // 50)
+        api_pages = [f"/api/v1/assets?page={random.Random(i).randint(1, pages)}&per_page=50" for i in range(200)] + [
+            "/api/v1/assets?status=in_use&sort=-updated", "/api/v1/assets?department=3&sort=name&page=3", quote("/api/v1/assets?q=投影", safe="/?=&")]
         kind = f"gthread workers x {args.threads} threads" if args.threads > 1 else "sync workers"
         print(f"gunicorn {args.workers} {kind}, {args.clients} concurrent clients, {args.seconds:g} s each, {os.cpu_count()} cores")
         print(f"{'route':<34}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}{'requests':>10}")
@@ -180,6 +196,10 @@ def main() -> None:
             ("scan page, anonymous", [f"/t/{c}" for c in sample], ""),
             ("scan page, signed in", [f"/t/{c}" for c in sample], cookie),
             ("asset search, signed in", searches, cookie),
+            ("API tag lookup, anonymous", [f"/api/v1/tags/{c}" for c in sample], ""),
+            ("API tag lookup, token", [f"/api/v1/tags/{c}" for c in sample], f"Bearer {token}"),
+            ("API asset list page, token", api_pages, f"Bearer {token}"),
+            ("API asset list by cursor, token", [f"/api/v1/assets?per_page=50&cursor={c}" for c in cursors], f"Bearer {token}"),
         ]:
             load(port, paths[:50], 2, 1, cookie_for)  # warm up
             r = results[label] = load(port, paths, args.clients, args.seconds, cookie_for)
@@ -190,6 +210,14 @@ def main() -> None:
             print(f"  {path:<58} median {statistics.median(times):6.1f} ms  max {times[-1]:6.1f} ms")
         base, scan = results["baseline: minimal Flask route"], results["scan page, anonymous"]
         print(f"\nScan page throughput = {scan['rps'] / base['rps']:.0%} of the baseline (budget >= 50%); p99 {scan['p99']:.1f} ms (budget < 50 ms)")
+        lookup, listing, walking = (results[k] for k in ("API tag lookup, anonymous", "API asset list page, token", "API asset list by cursor, token"))
+        print(f"API tag lookup = {lookup['rps'] / base['rps']:.0%} of the baseline (budget >= 50%); API asset list p99 "
+              f"{listing['p99']:.1f} ms by page number, {walking['p99']:.1f} ms by cursor (budget < 100 ms)")
+        print("\nAPI asset list, one client at a time:")
+        for label, path in (("page 1", api_pages[0].split("?")[0] + "?page=1"), ("page 1,000 of 2,000", "/api/v1/assets?page=1000"),
+                            ("by cursor, deep in the list", f"/api/v1/assets?cursor={cursors[0]}")):
+            times = sorted(request(port, path, f"Bearer {token}")[0] * 1000 for _ in range(40))
+            print(f"  {label:<30} median {statistics.median(times):6.1f} ms  p99 {times[-1]:6.1f} ms")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()

@@ -1,4 +1,4 @@
-"""How often one token, person or client may call the API: a moving window per key, in `limits`' storage
+"""How often one token, person or client may call the API: a sliding window per key, in `limits`' storage
 (memory of each server process by default; set TAGSVC_API_RATE_LIMIT_STORAGE to redis://… to share the count
 between processes)."""
 from __future__ import annotations
@@ -10,14 +10,15 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from limits import parse
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from tagsvc.errors import TooManyRequestsError
 
 
 class RequestLimits:
     def __init__(self, app: Flask) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(app.config["API_RATE_LIMIT_STORAGE"]))
+        # A sliding window kept as two counters: as fair as a moving window, without a list of every request's time.
+        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(app.config["API_RATE_LIMIT_STORAGE"]))
 
     def hit(self, key: str, limit: str) -> None:
         """Count one request for this key; over the limit, refuse it with the seconds to wait."""

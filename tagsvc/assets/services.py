@@ -7,7 +7,7 @@ from decimal import Decimal
 from enum import Enum
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm.exc import StaleDataError
 
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
@@ -51,6 +51,9 @@ class AssetData:
 # Fields whose stored value is an id; the ledger records the name the person saw instead.
 _RELATED = {"category_id": ("category", Category), "department_id": ("department", Department), "location_id": ("location", Location)}
 
+# The column each sort orders by (then by id), for keyset paging.
+SORT_COLUMNS = {"number": Asset.asset_number, "name": Asset.name, "updated": Asset.updated_at}
+
 # Each sort breaks ties by id in the same direction, so an index on the first column serves the whole order.
 SORTS = {
     "number": (Asset.asset_number.asc(), Asset.id.asc()),
@@ -73,6 +76,9 @@ class AssetQuery:
     sort: str = "number"
     page: int = 1
     per_page: int = 50
+    # Keyset paging: the sort value and id of the last asset already seen; the page is what follows it. Deep in a
+    # long list this costs what the first page does, where an offset walks past every row before it.
+    after: tuple | None = None
 
 
 @dataclass
@@ -357,11 +363,17 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
     return query, None
 
 
-def search_assets(actor, q: AssetQuery) -> AssetPage:
+@dataclass
+class AssetIdPage(Page[int]):
+    exact_tag_id: int | None = None  # a search that was a tag code found this asset
+
+
+def search_asset_ids(actor, q: AssetQuery) -> AssetIdPage:
+    """One page of a query's assets, as ids in its order (for a caller that reads the rows its own way)."""
     query, exact_tag = _matching(actor, q)
     if exact_tag is not None:
         # A label code names one item: no need to scan every name for it.
-        return AssetPage(items=[exact_tag], total=1, page=1, per_page=q.per_page, exact_tag=exact_tag)
+        return AssetIdPage(items=[exact_tag.id], total=1, page=1, per_page=q.per_page, exact_tag_id=exact_tag.id)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     per_page = max(1, min(q.per_page, 200))
     pages = max(1, -(-total // per_page))
@@ -369,10 +381,29 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
     order = SORTS.get(q.sort, SORTS["number"])
     # Sort and cut the page on ids alone, then load just those rows with their department, location…:
     # joining before sorting would join every match (100,000 rows for "all in use") to show fifty.
-    page_ids = list(db.session.scalars(query.with_only_columns(Asset.id).order_by(*order).limit(per_page).offset((page - 1) * per_page)))
-    by_id = {a.id: a for a in db.session.scalars(select(Asset).where(Asset.id.in_(page_ids))).unique()}
-    items = [by_id[i] for i in page_ids]
-    return AssetPage(items=items, total=total, page=page, per_page=per_page, exact_tag=exact_tag)
+    ids = query.with_only_columns(Asset.id).order_by(*order).limit(per_page)
+    if q.after is not None:
+        ids = ids.where(_after(q.sort, q.after))
+    else:
+        ids = ids.offset((page - 1) * per_page)
+    return AssetIdPage(items=list(db.session.scalars(ids)), total=total, page=page, per_page=per_page)
+
+
+def _after(sort: str, last: tuple):
+    """Rows that come after (value, id) in this sort's order."""
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    value, last_id = last
+    # A row-value comparison, which SQLite and PostgreSQL answer from the index (an OR of the two cases they scan).
+    if sort.startswith("-"):
+        return tuple_(column, Asset.id) < tuple_(value, last_id)
+    return tuple_(column, Asset.id) > tuple_(value, last_id)
+
+
+def search_assets(actor, q: AssetQuery) -> AssetPage:
+    ids = search_asset_ids(actor, q)
+    by_id = {a.id: a for a in db.session.scalars(select(Asset).where(Asset.id.in_(ids.items))).unique()}
+    return AssetPage(items=[by_id[i] for i in ids.items], total=ids.total, page=ids.page, per_page=ids.per_page,
+                     exact_tag=by_id.get(ids.exact_tag_id))
 
 
 def matching_asset_ids(actor, q: AssetQuery) -> list[int]:

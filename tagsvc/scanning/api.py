@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from tagsvc.api import BEARER_OR_ANONYMOUS
-from tagsvc.assets.api import AssetDetailSchema
+from tagsvc.assets.api import AssetDetailSchema, asset_json, iso_time, json_answer
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.errors import NotFoundError
 from tagsvc.extensions import db
@@ -71,19 +71,20 @@ def look_up(code: str):
         raise NotFoundError(_("No asset carries the label %(code)s.", code=code[:40]))
     details = None
     if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
-        details = db.session.get(Asset, facts.asset_id)
+        details = asset_json(db.session.get(Asset, facts.asset_id), with_history=True)
     report = None
     if facts.report_id is not None:
-        report = {"id": facts.report_id, "status": facts.report_status, "open": facts.report_open,
-                  "reported_at": facts.reported_at, "repaired_at": facts.repaired_at}
-    return {
-        "code": facts.code, "replaced_at": facts.retired_at, "current_code": facts.current_code,
+        report = {"id": facts.report_id, "status": facts.report_status.value, "open": facts.report_open,
+                  "reported_at": iso_time(facts.reported_at), "repaired_at": iso_time(facts.repaired_at)}
+    # Written directly in ScanSchema's shape: the lookup is the API's hottest read.
+    return json_answer({
+        "code": facts.code, "replaced_at": iso_time(facts.retired_at), "current_code": facts.current_code,
         "asset": {
-            "id": facts.asset_id, "name": facts.name, "asset_number": facts.asset_number, "status": facts.status,
-            "condition": facts.condition, "category": facts.category, "department": facts.department, "location": facts.location,
+            "id": facts.asset_id, "name": facts.name, "asset_number": facts.asset_number, "status": facts.status.value,
+            "condition": facts.condition.value, "category": facts.category, "department": facts.department, "location": facts.location,
             "photo_url": url_for("photos.show", name=facts.photo, _external=True) if facts.photo else None,
-            "last_confirmed_at": facts.last_confirmed_at,
+            "last_confirmed_at": iso_time(facts.last_confirmed_at),
         },
         "report": report,
         "details": details,
-    }
+    })
