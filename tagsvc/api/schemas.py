@@ -52,7 +52,7 @@ class PageArgs(ma.Schema):
 
 class PageMeta(ma.Schema):
     total = ma.fields.Integer(required=True, metadata={"description": "How many items match, on all pages."})
-    page = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null when the page was asked for by cursor."})
+    page = ma.fields.Integer(required=True)
     per_page = ma.fields.Integer(required=True)
     pages = ma.fields.Integer(required=True)
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, select
 from tagsvc.accounts.permissions import require_asset_editor, require_signed_in
 from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
-from tagsvc.api.schemas import ID_RULE, Id, Money, PageArgs, PageMeta, PlaceRef, Ref, RequiredText, Text
+from tagsvc.api.schemas import ID_RULE, Id, Money, PageArgs, PlaceRef, Ref, RequiredText, Text
 from tagsvc.assets import services
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.errors import PreconditionFailedError, PreconditionRequiredError, ValidationError
@@ -206,8 +206,13 @@ class AssetListArgs(PageArgs):
     sort = ma.fields.String(load_default="number", validate=validate.OneOf(list(services.SORTS)))
 
 
-class AssetPageSchema(PageMeta):
+class AssetPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(AssetSchema), required=True)
+    total = ma.fields.Integer(required=True, allow_none=True,
+                              metadata={"description": "How many assets match, on all pages; null on a page asked for by cursor."})
+    page = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null on a page asked for by cursor."})
+    per_page = ma.fields.Integer(required=True)
+    pages = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "null on a page asked for by cursor."})
     next_cursor = ma.fields.String(allow_none=True, required=True,
                                    metadata={"description": "Send it as cursor for the following page; null on the last page."})
 
@@ -268,10 +273,10 @@ def list_assets(args):
     )
     page = services.search_asset_ids(current_user, query)
     items = _page_json(page.items)
-    more = len(items) == page.per_page and (query.after is not None or page.page < page.pages)
-    return json_answer({"items": items, "total": page.total, "page": None if query.after is not None else page.page,
-                        "per_page": page.per_page, "pages": page.pages,
-                        "next_cursor": _cursor_of(args["sort"], items[-1]) if more else None})
+    by_cursor = query.after is not None
+    more = len(items) == page.per_page and (by_cursor or page.page < page.pages)
+    return json_answer({"items": items, "total": page.total, "page": page.page, "per_page": page.per_page,
+                        "pages": None if by_cursor else page.pages, "next_cursor": _cursor_of(args["sort"], items[-1]) if more else None})
 
 
 @blp.route("", methods=["POST"])

@@ -365,28 +365,30 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
 
 @dataclass
 class AssetIdPage(Page[int]):
+    total: int | None  # None on a keyset page (not counted)
+    page: int | None  # None on a keyset page
     exact_tag_id: int | None = None  # a search that was a tag code found this asset
 
 
 def search_asset_ids(actor, q: AssetQuery) -> AssetIdPage:
-    """One page of a query's assets, as ids in its order (for a caller that reads the rows its own way)."""
+    """One page of a query's assets, as ids in its order (for a caller that reads the rows its own way). A page asked
+    for by keyset (q.after) is not counted: on PostgreSQL counting 100,000 assets costs more than the page itself,
+    and a program walking the list learnt the total on its first page. Its total is then None."""
     query, exact_tag = _matching(actor, q)
     if exact_tag is not None:
         # A label code names one item: no need to scan every name for it.
         return AssetIdPage(items=[exact_tag.id], total=1, page=1, per_page=q.per_page, exact_tag_id=exact_tag.id)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     per_page = max(1, min(q.per_page, 200))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, q.page), pages)
     order = SORTS.get(q.sort, SORTS["number"])
     # Sort and cut the page on ids alone, then load just those rows with their department, location…:
     # joining before sorting would join every match (100,000 rows for "all in use") to show fifty.
     ids = query.with_only_columns(Asset.id).order_by(*order).limit(per_page)
     if q.after is not None:
-        ids = ids.where(_after(q.sort, q.after))
-    else:
-        ids = ids.offset((page - 1) * per_page)
-    return AssetIdPage(items=list(db.session.scalars(ids)), total=total, page=page, per_page=per_page)
+        return AssetIdPage(items=list(db.session.scalars(ids.where(_after(q.sort, q.after)))), total=None, page=None, per_page=per_page)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, q.page), pages)
+    return AssetIdPage(items=list(db.session.scalars(ids.offset((page - 1) * per_page))), total=total, page=page, per_page=per_page)
 
 
 def _after(sort: str, last: tuple):
