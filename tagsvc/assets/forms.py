@@ -37,6 +37,7 @@ class AssetForm(FlaskForm):
     # saved meanwhile is shown to the person instead of being overwritten unseen.
     version = HiddenField()
     original = HiddenField()
+    opened_at = HiddenField()
 
 
 class AssetFilterForm(FlaskForm):

@@ -1,5 +1,6 @@
 import json
 from dataclasses import fields
+from datetime import datetime
 from enum import Enum
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from tagsvc.assets.forms import AssetForm, active_filter_count, asset_filter_fro
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.states import status_governance
 from tagsvc.errors import PermissionDeniedError, PreconditionFailedError, TagsvcError, show_refusal
-from tagsvc.extensions import db
+from tagsvc.extensions import db, utcnow
 from tagsvc.forms import ConfirmForm
 from tagsvc.ledger.services import history_of
 from tagsvc.repairs import services as repairs  # a module, not a name: repairs.services imports assets itself
@@ -114,7 +115,7 @@ def edit(asset_id: int):
     _fill_asset_choices(form)
     if asset.department_id and not any(v == str(asset.department_id) for v, _label in form.department_id.choices):
         form.department_id.choices.append((str(asset.department_id), asset.department.name))
-    status, merge = 200, None
+    status, merge, opened_at = 200, None, form.opened_at.data
     if form.validate_on_submit():
         version = form.version.data or ""
         try:
@@ -133,10 +134,20 @@ def edit(asset_id: int):
         status = 400
     return render_template("assets/form.html", form=form, asset=asset, governance=status_governance(asset.id), merge=merge,
                            merge_saved=services.display_values(asset) if merge else {},
-                           recent_changes=history_of(asset.id, limit=3) if merge else ()), status
+                           recent_changes=_changes_since(asset.id, opened_at) if merge else ()), status
+
+
+def _changes_since(asset_id: int, opened_at: str | None) -> list:
+    """What happened to the asset after the form was opened (the newest five), or its newest three events."""
+    try:
+        since = datetime.fromisoformat(opened_at or "")
+    except ValueError:
+        return history_of(asset_id, limit=3)
+    return [event for event in history_of(asset_id, limit=20) if event.at > since][:5]
 
 
 def _remember_opened(form: AssetForm, asset) -> None:
+    form.opened_at.data = utcnow().isoformat()
     form.version.data = str(asset.version)
     form.original.data = json.dumps(services.comparable_values(services.asset_data_of(asset)), ensure_ascii=False)
 
