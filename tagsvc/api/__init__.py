@@ -25,6 +25,9 @@ API_PREFIX = "/api/v1"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER = [{"bearerAuth": []}]
 BEARER_OR_ANONYMOUS = [{}, {"bearerAuth": []}]
+# Operations anyone may call without a token (what a label's public page shows). Everything else answers 401 to
+# an anonymous caller before it looks at what was sent.
+PUBLIC_ENDPOINTS = frozenset({"scanning_api.look_up"})
 
 API_DESCRIPTION = """\
 tagsvc's register, labels and repairs for programs: the same rules and permissions as the pages.
@@ -106,6 +109,8 @@ def authenticate_api_request() -> None:
             csrf.protect()
     else:
         count_request("client:" + client_fingerprint(request.remote_addr or ""), anonymous=True)
+        if request.endpoint not in PUBLIC_ENDPOINTS:
+            raise AuthenticationError(_("Send a personal token as the header \"Authorization: Bearer <token>\" (make one on your account page)."))
 
 
 def _forget_token_person(_error) -> None:
