@@ -72,3 +72,12 @@ def fill_sign_in(page, username: str, password: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.locator("main form button[type=submit]").click()
+
+
+def signed_in_page(context, base: str, username: str, password: str):
+    """A new page in this browser context, signed in as this person and on their start page."""
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    fill_sign_in(page, username, password)
+    page.wait_for_url(f"{base}/")
+    return page

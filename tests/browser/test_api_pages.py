@@ -11,7 +11,7 @@ import pytest
 from tagsvc.accounts.models import Role
 from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
-from tests.browser.conftest import PHONE, fill_sign_in, screenshot
+from tests.browser.conftest import PHONE, screenshot, signed_in_page
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_asset, make_department, make_location, make_user
 
@@ -28,11 +28,7 @@ def school(live_server):
 
 
 def _signed_in(context, base: str, username: str):
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    fill_sign_in(page, username, TEST_PASSWORD)
-    page.wait_for_url(f"{base}/")
-    return page
+    return signed_in_page(context, base, username, TEST_PASSWORD)
 
 
 def _widest(page) -> float:

@@ -14,7 +14,7 @@ from tagsvc.demo.services import DEMO_PASSWORD, load_demo_data
 from tagsvc.extensions import db
 from tagsvc.repairs import services as repairs
 from tagsvc.repairs.models import DamageKind, Priority
-from tests.browser.conftest import PHONE, fill_sign_in, screenshot
+from tests.browser.conftest import PHONE, screenshot, signed_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -48,11 +48,7 @@ def demo_school(live_server):
 
 
 def _sign_in(context, base: str, username: str):
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    fill_sign_in(page, username, DEMO_PASSWORD)
-    page.wait_for_url(f"{base}/")
-    return page
+    return signed_in_page(context, base, username, DEMO_PASSWORD)
 
 
 def _problems_on(page, item_selector: str) -> list[str]:
