@@ -4,6 +4,7 @@ between processes)."""
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import time
 
 from flask import Flask, current_app
@@ -15,6 +16,11 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from tagsvc.errors import TooManyRequestsError
 
 
+@lru_cache(maxsize=8)
+def _parsed(limit: str):
+    return parse(limit)
+
+
 class RequestLimits:
     def __init__(self, app: Flask) -> None:
         # A sliding window kept as two counters: as fair as a moving window, without a list of every request's time.
@@ -22,7 +28,7 @@ class RequestLimits:
 
     def hit(self, key: str, limit: str) -> None:
         """Count one request for this key; over the limit, refuse it with the seconds to wait."""
-        item = parse(limit)
+        item = _parsed(limit)
         if self._limiter.hit(item, key):
             return
         reset_at = self._limiter.get_window_stats(item, key).reset_time

@@ -22,7 +22,6 @@ from tagsvc.api.schemas import ID_RULE, Id, Money, PageArgs, PlaceRef, Ref, Requ
 from tagsvc.assets import services
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.errors import PreconditionFailedError, PreconditionRequiredError, ValidationError
-from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import history_of
 from tagsvc.structure.models import Category, Department, Location
@@ -150,11 +149,10 @@ _LIST_QUERY = (
 )
 
 
-def _page_json(ids: list[int]) -> list[dict]:
-    """A page of assets in one query of plain values, in the order of `ids` (no ORM objects: a third of the time)."""
+def _page_json(rows) -> list[dict]:
+    """A page of assets read by `_LIST_QUERY`, as plain values (no ORM objects: a third of the time)."""
     names, base_url = _OWN + _RELATED, _base_url()
-    found = {row[0]: dict(zip(names, row, strict=True)) for row in db.session.execute(_LIST_QUERY.where(Asset.id.in_(ids)))}
-    return [_body(found[i], base_url) for i in ids if i in found]
+    return [_body(dict(zip(names, row, strict=True)), base_url) for row in rows]
 
 
 def json_answer(body, status: int = 200, **headers):
@@ -271,7 +269,7 @@ def list_assets(args):
         sort=args["sort"], page=args["page"], per_page=args["per_page"],
         after=_after_cursor(args["cursor"], args["sort"]) if "cursor" in args else None,
     )
-    page = services.search_asset_ids(current_user, query)
+    page = services.search_asset_ids(current_user, query, rows=_LIST_QUERY)
     items = _page_json(page.items)
     by_cursor = query.after is not None
     more = len(items) == page.per_page and (by_cursor or page.page < page.pages)

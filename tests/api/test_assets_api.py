@@ -201,3 +201,16 @@ def test_a_foreign_cursor_is_refused(api, school, token_of):
     for bad in (cursor + "x", "bm90LWpzb24", cursor):
         answer = api("GET", f"/assets?sort=number&cursor={bad}", token)
         assert answer.status_code == 422 and "cursor" in answer.get_json()["detail"]
+
+
+def test_the_never_printed_filter_over_the_api(api, school, token_of):
+    from tagsvc.labels.models import PrintJobKind
+    from tagsvc.labels.services import PrintSettings, asset_tag_ids, create_print_job, run_print_job
+
+    job = create_print_job(school.admin, PrintJobKind.ASSETS, asset_tag_ids(school.admin, [school.asset.id]), PrintSettings("a4-3x8"))
+    run_print_job(job.id)
+    token = token_of(school.admin)
+    for query in ("", "&sort=name", f"&cursor={api('GET', '/assets?per_page=1&sort=number', token).get_json()['next_cursor']}"):
+        found = api("GET", f"/assets?never_printed=true&per_page=1{query}", token).get_json()["items"]
+        assert [a["id"] for a in found] in ([school.other_asset.id], []), query
+    assert [a["id"] for a in api("GET", "/assets?never_printed=true", token).get_json()["items"]] == [school.other_asset.id]
