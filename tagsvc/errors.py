@@ -100,6 +100,7 @@ def _render(status: int, message: str, *, errors: dict | None = None, headers: d
 
 
 def register_error_handlers(app: Flask) -> None:
+    from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
     @app.errorhandler(TagsvcError)
@@ -115,6 +116,15 @@ def register_error_handlers(app: Flask) -> None:
         headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else None
         current = getattr(error, "current", None)
         return _render(status, error.message, headers=headers, current=current)
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # The services check names and numbers before writing; two requests at the same moment can both pass that
+        # check, and then the database's unique index refuses the second. Say so instead of failing.
+        from tagsvc.extensions import db
+
+        db.session.rollback()
+        return _render(409, _("That name or number was taken at the same moment by another change. Reload and try again."))
 
     @app.errorhandler(StaleDataError)
     def handle_concurrent_change(error: StaleDataError):
@@ -153,4 +163,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def handle_server_error(error):
+        from tagsvc.extensions import db
+
+        db.session.rollback()  # whatever failed, the next use of this session must not inherit it
         return _render(500, _("Something went wrong on our side. Please try again in a moment."))

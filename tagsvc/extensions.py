@@ -158,6 +158,15 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
+def same_text(column, text: str):
+    """The column holds this text, ignoring case, by the database's own rules on both sides. (Python's lower() knows
+    more letters than SQLite's: comparing SQLite's lower(column) with Python's lower(text) missed "Ú" = "Ú", and the
+    unique index then refused the row with an error instead of a message.)"""
+    from sqlalchemy import func, literal
+
+    return func.lower(column) == func.lower(literal(text))
+
+
 def enum_column_type(enum_cls):
     """Store a StrEnum by its value as a short string: readable in SQL, portable across databases."""
     from sqlalchemy import Enum

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from tagsvc.accounts.models import Role, SignInFailure, User
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.errors import ConflictError, NotFoundError, TooManyRequestsError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, same_text, utcnow
 from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department
 
@@ -65,7 +65,7 @@ def _apply_user(user: User, data: UserData) -> None:
     username = (data.username or "").strip().lower()
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise ValidationError(_("A user name uses letters, digits, dots, dashes and underscores only."))
-    clash = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
+    clash = db.session.scalar(select(User.id).where(same_text(User.username, username)))
     if clash is not None and clash != user.id:
         raise ConflictError(_("The user name %(name)s is taken.", name=username))
     display_name = (data.display_name or "").strip()

@@ -14,7 +14,7 @@ from tagsvc.accounts.permissions import require_asset_editor, require_asset_read
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction, status_governance
 from tagsvc.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, same_text, utcnow
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event, ledger_value
 from tagsvc.pagination import Page
@@ -116,7 +116,7 @@ def _field_label(key: str) -> str:
 
 def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None:
     # Case-insensitive: "jx-01" and "JX-01" on two labels would be the same number to a person.
-    query = select(Asset.asset_number).where(func.lower(Asset.asset_number) == asset_number.lower())
+    query = select(Asset.asset_number).where(same_text(Asset.asset_number, asset_number))
     if except_id is not None:
         query = query.where(Asset.id != except_id)
     existing = db.session.scalar(query)

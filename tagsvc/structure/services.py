@@ -11,7 +11,7 @@ from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
 from tagsvc.errors import ConflictError, NotFoundError, ValidationError
-from tagsvc.extensions import db
+from tagsvc.extensions import db, same_text
 from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Department, DepartmentKind, Location, LocationKind
 
 
@@ -180,7 +180,7 @@ class DepartmentData:
 
 def _apply_department(department: Department, data: DepartmentData) -> None:
     name = _required_name(data.name)
-    clash = db.session.scalar(select(Department.id).where(func.lower(Department.name) == name.lower()))
+    clash = db.session.scalar(select(Department.id).where(same_text(Department.name, name)))
     if clash is not None and clash != department.id:
         raise ConflictError(_("There is already a department called %(name)s.", name=name))
     keepers = list(db.session.scalars(select(User).where(User.id.in_(data.keeper_ids)))) if data.keeper_ids else []
@@ -238,7 +238,7 @@ def _apply_tree_node(model, node, data: TreeNodeData) -> None:
         parent = _get(model, data.parent_id)
         if node.id is not None and (parent.id == node.id or node in parent.ancestors):
             raise ValidationError(_("An entry cannot be put inside itself or below its own entries."))
-    clash_query = select(model.id).where(func.lower(model.name) == name.lower())
+    clash_query = select(model.id).where(same_text(model.name, name))
     clash_query = clash_query.where(
         model.parent_id == data.parent_id if data.parent_id is not None else model.parent_id.is_(None)
     )

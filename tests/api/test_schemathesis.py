@@ -4,11 +4,14 @@ document (status, content type, headers, body)."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import negative_data_rejection
+from werkzeug.test import EnvironBuilder
 
 EXAMPLES_PER_OPERATION = 30
 generated: dict[str, int] = {}
@@ -43,8 +46,12 @@ def test_every_operation_answers_as_documented(case, tokens):
             # A key names one request: generated examples reuse keys with other bodies, which is refused (422) by
             # design (tests/api/test_idempotency.py), so each call here gets its own.
             case.headers["Idempotency-Key"] = str(uuid.uuid4())
+        # A query parameter generated as None or an empty list never reaches the app: the WSGI client leaves it out
+        # of the URL, so "an unknown parameter was accepted" would be about a request nobody sent.
+        unsent = set(case.query or {}) - set(parse_qs(EnvironBuilder(query_string=case.query).get_environ()["QUERY_STRING"], keep_blank_values=True))
         # The test client does not undo gzip, as an HTTP client would.
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"})
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}", "Accept-Encoding": "identity"},
+                               excluded_checks=[negative_data_rejection] if unsent else None)
 
 
 @pytest.fixture(scope="module", autouse=True)

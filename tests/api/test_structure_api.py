@@ -90,3 +90,13 @@ def test_a_room_with_a_printed_room_label_is_kept(api, school, token_of):
 def test_names_that_clash_are_conflicts(api, school, token_of):
     answer = api("POST", "/departments", token_of(school.admin), json={"name": "信息中心"})
     assert answer.status_code == 409
+
+
+def test_a_name_with_letters_beyond_ascii_is_a_conflict_not_an_error(api, school, token_of):
+    """SQLite's lower() leaves "Ú" as it is while Python's makes it "ú": both sides must be lowered alike."""
+    token = token_of(school.admin)
+    assert api("POST", "/departments", token, json={"name": "Ústav 3"}).status_code == 201
+    again = api("POST", "/departments", token, json={"name": "Ústav 3"})
+    assert again.status_code == 409 and "Ústav 3" in again.get_json()["detail"]
+    assert api("POST", "/locations", token, json={"name": "Ústav"}).status_code == 201
+    assert api("POST", "/locations", token, json={"name": "Ústav"}).status_code == 409
