@@ -24,7 +24,9 @@ class Text(ma.fields.String):
         super().__init__(validate=checks, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        self._validate(text)  # the document's rules hold for what was sent, before the spaces around it are dropped
+        return text.strip()
 
 
 class RequiredText(ma.fields.String):
@@ -36,7 +38,9 @@ class RequiredText(ma.fields.String):
         super().__init__(required=True, validate=checks, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        self._validate(text)  # the document's rules hold for what was sent, before the spaces around it are dropped
+        return text.strip()
 
 
 def Id(strict: bool = True, **kwargs) -> ma.fields.Integer:

@@ -77,3 +77,13 @@ def test_the_reference_page_is_served_by_tagsvc_alone(client, app):
 def test_the_reference_page_speaks_chinese(client, app):
     chinese = client.get("/api/v1/reference", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "API 参考" in chinese and "需要令牌" in chinese
+
+
+def test_text_is_checked_as_sent_before_spaces_are_trimmed(api, school, token_of):
+    """Python counts some control characters (U+001C to U+001F) as spaces: trimming first would let them through."""
+    answer = api("POST", "/assets", token_of(school.admin), json={"asset_number": "ZC-9", "name": "书柜", "custodian_name": "\u001e赵老师"})
+    assert answer.status_code == 422 and "custodian_name" in answer.get_json()["errors"]["json"]
+    too_long = api("POST", "/assets", token_of(school.admin), json={"asset_number": "ZC-9", "name": " " + "书" * 200})
+    assert too_long.status_code == 422 and "name" in too_long.get_json()["errors"]["json"]
+    trimmed = api("POST", "/assets", token_of(school.admin), json={"asset_number": " ZC-9 ", "name": " 书柜 "})
+    assert trimmed.status_code == 201 and trimmed.get_json()["asset_number"] == "ZC-9"
