@@ -241,18 +241,20 @@ def _with_etag(asset: Asset, status: int = 200, **headers):
     return json_answer(asset_json(asset, with_history=True), status, ETag=etag_of(asset), **headers)
 
 
-def _expected_version() -> int:
+def _expected_version(asset: Asset) -> int:
     """The version named by If-Match (`"7"`; a compressed answer's `"7:gzip"` is the same version)."""
     raw = request.headers.get("If-Match")
     if not raw:
         raise PreconditionRequiredError(_("Send If-Match with the ETag you read the asset with, so that nobody's change is overwritten unseen."))
     versions = set()
     for tag in request.if_match.as_set():
+        if not tag:  # If-Match: "" parses to an empty (or missing) tag
+            continue
         number = tag.split(":", 1)[0]
         if number.isdigit() and len(number) < 10:
             versions.add(int(number))
     if len(versions) != 1:
-        raise PreconditionFailedError(_("If-Match must be one ETag of this asset, as it was read."))
+        raise PreconditionFailedError(_("If-Match must be one ETag of this asset, as it was read."), current=asset)
     return versions.pop()
 
 
@@ -305,10 +307,9 @@ def read_asset(asset_id: int):
 def change_asset(body, asset_id: int):
     asset = services.get_asset(current_user, asset_id)
     require_asset_editor(current_user, asset.department_id)  # before If-Match: a stranger learns nothing of versions
-    expected = _expected_version()
     data = replace(services.asset_data_of(asset), **{f.name: body[f.name] for f in fields(services.AssetData) if f.name in body})
     try:
-        asset = services.update_asset(current_user, asset_id, data, expected_version=expected)
+        asset = services.update_asset(current_user, asset_id, data, expected_version=_expected_version(asset))
     except PreconditionFailedError as error:
         error.current = asset_json(error.current, with_history=True)
         raise

@@ -129,6 +129,14 @@ def test_a_stale_version_gets_412_with_the_asset_as_it_is_now(api, school, token
     assert _change(api, keeper, school.asset.id, {"custodian_name": "孙老师"}, '"2"').status_code == 200
 
 
+@pytest.mark.parametrize("if_match", ['""', "*", '"seven"', '"1", "2"', "W/\"1\""])
+def test_an_if_match_that_names_no_one_version_is_refused(api, school, token_of, if_match):
+    answer = _change(api, token_of(school.admin), school.asset.id, {"brand": "爱普生"}, if_match)
+    assert answer.status_code == 412 and answer.get_json()["current"]["version"] == 1
+    db.session.expire_all()
+    assert db.session.get(Asset, school.asset.id).brand == ""
+
+
 def test_the_etag_of_a_compressed_answer_is_accepted(api, school, token_of):
     token = token_of(school.admin)
     etag = api("GET", f"/assets/{school.asset.id}", token, headers={"Accept-Encoding": "gzip"}).headers["ETag"]
