@@ -124,3 +124,16 @@ def test_an_api_answer_reaches_the_browser_as_json(phone, school):
     page = phone.new_page()
     answer = page.goto(f"{school['base']}/api/v1/tags/{school['asset'].current_tag.code}")
     assert answer.status == 200 and json.loads(page.locator("body").inner_text())["asset"]["name"] == "多媒体投影仪"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_token_page_and_the_reference_fit_phone_and_desktop(browser, school, width):
+    context = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 800}, "is_mobile": width < 800})
+    page = _signed_in(context, school["base"], "keeper")
+    for path in ("/account/tokens", "/api/v1/reference"):
+        page.goto(f"{school['base']}{path}")
+        assert _widest(page) <= width, path
+        # Every visible header link and button of the page: a thumb's height.
+        boxes = [t.bounding_box() for t in page.locator("header a, header label, main button").all()]
+        assert all(box["height"] >= 44 for box in boxes if box and box["width"]), path
+    context.close()
