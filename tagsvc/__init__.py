@@ -20,6 +20,7 @@ def import_models() -> None:
     from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
     from tagsvc.repairs import models as _repairs  # noqa: F401
+    from tagsvc.stocktake import models as _stocktake  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401
 

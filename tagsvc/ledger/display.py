@@ -25,6 +25,9 @@ ACTION_LABELS = {
     LedgerAction.REPAIR_NOT_REPAIRABLE: N_("Not repairable: disposal proposed"),
     LedgerAction.LIABILITY_RECORDED: N_("Compensation recorded"),
     LedgerAction.COMPENSATION_PAID: N_("Compensation paid"),
+    LedgerAction.STOCKTAKE_CONFIRMED: N_("Confirmed in a stocktake"),
+    LedgerAction.STOCKTAKE_CORRECTED: N_("Corrected after a stocktake"),
+    LedgerAction.STOCKTAKE_NOTED: N_("Stocktake difference settled"),
 }
 
 _VALUE_LABELS = {

@@ -30,6 +30,9 @@ class LedgerAction(StrEnum):
     REPAIR_NOT_REPAIRABLE = "repair_not_repairable"
     LIABILITY_RECORDED = "liability_recorded"
     COMPENSATION_PAID = "compensation_paid"
+    STOCKTAKE_CONFIRMED = "stocktake_confirmed"  # seen in a stocktake (盘点): the note names it and the room
+    STOCKTAKE_CORRECTED = "stocktake_corrected"  # the books changed to match what a stocktake found
+    STOCKTAKE_NOTED = "stocktake_noted"  # a stocktake's difference settled without a change (a note says why)
 
 
 class LedgerEvent(Base):

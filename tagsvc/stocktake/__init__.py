@@ -1,0 +1,1 @@
+"""Stocktakes (盘点): walk-through audits, room by room, that end in a reconciliation (帐物相符)."""

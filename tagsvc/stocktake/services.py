@@ -1,0 +1,974 @@
+"""Stocktakes (盘点): open with a snapshot of what the books expect, confirm what is found, close and reconcile.
+
+Counting exactly once is the point. Each confirmation carries an id made where it was made (the phone, or the
+server for a tapped button); an id already received answers as it did the first time and counts nothing again.
+Of two confirmations of one item only the first counts: a conditional UPDATE (WHERE confirmed_at IS NULL) decides,
+which the database serialises for concurrent writers on PostgreSQL as on SQLite.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin, require_signed_in
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.states import contradiction
+from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tagsvc.extensions import db, utcnow
+from tagsvc.ledger.models import LedgerAction
+from tagsvc.ledger.services import _record_event
+from tagsvc.stocktake.models import (
+    ConfirmMethod,
+    FindingKind,
+    Resolution,
+    ScanOutcome,
+    Stocktake,
+    StocktakeDevice,
+    StocktakeFinding,
+    StocktakeItem,
+    StocktakeParticipant,
+    StocktakeScan,
+    StocktakeStatus,
+)
+from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Category, Department, Location
+from tagsvc.structure.services import descendant_ids
+from tagsvc.tags.models import Tag
+from tagsvc.tags.services import normalize_code
+
+MAX_BATCH = 500  # confirmations in one request; a phone's queue goes in several
+# A phone's clock may be wrong; a time far from the server's is replaced by the time of arrival.
+CLOCK_TOLERANCE = timedelta(days=2)
+
+
+# ---------------------------------------------------------------- opening
+
+
+@dataclass(frozen=True)
+class Scope:
+    department_ids: tuple[int, ...] = ()
+    location_ids: tuple[int, ...] = ()  # each with everything inside it
+    category_ids: tuple[int, ...] = ()  # each with its subcategories
+    kinds: tuple[AssetKind, ...] = ()
+
+    def as_json(self) -> dict:
+        return {"departments": list(self.department_ids), "locations": list(self.location_ids),
+                "categories": list(self.category_ids), "kinds": [k.value for k in self.kinds]}
+
+    @classmethod
+    def of(cls, data: dict) -> Scope:
+        return cls(tuple(data.get("departments", ())), tuple(data.get("locations", ())), tuple(data.get("categories", ())),
+                   tuple(AssetKind(k) for k in data.get("kinds", ())))
+
+    @property
+    def whole_school(self) -> bool:
+        return not (self.department_ids or self.location_ids or self.category_ids or self.kinds)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A participant's part: a department's items, or the items booked in a place (and the places inside it)."""
+
+    user_id: int
+    department_id: int | None = None
+    location_id: int | None = None
+
+
+def _subtree_ids(model, root_ids) -> list[int]:
+    ids: set[int] = set()
+    for root in root_ids:
+        ids.update(descendant_ids(model, root))
+    return sorted(ids)
+
+
+def _scope_conditions(scope: Scope) -> list:
+    conditions = [Asset.status != AssetStatus.DISPOSED]
+    if scope.department_ids:
+        conditions.append(Asset.department_id.in_(scope.department_ids))
+    if scope.location_ids:
+        conditions.append(Asset.location_id.in_(_subtree_ids(Location, scope.location_ids)))
+    if scope.category_ids:
+        conditions.append(Asset.category_id.in_(_subtree_ids(Category, scope.category_ids)))
+    if scope.kinds:
+        conditions.append(Category.kind.in_(scope.kinds))
+    return conditions
+
+
+def _check_scope(scope: Scope) -> None:
+    for model, ids, message in (
+        (Department, scope.department_ids, _("A department chosen for the scope no longer exists.")),
+        (Location, scope.location_ids, _("A place chosen for the scope no longer exists.")),
+        (Category, scope.category_ids, _("A category chosen for the scope no longer exists.")),
+    ):
+        if ids and db.session.scalar(select(func.count()).select_from(model).where(model.id.in_(ids))) != len(set(ids)):
+            raise ValidationError(message)
+
+
+def describe_scope(scope: Scope) -> str:
+    """The scope in words, kept with the stocktake (names may change later; the report shows what was meant)."""
+    if scope.whole_school:
+        return _("The whole school")
+    from tagsvc.structure.display import ASSET_KIND_LABELS as KIND_LABELS
+
+    parts = []
+    for model, ids, label in ((Department, scope.department_ids, _("Departments")), (Location, scope.location_ids, _("Places")),
+                              (Category, scope.category_ids, _("Categories"))):
+        if ids:
+            names = db.session.scalars(select(model).where(model.id.in_(ids))).all()
+            parts.append(f"{label}{_(': ')}{'、'.join(str(n) for n in names)}")
+    if scope.kinds:
+        parts.append(f"{_('Property kinds')}{_(': ')}{'、'.join(_(KIND_LABELS[k]) for k in scope.kinds)}")
+    return "; ".join(parts)
+
+
+def open_stocktake(actor, name: str, scope: Scope, deadline: date | None = None, assignments: list[Assignment] = ()) -> Stocktake:
+    """Open a stocktake: every asset in scope (not disposed) is expected where the books put it now."""
+    require_admin(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Give the stocktake a name, for example “2026 autumn term, dorm block A”."))
+    if deadline is not None and deadline < utcnow().date():
+        raise ValidationError(_("The deadline has already passed: choose a later day."))
+    _check_scope(scope)
+    conditions = _scope_conditions(scope)
+    in_scope = select(Asset.id).outerjoin(Category, Category.id == Asset.category_id).where(*conditions)
+    expected = db.session.scalar(select(func.count()).select_from(in_scope.subquery()))
+    if not expected:
+        raise ValidationError(_("Nothing in the register falls in this scope: there would be nothing to confirm."))
+    _refuse_overlap(in_scope)
+    stocktake = Stocktake(name=name, scope=scope.as_json(), scope_text=describe_scope(scope), deadline=deadline,
+                          expected_count=expected, opened_by_id=actor.id, opened_by_name=actor.display_name)
+    db.session.add(stocktake)
+    db.session.flush()
+    # The snapshot in one statement: ten thousand rows would take seconds one by one.
+    snapshot = (
+        select(stocktake.id, Asset.id, Asset.id, Asset.asset_number, Asset.name, Category.kind, Asset.price,
+               Asset.location_id, Asset.department_id, Asset.custodian_name, Asset.condition, False)
+        .outerjoin(Category, Category.id == Asset.category_id)
+        .where(*conditions)
+    )
+    columns = ["stocktake_id", "asset_id", "open_asset_id", "asset_number", "name", "kind", "price",
+               "expected_location_id", "expected_department_id", "expected_custodian", "condition_before", "misplaced"]
+    try:
+        db.session.execute(StocktakeItem.__table__.insert().from_select(columns, snapshot))
+        for assignment in _valid_assignments(stocktake, assignments):
+            db.session.add(assignment)
+        db.session.commit()
+    except IntegrityError:
+        # Another stocktake took some of these assets between the check and the snapshot.
+        db.session.rollback()
+        _refuse_overlap(in_scope)
+        raise
+    return stocktake
+
+
+def _refuse_overlap(in_scope) -> None:
+    other = db.session.execute(
+        select(Stocktake.name, func.count())
+        .join(StocktakeItem, StocktakeItem.stocktake_id == Stocktake.id)
+        .where(StocktakeItem.open_asset_id.in_(in_scope))
+        .group_by(Stocktake.id, Stocktake.name)
+        .limit(1)
+    ).first()
+    if other is not None:
+        raise ConflictError(_("%(count)s of these assets are already in the open stocktake “%(name)s”. "
+                              "An asset is counted in one stocktake at a time: close that one first, or narrow the scope.",
+                              count=other[1], name=other[0]))
+
+
+def _valid_assignments(stocktake: Stocktake, assignments) -> list[StocktakeParticipant]:
+    rows, seen = [], set()
+    for a in assignments:
+        if (a.department_id is None) == (a.location_id is None):
+            raise ValidationError(_("Assign each person to a department or to a place."))
+        user = db.session.get(User, a.user_id)
+        if user is None or not user.active or user.role not in (Role.KEEPER, Role.ADMIN):
+            raise ValidationError(_("Only asset keepers and the office take part in a stocktake."))
+        if a.department_id is not None and db.session.get(Department, a.department_id) is None:
+            raise ValidationError(_("That department no longer exists."))
+        if a.location_id is not None and db.session.get(Location, a.location_id) is None:
+            raise ValidationError(_("That place no longer exists."))
+        key = (a.user_id, a.department_id, a.location_id)
+        if key not in seen:
+            seen.add(key)
+            rows.append(StocktakeParticipant(stocktake_id=stocktake.id, user_id=a.user_id, department_id=a.department_id,
+                                             location_id=a.location_id))
+    return rows
+
+
+def keepers_of_scope(scope: Scope) -> list[Assignment]:
+    """The default participants: every keeper, for each of their departments that has assets in scope."""
+    conditions = _scope_conditions(scope)
+    departments = select(Asset.department_id).outerjoin(Category, Category.id == Asset.category_id).where(*conditions).distinct()
+    rows = db.session.execute(
+        select(User.id, Department.id).join(User.departments)
+        .where(Department.id.in_(departments), User.active.is_(True), User.role == Role.KEEPER)
+        .order_by(User.display_name, Department.name)
+    )
+    return [Assignment(user_id=u, department_id=d) for u, d in rows]
+
+
+def assign_participant(actor, stocktake_id: int, assignment: Assignment) -> StocktakeParticipant:
+    require_admin(actor)
+    stocktake = _open(stocktake_id)
+    rows = _valid_assignments(stocktake, [assignment])
+    existing = db.session.scalar(select(StocktakeParticipant).where(
+        StocktakeParticipant.stocktake_id == stocktake.id, StocktakeParticipant.user_id == assignment.user_id,
+        StocktakeParticipant.department_id.is_(assignment.department_id) if assignment.department_id is None
+        else StocktakeParticipant.department_id == assignment.department_id,
+        StocktakeParticipant.location_id.is_(assignment.location_id) if assignment.location_id is None
+        else StocktakeParticipant.location_id == assignment.location_id))
+    if existing is not None:
+        return existing
+    db.session.add(rows[0])
+    db.session.commit()
+    return rows[0]
+
+
+def remove_participant(actor, stocktake_id: int, participant_id: int) -> None:
+    require_admin(actor)
+    _open(stocktake_id)
+    row = db.session.get(StocktakeParticipant, participant_id)
+    if row is None or row.stocktake_id != stocktake_id:
+        raise NotFoundError(_("That person is not taking part in this stocktake."))
+    db.session.delete(row)
+    db.session.commit()
+
+
+# ---------------------------------------------------------------- who may see and do what
+
+
+def get_stocktake(actor, stocktake_id: int) -> Stocktake:
+    """A stocktake for the office or one of its participants; nobody else learns it exists."""
+    require_signed_in(actor)
+    stocktake = db.session.get(Stocktake, stocktake_id)
+    if stocktake is None or not takes_part(actor, stocktake):
+        raise NotFoundError(_("There is no such stocktake, or you do not take part in it."))
+    return stocktake
+
+
+def takes_part(actor, stocktake: Stocktake) -> bool:
+    if actor is None or not actor.is_authenticated:
+        return False
+    return actor.is_admin or any(p.user_id == actor.id for p in stocktake.participants)
+
+
+def _open(stocktake_id: int) -> Stocktake:
+    stocktake = db.session.get(Stocktake, stocktake_id)
+    if stocktake is None:
+        raise NotFoundError(_("There is no such stocktake."))
+    if not stocktake.is_open:
+        raise ConflictError(_("The stocktake “%(name)s” was closed on %(date)s: nothing more can be confirmed in it.",
+                              name=stocktake.name, date=stocktake.closed_at.date().isoformat()))
+    return stocktake
+
+
+def stocktakes_for(actor) -> list[Stocktake]:
+    """The office sees every stocktake; a keeper the ones they take part in. Open ones first, newest first."""
+    require_signed_in(actor)
+    query = select(Stocktake).order_by(Stocktake.status.desc(), Stocktake.opened_at.desc(), Stocktake.id.desc())
+    if not actor.is_admin:
+        if actor.role != Role.KEEPER:
+            return []
+        query = query.where(Stocktake.id.in_(select(StocktakeParticipant.stocktake_id).where(StocktakeParticipant.user_id == actor.id)))
+    return list(db.session.scalars(query).unique())
+
+
+class _Coverage:
+    """Which expected items a person may confirm: the office all; a keeper those of their assigned departments and
+    those booked in their assigned places."""
+
+    def __init__(self, actor, stocktake: Stocktake) -> None:
+        self.everything = actor.is_admin
+        mine = [p for p in stocktake.participants if p.user_id == actor.id]
+        self.department_ids = {p.department_id for p in mine if p.department_id is not None}
+        self.location_ids = set(_subtree_ids(Location, [p.location_id for p in mine if p.location_id is not None]))
+
+    def covers(self, item: StocktakeItem) -> bool:
+        return self.everything or item.expected_department_id in self.department_ids or item.expected_location_id in self.location_ids
+
+    def condition(self):
+        """The same rule as SQL, for lists and counts."""
+        if self.everything:
+            return True
+        return or_(StocktakeItem.expected_department_id.in_(self.department_ids or [-1]),
+                   StocktakeItem.expected_location_id.in_(self.location_ids or [-1]))
+
+
+def rooms_in_scope(stocktake: Stocktake) -> list[int] | None:
+    """The places a participant may stand in, or None for anywhere (a scope not limited to places)."""
+    location_ids = stocktake.scope.get("locations") or []
+    return _subtree_ids(Location, location_ids) if location_ids else None
+
+
+def check_room(stocktake: Stocktake, location_id: int | None) -> Location | None:
+    if location_id is None:
+        return None
+    location = db.session.get(Location, location_id)
+    if location is None:
+        raise ValidationError(_("That room does not exist (any more)."))
+    allowed = rooms_in_scope(stocktake)
+    if allowed is not None and location_id not in allowed:
+        raise ValidationError(_("%(room)s is not part of the stocktake “%(name)s”.", room=location.full_name, name=stocktake.name))
+    return location
+
+
+# ---------------------------------------------------------------- confirming
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One label seen by one person: what the phone (or the form) says."""
+
+    code: str  # the code or the label's whole URL, as scanned or typed
+    location_id: int | None
+    method: ConfirmMethod
+    scan_id: str = ""  # made on the phone; the server makes one for a tapped button
+    device: str = ""
+    scanned_at: datetime | None = None
+    condition: AssetCondition | None = None
+
+
+@dataclass
+class ConfirmResult:
+    outcome: ScanOutcome | None  # None: not a label of this school (nothing recorded)
+    scan_id: str
+    code: str = ""
+    item: StocktakeItem | None = None
+    asset_id: int | None = None
+    name: str = ""
+    finding_id: int | None = None
+    replayed: bool = False
+    # for an item confirmed before: by whom and when
+    first_by: str = ""
+    first_at: datetime | None = None
+    room_id: int | None = None
+    location_id: int | None = None  # a room label's room
+
+
+def code_in(text: str) -> str | None:
+    """The tag code in what a scanner read or a person typed: a bare code ("7K3M-Q9XR") or a label's URL."""
+    text = (text or "").strip()
+    for marker in ("/t/", "/T/"):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
+            break
+    return normalize_code(text)
+
+
+def confirm_in_stocktake(actor, stocktake_id: int, sighting: Sighting) -> ConfirmResult:
+    """Confirm one item (the any-scanner button, the typed-code field). Commits."""
+    results = _confirm(actor, stocktake_id, [sighting])
+    db.session.commit()
+    return results[0]
+
+
+def confirm_batch(actor, stocktake_id: int, sightings: list[Sighting], device_id: str = "", pending: int | None = None) -> list[ConfirmResult]:
+    """Confirmations a phone saved while walking, in one request: each counted once however often it is sent.
+    Bad input anywhere (a room outside the scope, a closed stocktake) refuses the whole batch and changes nothing."""
+    if len(sightings) > MAX_BATCH:
+        raise ValidationError(_("Send at most %(count)s confirmations at a time.", count=MAX_BATCH))
+    if len({s.scan_id for s in sightings}) != len(sightings):
+        raise ValidationError(_("The same confirmation id appears twice in this batch."))
+    results = _confirm(actor, stocktake_id, sightings)
+    if device_id:
+        _report_device(actor, stocktake_id, device_id, pending if pending is not None else 0)
+    db.session.commit()
+    return results
+
+
+def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[ConfirmResult]:
+    require_signed_in(actor)
+    stocktake = _open(stocktake_id)
+    if not takes_part(actor, stocktake):
+        raise PermissionDeniedError(_("You do not take part in the stocktake “%(name)s”.", name=stocktake.name))
+    for location_id in {s.location_id for s in sightings}:
+        check_room(stocktake, location_id)
+    coverage = _Coverage(actor, stocktake)
+    already = {row.scan_id: row for row in db.session.scalars(
+        select(StocktakeScan).where(StocktakeScan.scan_id.in_([s.scan_id for s in sightings if s.scan_id])))}
+    results = []
+    for sighting in sightings:
+        scan_id = sighting.scan_id or str(uuid.uuid4())
+        previous = already.get(scan_id)
+        if previous is not None:
+            results.append(_replayed(previous, stocktake_id))
+        else:
+            results.append(_confirm_one(actor, stocktake, coverage, sighting, scan_id))
+    return results
+
+
+def _replayed(previous: StocktakeScan, stocktake_id: int) -> ConfirmResult:
+    if previous.stocktake_id != stocktake_id or previous.user_id is None:
+        raise ConflictError(_("This confirmation id was already used for something else."))
+    item = db.session.get(StocktakeItem, previous.item_id) if previous.item_id else None
+    return ConfirmResult(outcome=previous.outcome, scan_id=previous.scan_id, code=previous.code, item=item,
+                         asset_id=item.asset_id if item else None, name=item.name if item else "", replayed=True,
+                         room_id=previous.location_id)
+
+
+def _confirm_one(actor, stocktake: Stocktake, coverage: _Coverage, sighting: Sighting, scan_id: str) -> ConfirmResult:
+    now = utcnow()
+    seen_at = sighting.scanned_at if sighting.scanned_at and abs(sighting.scanned_at - now) < CLOCK_TOLERANCE else now
+    code = code_in(sighting.code)
+    result = ConfirmResult(outcome=None, scan_id=scan_id, code=code or "", room_id=sighting.location_id)
+    if code is None:
+        return result  # not one of our labels: nothing to record
+    tag = db.session.scalar(select(Tag).where(Tag.code == code))
+    if tag is not None and tag.location_id is not None:
+        result.outcome, result.location_id = ScanOutcome.ROOM_LABEL, tag.location_id
+    elif tag is None or tag.asset_id is None:
+        result.outcome = ScanOutcome.NOT_REGISTERED
+    else:
+        item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id,
+                                                            StocktakeItem.asset_id == tag.asset_id))
+        result.asset_id = tag.asset_id
+        if item is None or not coverage.covers(item):
+            asset = db.session.get(Asset, tag.asset_id)
+            result.name = asset.name
+            result.outcome = ScanOutcome.NOT_ON_LIST
+            result.finding_id = _record_stranger(actor, stocktake, asset, code, sighting, scan_id,
+                                                 FindingKind.OUTSIDE_SCOPE if item is None else FindingKind.OUTSIDE_ASSIGNMENT).id
+        else:
+            result.item, result.name = item, item.name
+            _count_once(actor, stocktake, item, sighting, seen_at, result)
+    db.session.add(StocktakeScan(scan_id=scan_id, stocktake_id=stocktake.id, user_id=actor.id, user_name=actor.display_name,
+                                 device=sighting.device[:200], scanned_at=seen_at, code=code, location_id=sighting.location_id,
+                                 method=sighting.method, outcome=result.outcome, item_id=result.item.id if result.item else None))
+    db.session.flush()
+    return result
+
+
+def _count_once(actor, stocktake: Stocktake, item: StocktakeItem, sighting: Sighting, seen_at: datetime, result: ConfirmResult) -> None:
+    misplaced = _misplaced(item.expected_location_id, sighting.location_id)
+    counted = db.session.execute(
+        update(StocktakeItem)
+        .where(StocktakeItem.id == item.id, StocktakeItem.confirmed_at.is_(None))
+        .values(confirmed_at=seen_at, confirmed_by_id=actor.id, confirmed_by_name=actor.display_name,
+                confirmed_location_id=sighting.location_id, confirmed_method=sighting.method,
+                confirmed_device=sighting.device[:200], misplaced=misplaced)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(item)
+    if not counted:
+        result.outcome, result.first_by, result.first_at = ScanOutcome.ALREADY_CONFIRMED, item.confirmed_by_name, item.confirmed_at
+        return
+    result.outcome = ScanOutcome.CONFIRMED
+    # The label's page shows "last confirmed"; a plain UPDATE, so a confirmation never collides with someone editing
+    # the asset (its version is for edits of what the books say).
+    db.session.execute(update(Asset).where(Asset.id == item.asset_id, or_(Asset.last_confirmed_at.is_(None), Asset.last_confirmed_at < seen_at))
+                       .values(last_confirmed_at=seen_at).execution_options(synchronize_session=False))
+    asset = db.session.get(Asset, item.asset_id)
+    place = db.session.get(Location, sighting.location_id) if sighting.location_id else None
+    note = _stocktake_note(stocktake) + (f" · {place.full_name}" if place else "")
+    changes = {"location": [item.expected_location.full_name if item.expected_location else None, place.full_name]} if misplaced else {}
+    _record_event(asset, LedgerAction.STOCKTAKE_CONFIRMED, actor, changes=changes, note=note)
+    if sighting.condition is not None and sighting.condition != asset.condition:
+        _note_condition(actor, stocktake, item, asset, sighting.condition)
+
+
+def _note_condition(actor, stocktake: Stocktake, item: StocktakeItem, asset: Asset, condition: AssetCondition) -> None:
+    problem = contradiction(asset.status, condition)
+    if problem is not None:
+        raise ValidationError(_(problem))
+    item.condition_seen = condition
+    _record_event(asset, LedgerAction.UPDATED, actor, changes={"condition": [asset.condition.value, condition.value]},
+                  note=_stocktake_note(stocktake))
+    asset.condition = condition
+
+
+def mark_condition(actor, stocktake_id: int, item_id: int, condition: AssetCondition) -> StocktakeItem:
+    """Set the condition of an item just confirmed, without leaving the walk. Commits."""
+    stocktake = _open(stocktake_id)
+    item = db.session.get(StocktakeItem, item_id)
+    if item is None or item.stocktake_id != stocktake_id or not _Coverage(actor, stocktake).covers(item) or not takes_part(actor, stocktake):
+        raise NotFoundError(_("That item is not on your list in this stocktake."))
+    asset = db.session.get(Asset, item.asset_id)
+    if condition != asset.condition:
+        _note_condition(actor, stocktake, item, asset, condition)
+    db.session.commit()
+    return item
+
+
+def _stocktake_note(stocktake: Stocktake) -> str:
+    return _("Stocktake #%(id)s “%(name)s”", id=stocktake.id, name=stocktake.name)
+
+
+def _misplaced(expected_id: int | None, found_id: int | None) -> bool:
+    """Found somewhere else than booked. Standing in room 301 with an item booked to "301 › bed 2" (or to the
+    building 301 is in) is in place: one place holds the other."""
+    if found_id is None or expected_id is None or found_id == expected_id:
+        return found_id is not None and expected_id is None
+    names = dict(db.session.execute(select(Location.id, Location.full_name).where(Location.id.in_((expected_id, found_id)))).all())
+    expected, found = names.get(expected_id, ""), names.get(found_id, "")
+    return not (expected.startswith(found + PATH_SEPARATOR) or found.startswith(expected + PATH_SEPARATOR))
+
+
+def _record_stranger(actor, stocktake: Stocktake, asset: Asset, code: str, sighting: Sighting, scan_id: str, kind: FindingKind) -> StocktakeFinding:
+    finding = StocktakeFinding(stocktake_id=stocktake.id, kind=kind, code=code, asset_id=asset.id, name=asset.name,
+                               location_id=sighting.location_id, recorded_by_id=actor.id, recorded_by_name=actor.display_name,
+                               scan_id=scan_id)
+    db.session.add(finding)
+    db.session.flush()
+    return finding
+
+
+@dataclass(frozen=True)
+class FoundThing:
+    """Something found that is not on the list and has no registered asset: a name is all a person can give."""
+
+    name: str
+    location_id: int | None
+    code: str = ""  # a blank label or an unknown code; empty for an item with no label at all
+    note: str = ""
+    scan_id: str = ""
+
+
+def record_finding(actor, stocktake_id: int, thing: FoundThing, photo: bytes | None = None) -> StocktakeFinding:
+    """Record a surplus item (盘盈) for the office to resolve. Sent twice with one id, it is recorded once. Commits."""
+    require_signed_in(actor)
+    stocktake = _open(stocktake_id)
+    if not takes_part(actor, stocktake):
+        raise PermissionDeniedError(_("You do not take part in the stocktake “%(name)s”.", name=stocktake.name))
+    if thing.scan_id:
+        existing = db.session.scalar(select(StocktakeFinding).where(StocktakeFinding.scan_id == thing.scan_id))
+        if existing is not None:
+            return existing
+    name = thing.name.strip()
+    if not name:
+        raise ValidationError(_("Say what the item is, for example “wooden chair, blue”."))
+    check_room(stocktake, thing.location_id)
+    kind, code = FindingKind.NO_LABEL, ""
+    if thing.code.strip():
+        code = code_in(thing.code)
+        if code is None:
+            raise ValidationError(_("“%(code)s” is not a label code of this school.", code=thing.code.strip()))
+        tag = db.session.scalar(select(Tag).where(Tag.code == code))
+        if tag is not None and (tag.asset_id is not None or tag.location_id is not None):
+            raise ValidationError(_("The label %(code)s is registered: scan it to confirm it instead.", code=code))
+        kind = FindingKind.BLANK_LABEL if tag is not None else FindingKind.UNKNOWN_CODE
+    photo_name = ""
+    if photo:
+        from tagsvc.photos.services import store_photo
+
+        photo_name = store_photo(photo)
+    finding = StocktakeFinding(stocktake_id=stocktake.id, kind=kind, code=code, name=name[:200], note=thing.note.strip(),
+                               photo=photo_name, location_id=thing.location_id, recorded_by_id=actor.id,
+                               recorded_by_name=actor.display_name, scan_id=thing.scan_id or None)
+    db.session.add(finding)
+    db.session.commit()
+    return finding
+
+
+def _report_device(actor, stocktake_id: int, device_id: str, pending: int) -> None:
+    device = db.session.scalar(select(StocktakeDevice).where(StocktakeDevice.stocktake_id == stocktake_id,
+                                                            StocktakeDevice.device_id == device_id))
+    if device is None:
+        device = StocktakeDevice(stocktake_id=stocktake_id, device_id=device_id)
+        db.session.add(device)
+    device.user_id, device.user_name, device.pending, device.reported_at = actor.id, actor.display_name, max(pending, 0), utcnow()
+
+
+def report_device(actor, stocktake_id: int, device_id: str, pending: int) -> None:
+    """A phone says how many confirmations it still holds (it says so with every batch and when it has nothing
+    to send). Commits."""
+    stocktake = _open(stocktake_id)
+    if not takes_part(actor, stocktake):
+        raise PermissionDeniedError(_("You do not take part in the stocktake “%(name)s”.", name=stocktake.name))
+    if not device_id or len(device_id) > 64:
+        raise ValidationError(_("A device id of 1 to 64 characters is needed."))
+    _report_device(actor, stocktake_id, device_id, pending)
+    db.session.commit()
+
+
+def pending_on_devices(stocktake_id: int) -> list[StocktakeDevice]:
+    return list(db.session.scalars(select(StocktakeDevice).where(StocktakeDevice.stocktake_id == stocktake_id,
+                                                                StocktakeDevice.pending > 0).order_by(StocktakeDevice.user_name)))
+
+
+def close_stocktake(actor, stocktake_id: int, pending_override: int | None = None) -> Stocktake:
+    """Close: nothing more is confirmed, the reconciliation is final. Refused while phones report unsent
+    confirmations, unless the office says how many it accepts to lose (the number it was shown). Commits."""
+    require_admin(actor)
+    stocktake = _open(stocktake_id)
+    waiting = sum(d.pending for d in pending_on_devices(stocktake_id))
+    if waiting and pending_override != waiting:
+        raise ConflictError(_("%(count)s confirmations are still waiting to be sent on participants' phones. Ask them to open "
+                              "the scanner with a network, or close anyway and leave those out.", count=waiting))
+    stocktake.status = StocktakeStatus.CLOSED
+    stocktake.closed_at = utcnow()
+    stocktake.closed_by_name = actor.display_name
+    stocktake.closed_with_pending = waiting
+    db.session.execute(update(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake_id).values(open_asset_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+    return stocktake
+
+
+# ---------------------------------------------------------------- the scan page's banner
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What a participant sees at the top of a label's page while a stocktake covers the item."""
+
+    stocktake_id: int
+    stocktake_name: str
+    item_id: int
+    confirmed_at: datetime | None
+    confirmed_by: str
+    covered: bool  # within this person's part (else a tap records it as not on their list)
+
+
+def banner_for(actor, asset_id: int) -> Banner | None:
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return None
+    row = db.session.execute(
+        select(StocktakeItem, Stocktake.name).join(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
+        .where(StocktakeItem.open_asset_id == asset_id)
+    ).first()
+    if row is None:
+        return None
+    item, name = row
+    stocktake = db.session.get(Stocktake, item.stocktake_id)
+    if not takes_part(actor, stocktake):
+        return None
+    return Banner(stocktake.id, name, item.id, item.confirmed_at, item.confirmed_by_name, _Coverage(actor, stocktake).covers(item))
+
+
+# ---------------------------------------------------------------- progress
+
+
+@dataclass
+class Tally:
+    expected: int = 0
+    found: int = 0
+    misplaced: int = 0
+    surplus: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.found
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.found / self.expected) if self.expected else 100
+
+
+@dataclass
+class Progress:
+    total: Tally
+    rooms: list[tuple[Location | None, Tally, bool]]  # (room, tally, visited)
+    departments: list[tuple[Department | None, Tally]]
+    people: list[tuple[str, int]]  # (name, confirmations counted)
+    unvisited: int
+
+
+def _tallies(stocktake_id: int, key, extra=True) -> dict:
+    found = func.count(StocktakeItem.confirmed_at)
+    rows = db.session.execute(
+        select(key, func.count(), found, func.sum(case((StocktakeItem.misplaced.is_(True), 1), else_=0)))
+        .where(StocktakeItem.stocktake_id == stocktake_id, extra).group_by(key)
+    )
+    return {k: Tally(expected=e, found=f, misplaced=m or 0) for k, e, f, m in rows}
+
+
+def progress(actor, stocktake_id: int) -> Progress:
+    stocktake = get_stocktake(actor, stocktake_id)
+    coverage = _Coverage(actor, stocktake)
+    by_room = _tallies(stocktake.id, StocktakeItem.expected_location_id, coverage.condition())
+    visited = set(db.session.scalars(select(StocktakeScan.location_id).where(StocktakeScan.stocktake_id == stocktake.id).distinct()))
+    surplus = dict(db.session.execute(select(StocktakeFinding.location_id, func.count()).where(StocktakeFinding.stocktake_id == stocktake.id)
+                                      .group_by(StocktakeFinding.location_id)).all())
+    for room_id, count in surplus.items():
+        by_room.setdefault(room_id, Tally()).surplus = count
+    locations = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_([k for k in by_room if k])))}
+    rooms = sorted(((locations.get(k), t, k in visited) for k, t in by_room.items()), key=lambda r: r[0].full_name if r[0] else "")
+    by_department = _tallies(stocktake.id, StocktakeItem.expected_department_id, coverage.condition())
+    departments_ = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_([k for k in by_department if k])))}
+    people = db.session.execute(
+        select(StocktakeItem.confirmed_by_name, func.count()).where(StocktakeItem.stocktake_id == stocktake.id,
+                                                                    StocktakeItem.confirmed_at.is_not(None))
+        .group_by(StocktakeItem.confirmed_by_name).order_by(func.count().desc())
+    ).all()
+    total = Tally()
+    for tally in by_room.values():
+        total.expected += tally.expected
+        total.found += tally.found
+        total.misplaced += tally.misplaced
+        total.surplus += tally.surplus
+    return Progress(total=total, rooms=rooms, departments=sorted(((departments_.get(k), t) for k, t in by_department.items()),
+                                                                   key=lambda r: r[0].name if r[0] else ""),
+                    people=[tuple(p) for p in people], unvisited=sum(1 for r in rooms if not r[2] and r[0] is not None))
+
+
+@dataclass
+class RoomView:
+    stocktake: Stocktake
+    room: Location
+    missing: list[StocktakeItem]
+    found: list[StocktakeItem]  # booked here and found (here or elsewhere)
+    found_here_from_elsewhere: list[StocktakeItem]  # booked elsewhere, found here: misplaced into this room
+    findings: list[StocktakeFinding]
+    expected: int
+
+    @property
+    def found_count(self) -> int:
+        return len(self.found)
+
+
+def room_view(actor, stocktake_id: int, location_id: int) -> RoomView:
+    """What a participant standing in a room needs: what is still missing here, so they look for it now."""
+    stocktake = get_stocktake(actor, stocktake_id)
+    room = check_room(stocktake, location_id)
+    coverage = _Coverage(actor, stocktake)
+    places = descendant_ids(Location, location_id)
+    booked = list(db.session.scalars(
+        select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.expected_location_id.in_(places),
+                                    coverage.condition())
+        .order_by(StocktakeItem.confirmed_at.desc().nulls_last(), StocktakeItem.asset_number)))
+    elsewhere = list(db.session.scalars(
+        select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.confirmed_location_id.in_(places),
+                                    StocktakeItem.misplaced.is_(True)).order_by(StocktakeItem.confirmed_at.desc())))
+    findings = list(db.session.scalars(select(StocktakeFinding).where(StocktakeFinding.stocktake_id == stocktake.id,
+                                                                      StocktakeFinding.location_id.in_(places))
+                                       .order_by(StocktakeFinding.recorded_at.desc())))
+    return RoomView(stocktake=stocktake, room=room, missing=[i for i in booked if not i.found], found=[i for i in booked if i.found],
+                    found_here_from_elsewhere=elsewhere, findings=findings, expected=len(booked))
+
+
+def room_tally(stocktake_id: int, location_id: int | None) -> tuple[int, int]:
+    """(found, expected) of the items booked in a room: the "12 of 35" after each confirmation."""
+    if location_id is None:
+        return 0, 0
+    places = descendant_ids(Location, location_id)
+    expected, found = db.session.execute(
+        select(func.count(), func.count(StocktakeItem.confirmed_at))
+        .where(StocktakeItem.stocktake_id == stocktake_id, StocktakeItem.expected_location_id.in_(places))).one()
+    return found, expected
+
+
+def room_codes(stocktake: Stocktake) -> dict[str, int]:
+    """Room label codes a scanner may meet in this stocktake, so the page can change room even offline."""
+    query = select(Tag.code, Tag.location_id).where(Tag.location_id.is_not(None), Tag.retired_at.is_(None))
+    allowed = rooms_in_scope(stocktake)
+    if allowed is not None:
+        query = query.where(Tag.location_id.in_(allowed))
+    return dict(db.session.execute(query).all())
+
+
+def room_choices(stocktake: Stocktake) -> list[Location]:
+    """The places to choose from on the scanner: where items are booked, and the places of the scope."""
+    allowed = rooms_in_scope(stocktake)
+    booked = select(StocktakeItem.expected_location_id).where(StocktakeItem.stocktake_id == stocktake.id).distinct()
+    query = select(Location).where(or_(Location.id.in_(booked), Location.id.in_(allowed) if allowed is not None else False))
+    return sorted(db.session.scalars(query), key=lambda loc: loc.full_name)
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+@dataclass
+class KindTotals:
+    expected: int = 0
+    expected_value: Decimal = Decimal("0")
+    found: int = 0
+    found_value: Decimal = Decimal("0")
+    missing: int = 0
+    missing_value: Decimal = Decimal("0")
+    misplaced: int = 0
+
+
+@dataclass
+class Reconciliation:
+    stocktake: Stocktake
+    in_place: int
+    misplaced: list[StocktakeItem]
+    missing: list[StocktakeItem]
+    surplus: list[StocktakeFinding]
+    condition_changes: list[StocktakeItem]
+    totals: dict = field(default_factory=dict)  # (department name, kind) -> KindTotals
+    total: KindTotals = field(default_factory=KindTotals)
+
+    @property
+    def match_rate(self) -> float:
+        """帐物相符率: the share of expected items found where the books put them."""
+        return self.in_place / self.total.expected if self.total.expected else 1.0
+
+    @property
+    def open_differences(self) -> int:
+        """Differences nobody settled yet, or left open on purpose (with a note)."""
+        return (sum(1 for i in self.misplaced + self.missing if i.resolution in (None, Resolution.LEFT_OPEN))
+                + sum(1 for f in self.surplus if f.resolution is None))
+
+
+def reconciliation(actor, stocktake_id: int) -> Reconciliation:
+    require_admin(actor)
+    stocktake = db.session.get(Stocktake, stocktake_id)
+    if stocktake is None:
+        raise NotFoundError(_("There is no such stocktake."))
+    departments = dict(db.session.execute(select(Department.id, Department.name)).all())
+    result = Reconciliation(stocktake=stocktake, in_place=0, misplaced=[], missing=[], surplus=[], condition_changes=[])
+    totals: dict = defaultdict(KindTotals)
+    items = db.session.scalars(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake_id)
+                               .order_by(StocktakeItem.expected_department_id, StocktakeItem.asset_number))
+    for item in items:
+        value = item.price or Decimal("0")
+        for bucket in (totals[(departments.get(item.expected_department_id, "—"), item.kind)], result.total):
+            bucket.expected += 1
+            bucket.expected_value += value
+            if item.found:
+                bucket.found += 1
+                bucket.found_value += value
+                bucket.misplaced += item.misplaced
+            else:
+                bucket.missing += 1
+                bucket.missing_value += value
+        if not item.found:
+            result.missing.append(item)
+        elif item.misplaced:
+            result.misplaced.append(item)
+        else:
+            result.in_place += 1
+        if item.condition_seen is not None and item.condition_seen != item.condition_before:
+            result.condition_changes.append(item)
+    result.totals = dict(sorted(totals.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")))
+    result.surplus = list(db.session.scalars(select(StocktakeFinding).where(StocktakeFinding.stocktake_id == stocktake_id)
+                                             .order_by(StocktakeFinding.recorded_at)))
+    return result
+
+
+def suggested_department(location_id: int | None) -> int | None:
+    """The department most items booked in a room belong to: where a misplaced item probably moved to."""
+    if location_id is None:
+        return None
+    counts = Counter(db.session.scalars(select(Asset.department_id).where(Asset.location_id == location_id, Asset.department_id.is_not(None))))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _closed(stocktake_id: int) -> Stocktake:
+    stocktake = db.session.get(Stocktake, stocktake_id)
+    if stocktake is None:
+        raise NotFoundError(_("There is no such stocktake."))
+    if stocktake.is_open:
+        raise ConflictError(_("Close the stocktake first: corrections are made once nothing more can be confirmed."))
+    return stocktake
+
+
+def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution, note: str = "",
+                 department_id: int | None = None) -> StocktakeItem:
+    """Decide about one difference: move the booked place to where it was found (and the department, when it
+    crossed to another), mark it lost, or leave it open with a note. Writes the ledger. Commits."""
+    require_admin(actor)
+    stocktake = _closed(stocktake_id)
+    item = db.session.get(StocktakeItem, item_id)
+    if item is None or item.stocktake_id != stocktake_id:
+        raise NotFoundError(_("That item is not in this stocktake."))
+    if item.resolution is not None and item.resolution != Resolution.LEFT_OPEN:
+        raise ConflictError(_("%(name)s was already settled (%(by)s): nothing was changed.", name=item.name, by=item.resolved_by_name))
+    asset = db.session.get(Asset, item.asset_id)
+    note = (note or "").strip()
+    changes = {}
+    if resolution == Resolution.MOVED:
+        if not item.found or not item.misplaced or item.confirmed_location_id is None:
+            raise ValidationError(_("Only an item found in another place can be moved in the books."))
+        if department_id is not None and db.session.get(Department, department_id) is None:
+            raise ValidationError(_("That department no longer exists."))
+        new_place = db.session.get(Location, item.confirmed_location_id)
+        changes["location"] = [asset.location.full_name if asset.location else None, new_place.full_name]
+        asset.location = new_place
+        if department_id is not None and department_id != asset.department_id:
+            department = db.session.get(Department, department_id)
+            changes["department"] = [asset.department.name if asset.department else None, department.name]
+            asset.department = department
+    elif resolution == Resolution.LOST:
+        if item.found:
+            raise ValidationError(_("%(name)s was found: it cannot be marked lost.", name=item.name))
+        changes["status"] = [asset.status.value, AssetStatus.LOST.value]
+        asset.status = AssetStatus.LOST
+    elif resolution == Resolution.LEFT_OPEN:
+        if not note:
+            raise ValidationError(_("Say why this difference stays open (a note for whoever picks it up)."))
+    else:
+        raise ValidationError(_("Choose what to do with this difference."))
+    item.resolution, item.resolution_note, item.resolved_at, item.resolved_by_name = resolution, note, utcnow(), actor.display_name
+    _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
+                  note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+    db.session.commit()
+    return item
+
+
+def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resolution, note: str = "",
+                    asset_number: str = "", data=None) -> StocktakeFinding:
+    """Settle a surplus item: register it as a new asset (its blank label becomes its label), say it is an asset
+    already registered (by its number), or dismiss it. Commits."""
+    from tagsvc.assets.services import AssetData, _register_asset
+
+    require_admin(actor)
+    stocktake = _closed(stocktake_id)
+    finding = db.session.get(StocktakeFinding, finding_id)
+    if finding is None or finding.stocktake_id != stocktake_id:
+        raise NotFoundError(_("That finding is not in this stocktake."))
+    if finding.resolution is not None:
+        raise ConflictError(_("“%(name)s” was already settled by %(by)s.", name=finding.name, by=finding.resolved_by_name))
+    note = (note or "").strip()
+    blank = db.session.scalar(select(Tag).where(Tag.code == finding.code, Tag.asset_id.is_(None), Tag.location_id.is_(None))) if finding.code else None
+    if resolution == Resolution.REGISTERED:
+        if finding.asset_id is not None:
+            raise ValidationError(_("This item is registered already."))
+        values = data or AssetData(asset_number="", name=finding.name)
+        if not values.asset_number.strip():
+            raise ValidationError(_("Give the new asset its asset number."))
+        values.location_id = values.location_id or finding.location_id
+        asset = _register_asset(actor, values, blank=blank)
+        finding.resolved_asset_id = asset.id
+        _record_event(asset, LedgerAction.STOCKTAKE_NOTED, actor, note=_stocktake_note(stocktake) + " · " + _("registered as found"))
+    elif resolution == Resolution.ATTACHED:
+        asset = db.session.scalar(select(Asset).where(Asset.asset_number == asset_number.strip())) if asset_number.strip() else None
+        if asset is None and finding.asset_id is not None:
+            asset = db.session.get(Asset, finding.asset_id)
+        if asset is None:
+            raise ValidationError(_("There is no asset with the number %(number)s.", number=asset_number.strip() or "—"))
+        changes = {}
+        if finding.location_id is not None and asset.location_id != finding.location_id:
+            place = db.session.get(Location, finding.location_id)
+            changes["location"] = [asset.location.full_name if asset.location else None, place.full_name]
+            asset.location = place
+        if blank is not None:
+            old = asset.current_tag
+            if old is not None:
+                old.retired_at = utcnow()
+                db.session.flush()
+                old.replaced_by_id = blank.id
+            blank.asset_id = asset.id
+            changes["tag"] = [old.code if old else None, blank.code]
+        finding.resolved_asset_id = asset.id
+        _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
+                      note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+    elif resolution == Resolution.DISMISSED:
+        if not note:
+            raise ValidationError(_("Say why it is dismissed (for example: a teacher's own chair)."))
+    else:
+        raise ValidationError(_("Choose what to do with this item."))
+    finding.resolution, finding.resolution_note, finding.resolved_at, finding.resolved_by_name = resolution, note, utcnow(), actor.display_name
+    db.session.commit()
+    return finding
+
+
+def device_label(user_agent: str) -> str:
+    """A short, readable name of the browser a confirmation came from (the full string is noise in a report)."""
+    ua = user_agent or ""
+    for marker, name in (("MicroMessenger", "WeChat"), ("EdgA", "Edge"), ("CriOS", "Chrome iOS"), ("Chrome", "Chrome"),
+                         ("Firefox", "Firefox"), ("Safari", "Safari")):
+        if marker in ua:
+            system = "Android" if "Android" in ua else "iOS" if ("iPhone" in ua or "iPad" in ua) else "Windows" if "Windows" in ua \
+                else "macOS" if "Mac OS" in ua else "Linux" if "Linux" in ua else ""
+            return f"{name} · {system}".strip(" ·")
+    return ua[:60] or "—"
