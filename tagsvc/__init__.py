@@ -90,10 +90,11 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc import accounts, assets, home, i18n, photos, scanning, structure
     from tagsvc.labels import views as labels
     from tagsvc.repairs import views as repairs
+    from tagsvc.stocktake import views as stocktake
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 

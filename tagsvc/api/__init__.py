@@ -64,6 +64,7 @@ def init_api(app: Flask) -> TagsvcApi:
     from tagsvc.labels import api as labels
     from tagsvc.repairs import api as repairs
     from tagsvc.scanning import api as scanning
+    from tagsvc.stocktake import api as stocktake
     from tagsvc.structure import api as structure
 
     app.config.update(API_TITLE="tagsvc", API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
@@ -72,7 +73,7 @@ def init_api(app: Flask) -> TagsvcApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (tgs_…)."})
     names = set()
-    for feature in (scanning, assets, structure, repairs, labels):
+    for feature in (scanning, assets, structure, repairs, labels, stocktake):
         csrf.exempt(feature.blp)  # checked in authenticate_api_request, for the session only
         api.register_blueprint(feature.blp)
         names.add(feature.blp.name)

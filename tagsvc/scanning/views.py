@@ -1,3 +1,5 @@
+import uuid
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,6 +11,8 @@ from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import history_of
 from tagsvc.repairs.services import open_report_link
+from tagsvc.stocktake.forms import ConfirmItemForm
+from tagsvc.stocktake.services import banner_for, open_stocktakes_in_room
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import PageCache, page_key
 from tagsvc.scanning import services
@@ -44,13 +48,31 @@ def scan(code: str):
     if facts is None:
         return _not_an_asset_label(code)
     if _may_be_signed_in():
+        stocktake = stocktake_banner(facts) if current_user.is_authenticated else None
         if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
             asset = db.session.get(Asset, facts.asset_id)
             return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20),
-                                   report_link=open_report_link(current_user, asset.id) if facts.report_open else None)
+                                   report_link=open_report_link(current_user, asset.id) if facts.report_open else None,
+                                   stocktake=stocktake)
         if current_user.is_authenticated or session.get("_flashes"):
-            return render_template("scanning/scan.html", facts=facts)
+            return render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
     return _public_scan_page(facts)
+
+
+def stocktake_banner(facts) -> dict | None:
+    """The "confirm: it is here" button for a participant of an open stocktake that expects this item, with the
+    room they said they stand in (or, until they say, the room the books name)."""
+    banner = banner_for(current_user, facts.asset_id)
+    if banner is None:
+        return None
+    from tagsvc.stocktake.views import room_in_session
+    from tagsvc.structure.models import Location
+
+    room_id = room_in_session(banner.stocktake_id)
+    room = db.session.get(Location, room_id) if room_id is not None else None
+    form = ConfirmItemForm(formdata=None, code=facts.code, scan_id=str(uuid.uuid4()), method="tap",
+                           room=room.id if room else "", next=request.path)
+    return {"banner": banner, "room": room, "form": form}
 
 
 def _not_an_asset_label(code: str):
@@ -58,7 +80,8 @@ def _not_an_asset_label(code: str):
     tag = look_up_tag(code).tag
     if tag is not None and tag.location_id is not None:
         room = services.room_contents(current_user, tag.location_id)
-        return render_template("scanning/room.html", room=room, code=tag.code)
+        return render_template("scanning/room.html", room=room, code=tag.code,
+                               stocktakes=open_stocktakes_in_room(current_user, tag.location_id))
     if tag is not None and tag.is_blank and tag.retired_at is None:
         return render_template("scanning/blank.html", code=tag.code, form=AttachLabelForm())
     return render_template("scanning/unknown.html", code=code, malformed=normalize_code(code) is None), 404

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tagsvc.accounts.models import Role, User
@@ -643,6 +643,18 @@ def banner_for(actor, asset_id: int) -> Banner | None:
     return Banner(stocktake.id, name, item.id, item.confirmed_at, item.confirmed_by_name, _Coverage(actor, stocktake).covers(item))
 
 
+def open_stocktakes_in_room(actor, location_id: int) -> list[Stocktake]:
+    """Open stocktakes this person takes part in whose scope holds this room: its label's page offers "I am here"."""
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return []
+    found = []
+    for stocktake in db.session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN).order_by(Stocktake.id)):
+        allowed = rooms_in_scope(stocktake)
+        if takes_part(actor, stocktake) and (allowed is None or location_id in allowed):
+            found.append(stocktake)
+    return found
+
+
 # ---------------------------------------------------------------- progress
 
 
@@ -718,6 +730,7 @@ class RoomView:
     found_here_from_elsewhere: list[StocktakeItem]  # booked elsewhere, found here: misplaced into this room
     findings: list[StocktakeFinding]
     expected: int
+    codes: dict[int, str] = field(default_factory=dict)  # asset id -> its current label code
 
     @property
     def found_count(self) -> int:
@@ -740,8 +753,10 @@ def room_view(actor, stocktake_id: int, location_id: int) -> RoomView:
     findings = list(db.session.scalars(select(StocktakeFinding).where(StocktakeFinding.stocktake_id == stocktake.id,
                                                                       StocktakeFinding.location_id.in_(places))
                                        .order_by(StocktakeFinding.recorded_at.desc())))
+    asset_ids = [i.asset_id for i in booked + elsewhere]
+    codes = dict(db.session.execute(select(Tag.asset_id, Tag.code).where(Tag.asset_id.in_(asset_ids), Tag.retired_at.is_(None))).all())
     return RoomView(stocktake=stocktake, room=room, missing=[i for i in booked if not i.found], found=[i for i in booked if i.found],
-                    found_here_from_elsewhere=elsewhere, findings=findings, expected=len(booked))
+                    found_here_from_elsewhere=elsewhere, findings=findings, expected=len(booked), codes=codes)
 
 
 def room_tally(stocktake_id: int, location_id: int | None) -> tuple[int, int]:

@@ -1,0 +1,279 @@
+/* The stocktake scanner: the camera confirms every label it sees, without a tap; a hand-held scanner or typing
+   goes the same way. Each confirmation gets an id made here, is saved on the phone first (queue.js), then sent in
+   batches whenever the network allows. The page without this script still works: the typed field posts a form. */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("scanner-data").textContent);
+  var words = data.words;
+  var CODE = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}$/;
+  var SAME_CODE_PAUSE = 3000, FRAME_GAP = 100, BATCH = 50, RETRY = 15000;
+  var camera = document.getElementById("camera");
+  var video = document.getElementById("camera-video");
+  var statusLine = document.getElementById("camera-status");
+  var queueLine = document.getElementById("queue-status");
+  var log = document.getElementById("scan-log");
+  var switcher = document.getElementById("camera-switch");
+  var lastSeen = {};
+  var detector = null, stream = null, busy = false, running = false, sending = false, audio = null;
+  var stats = { frames: 0, decodeMs: 0, startedAt: null, confirmed: [], detector: "" };
+  window.tagsvcScanner = { stats: stats, flush: flush };
+
+  function say(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values && key in values ? values[key] : ""; });
+  }
+
+  function deviceId() {
+    var id = localStorage.getItem("tagsvc-device");
+    if (!id) { id = newId(); localStorage.setItem("tagsvc-device", id); }
+    return id;
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  /* A label's code from what was read: its URL (…/t/CODE) or the code itself, with or without the dash. */
+  function codeIn(text) {
+    text = (text || "").trim();
+    var at = Math.max(text.lastIndexOf("/t/"), text.lastIndexOf("/T/"));
+    if (at >= 0) { text = text.slice(at + 3).split(/[?#\/]/)[0]; }
+    text = text.replace(/[\s\-_.]+/g, "").toUpperCase();
+    return CODE.test(text) ? text : null;
+  }
+
+  function note(text, kind) {
+    var li = document.createElement("li");
+    li.textContent = text;
+    if (kind) { li.className = "log-" + kind; }
+    log.insertBefore(li, log.firstChild);
+    while (log.children.length > 8) { log.removeChild(log.lastChild); }
+  }
+
+  function beep() {
+    if (navigator.vibrate) { navigator.vibrate(60); }
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = 880; gain.gain.value = 0.1;
+      osc.connect(gain); gain.connect(audio.destination);
+      osc.start(); osc.stop(audio.currentTime + 0.08);
+    } catch (e) { /* no sound: the tick and the vibration still say it */ }
+  }
+
+  /* The row of an expected item moves from "still missing" to "found". */
+  function markFound(code) {
+    var row = document.querySelector('#missing li[data-code="' + code + '"]');
+    if (!row) { return null; }
+    document.getElementById("found").insertBefore(row, document.getElementById("found").firstChild);
+    var missing = document.querySelectorAll("#missing li").length, found = document.querySelectorAll("#found li").length;
+    document.querySelector("[data-missing-count]").textContent = missing;
+    document.querySelector("[data-found-count]").textContent = found;
+    var tally = document.querySelector("#room-tally [data-found]");
+    if (tally) { tally.textContent = found; }
+    document.getElementById("missing-empty").hidden = missing > 0;
+    return { name: row.querySelector(".row-title").textContent, found: found };
+  }
+
+  function setRoom(roomId) {
+    // Changing room reloads the page for that room's list; the queue stays on the phone.
+    location.href = data.scanner + "?room=" + roomId;
+  }
+
+  var seq = Date.now();
+  function record(text, method) {
+    var code = codeIn(text);
+    var now = Date.now();
+    if (!code) { note(words.notOurs, "error"); return Promise.resolve(); }
+    if (lastSeen[code] && now - lastSeen[code] < SAME_CODE_PAUSE) { return Promise.resolve(); }
+    lastSeen[code] = now;
+    if (data.roomCodes[code] !== undefined) {
+      if (data.roomCodes[code] !== data.room) { setRoom(data.roomCodes[code]); }
+      return Promise.resolve();
+    }
+    if (!data.room) { note(words.chooseRoom, "error"); return Promise.resolve(); }
+    var entry = { id: newId(), seq: seq++, stocktake: data.stocktake, code: code, location_id: data.room, method: method,
+                  scanned_at: new Date().toISOString() };
+    return ScanQueue.add(entry).then(function () {
+      beep();
+      var moved = markFound(code);
+      stats.confirmed.push({ code: code, at: performance.now() });
+      note(moved ? say(words.confirmed, { name: moved.name, found: moved.found, expected: data.expected }) : code + " · " + words.queued, "ok");
+      showQueue();
+      flush();
+    });
+  }
+
+  function showQueue() {
+    return ScanQueue.all(data.stocktake).then(function (rows) {
+      var waiting = rows.filter(function (r) { return !r.refused; }).length;
+      var refused = rows.length - waiting;
+      queueLine.textContent = (waiting ? say(words.waiting, { n: waiting }) : words.allSent) + (refused ? " · " + say(words.refused, { why: refused }) : "");
+      queueLine.dataset.waiting = waiting;
+      return rows;
+    });
+  }
+
+  function answer(result) {
+    if (result.outcome === "already_confirmed") { note(result.name + " · " + say(words.already, { who: result.first_by }), "info"); }
+    else if (result.outcome === "not_on_list") { note(say(words.notOnList, { name: result.name }), "info"); }
+    else if (result.outcome === "not_registered") {
+      note(say(words.notRegistered, { code: result.code }), "info");
+      var field = document.querySelector("#not-on-list [name=code]");
+      if (field && !field.value) { field.value = result.code; }
+    } else if (result.outcome === "confirmed" && result.misplaced) { note(result.name + " · " + say(words.misplaced, { place: result.booked_in }), "info"); }
+  }
+
+  /* Send what waits, oldest first, in batches. Each batch says how many will still be waiting after it, so the
+     office sees phones that hold confirmations. A failed send leaves everything in place for the next try. */
+  function flush() {
+    if (sending) { return Promise.resolve(); }
+    sending = true;
+    return ScanQueue.all(data.stocktake).then(function (rows) {
+      var waiting = rows.filter(function (r) { return !r.refused; });
+      return sendFrom(waiting, 0);
+    }).catch(function () { /* offline or a server error: kept, tried again later */ })
+      .then(function () { sending = false; return showQueue(); });
+  }
+
+  function sendFrom(rows, start) {
+    if (start >= rows.length) { return Promise.resolve(); }
+    var batch = rows.slice(start, start + BATCH);
+    var body = { device_id: deviceId(), pending: rows.length - start - batch.length, confirmations: batch.map(function (r) {
+      return { id: r.id, code: r.code, location_id: r.location_id, method: r.method, scanned_at: r.scanned_at };
+    }) };
+    return fetch(data.api, { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf, "Accept": "application/json" },
+      body: JSON.stringify(body) }).then(function (response) {
+      if (response.ok) {
+        return response.json().then(function (json) {
+          json.results.forEach(answer);
+          return ScanQueue.remove(batch.map(function (r) { return r.id; }));
+        }).then(function () { return sendFrom(rows, start + BATCH); });
+      }
+      if (response.status === 401 || response.status === 403) { note(words.signIn, "error"); throw new Error("signed out"); }
+      if (response.status === 422 || response.status === 409 || response.status === 404) {
+        return response.json().catch(function () { return {}; }).then(function (problem) {
+          note(say(words.refused, { why: problem.detail || response.status }), "error");
+          return Promise.all(batch.map(function (r) { return ScanQueue.mark(r.id, problem.detail || String(response.status)); }));
+        }).then(function () { return sendFrom(rows, start + BATCH); });
+      }
+      throw new Error("server " + response.status);
+    });
+  }
+
+  function tellDevice() {
+    return ScanQueue.all(data.stocktake).then(function (rows) {
+      return fetch(data.device.replace("DEVICE", deviceId()), { method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf },
+        body: JSON.stringify({ pending: rows.filter(function (r) { return !r.refused; }).length }) });
+    }).catch(function () {});
+  }
+
+  /* ------------------------------------------------------------- decoding */
+
+  function chooseDetector() {
+    // The browser's own only where it really reads QR codes: WeChat's and Xiaomi's claim to and throw, Alipay's
+    // lists nothing. Everywhere else the vendored zxing-wasm, served from this server.
+    var native = window.BarcodeDetector && window.BarcodeDetector.getSupportedFormats
+      ? window.BarcodeDetector.getSupportedFormats().then(function (f) { return f.indexOf("qr_code") >= 0; }, function () { return false; })
+      : Promise.resolve(false);
+    return native.then(function (real) {
+      if (real) { stats.detector = "native"; return new window.BarcodeDetector({ formats: ["qr_code"] }); }
+      BarcodeDetectionAPI.setZXingModuleOverrides({ locateFile: function (path, prefix) {
+        return path.slice(-5) === ".wasm" ? data.wasm : prefix + path;
+      } });
+      stats.detector = "zxing-wasm";
+      return new BarcodeDetectionAPI.BarcodeDetector({ formats: ["qr_code"] });
+    });
+  }
+
+  function ready() {
+    if (!detector) { detector = chooseDetector(); }
+    return detector;
+  }
+
+  function loop() {
+    if (!running) { return; }
+    if (!busy && video.readyState >= 2) {
+      busy = true;
+      var began = performance.now();
+      ready().then(function (d) { return d.detect(video); }).then(function (codes) {
+        stats.frames += 1; stats.decodeMs += performance.now() - began;
+        return codes.reduce(function (p, c) { return p.then(function () { return record(c.rawValue, "camera"); }); }, Promise.resolve());
+      }).catch(function () {}).then(function () { busy = false; });
+    }
+    setTimeout(loop, FRAME_GAP);
+  }
+
+  function startCamera(deviceChoice) {
+    if (!window.isSecureContext) { statusLine.textContent = words.needHttps; return; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { statusLine.textContent = words.noCamera; return; }
+    statusLine.textContent = words.loading;
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+    var constraints = { audio: false, video: deviceChoice ? { deviceId: { exact: deviceChoice } } : { facingMode: "environment" } };
+    navigator.mediaDevices.getUserMedia(constraints).then(function (s) {
+      stream = s;
+      video.srcObject = s;
+      video.hidden = false;
+      return video.play();  // iOS WeChat stays black without an explicit play()
+    }).then(function () {
+      stats.startedAt = stats.startedAt || performance.now();
+      statusLine.textContent = words.scanning;
+      running = true;
+      loop();
+      ready();
+      return navigator.mediaDevices.enumerateDevices();
+    }).then(function (devices) {
+      var cams = devices.filter(function (d) { return d.kind === "videoinput"; });
+      if (cams.length > 1 && !switcher.options.length) {
+        cams.forEach(function (cam, i) { switcher.add(new Option(cam.label || ("Camera " + (i + 1)), cam.deviceId)); });
+        switcher.hidden = false;
+      }
+    }).catch(function (error) {
+      statusLine.textContent = error && (error.name === "NotAllowedError" || error.name === "SecurityError") ? words.denied : words.noCamera + " (" + (error && error.name) + ")";
+    });
+  }
+
+  document.getElementById("camera-start").addEventListener("click", function () {
+    try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { /* silent */ }
+    startCamera();
+  });
+  switcher.addEventListener("change", function () { startCamera(switcher.value); });
+
+  document.getElementById("camera-photo").addEventListener("change", function (event) {
+    var file = event.target.files && event.target.files[0];
+    if (!file) { return; }
+    createImageBitmap(file).then(function (bitmap) {
+      return ready().then(function (d) { return d.detect(bitmap); });
+    }).then(function (codes) {
+      if (!codes.length) { note(words.noCode, "error"); return; }
+      return codes.reduce(function (p, c) { return p.then(function () { return record(c.rawValue, "photo"); }); }, Promise.resolve());
+    }).catch(function () { note(words.noCode, "error"); });
+    event.target.value = "";
+  });
+
+  /* A hand-held scanner types the code (or the URL) and presses Enter: the same queue as the camera. */
+  document.getElementById("typed").addEventListener("submit", function (event) {
+    var field = document.getElementById("typed-code");
+    var text = field.value;
+    if (!codeIn(text)) { return; }  // the server explains what is wrong with it
+    event.preventDefault();
+    lastSeen[codeIn(text)] = 0;  // typed again on purpose: not a camera repeat
+    record(text, "typed").then(function () { field.value = ""; field.focus(); });
+  });
+
+  camera.hidden = false;
+  window.addEventListener("online", flush);
+  window.addEventListener("pageshow", flush);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { flush(); } });
+  setInterval(flush, RETRY);
+  // Confirmations saved earlier (maybe offline, maybe in a page closed since) show as found at once.
+  showQueue().then(function (rows) {
+    rows.forEach(function (r) { if (r.location_id === data.room) { markFound(r.code); } });
+    return flush();
+  }).then(tellDevice);
+})();
