@@ -100,7 +100,7 @@
     return ScanQueue.add(entry).then(function () {
       beep();
       var moved = markFound(code);
-      stats.confirmed.push({ code: code, at: performance.now() });
+      stats.confirmed.push({ code: code, at: performance.now(), videoTime: video.currentTime });
       note(moved ? say(words.confirmed, { name: moved.name, found: moved.found, expected: data.expected }) : code + " · " + words.queued, "ok");
       showQueue();
       flush();
@@ -183,9 +183,10 @@
       : Promise.resolve(false);
     return native.then(function (real) {
       if (real) { stats.detector = "native"; return new window.BarcodeDetector({ formats: ["qr_code"] }); }
-      BarcodeDetectionAPI.setZXingModuleOverrides({ locateFile: function (path, prefix) {
-        return path.slice(-5) === ".wasm" ? data.wasm : prefix + path;
-      } });
+      var overrides = { locateFile: function (path, prefix) { return path.slice(-5) === ".wasm" ? data.wasm : prefix + path; } };
+      BarcodeDetectionAPI.setZXingModuleOverrides(overrides);
+      // Fetched now, while there is a network: the camera may first be opened in a basement without one.
+      BarcodeDetectionAPI.prepareZXingModule({ overrides: overrides, fireImmediately: true });
       stats.detector = "zxing-wasm";
       return new BarcodeDetectionAPI.BarcodeDetector({ formats: ["qr_code"] });
     });
@@ -267,6 +268,7 @@
   });
 
   camera.hidden = false;
+  ready();
   window.addEventListener("online", flush);
   window.addEventListener("pageshow", flush);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { flush(); } });
