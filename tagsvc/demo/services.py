@@ -9,6 +9,7 @@ from tagsvc.accounts.models import Role, User
 from tagsvc.assets.states import condition_for
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, _register_asset
+from tagsvc.errors import ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.structure.models import AssetKind, Category, Department, DepartmentKind, Location, LocationKind
 
@@ -191,4 +192,40 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
         if rng.random() < 0.7:
             asset.last_confirmed_at = utcnow() - timedelta(days=rng.randint(1, 120))
     db.session.commit()
+    _demo_stocktake(users)
     return f"{len(departments)} departments, {asset_count} assets, {len(PEOPLE)} people (password {DEMO_PASSWORD})"
+
+
+def _demo_stocktake(users) -> None:
+    """A stocktake of the boys' dorm floor 2F, walked already: two beds of 203 not found, 201's first bed found in 202.
+    The office closes it and settles the differences (the walk-through a new school tries first)."""
+    from sqlalchemy import select
+
+    from tagsvc.stocktake.models import ConfirmMethod, StocktakeItem
+    from tagsvc.stocktake.services import Scope, Sighting, confirm_batch, keepers_of_scope, open_stocktake
+    from tagsvc.tags.models import Tag
+
+    floor = db.session.scalar(select(Location).where(Location.full_name == "本部校区 › 宿舍楼A › 2F"))
+    if floor is None:
+        return
+    scope = Scope(location_ids=(floor.id,))
+    try:
+        stocktake = open_stocktake(users["admin"], "2026秋季学期末 宿舍楼A 2F 盘点", scope, assignments=keepers_of_scope(scope))
+    except ValidationError:
+        return  # a demo too small to reach the dorms
+    rooms = {room.name: room for room in floor.children}
+    items = db.session.execute(
+        select(StocktakeItem, Location.full_name, Tag.code).join(Location, Location.id == StocktakeItem.expected_location_id)
+        .join(Tag, (Tag.asset_id == StocktakeItem.asset_id) & Tag.retired_at.is_(None))
+        .where(StocktakeItem.stocktake_id == stocktake.id).order_by(Location.full_name, StocktakeItem.asset_number)).all()
+    walks: dict = {}
+    for item, place, code in items:
+        room_name = place.split(" › ")[3]
+        if place.endswith("203 › 床位1") or place.endswith("203 › 床位2"):
+            continue  # not found
+        stood_in = rooms["202"] if place.endswith("201 › 床位1") else rooms[room_name]
+        person = users["keeper2"] if item.expected_department_id in {d.id for d in users["keeper2"].departments} else users["admin"]
+        walks.setdefault(person.username, []).append(Sighting(code=code, location_id=stood_in.id, method=ConfirmMethod.CAMERA,
+                                                              scan_id=f"demo-{item.id}", device="demo"))
+    for username, sightings in walks.items():
+        confirm_batch(users[username], stocktake.id, sightings)

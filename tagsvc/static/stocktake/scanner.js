@@ -224,8 +224,8 @@
     }).then(function () {
       stats.startedAt = stats.startedAt || performance.now();
       statusLine.textContent = words.scanning;
-      running = true;
-      loop();
+      document.getElementById("camera-start").hidden = true;
+      if (!running) { running = true; loop(); }
       ready();
       return navigator.mediaDevices.enumerateDevices();
     }).then(function (devices) {

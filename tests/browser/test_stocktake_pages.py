@@ -1,0 +1,115 @@
+"""Stocktake pages in Chromium: the any-scanner way on a phone (open a label's page, one tap, the next), the typed
+code with a hand-held scanner, and the office closing the demo stocktake and settling what it found."""
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.demo.services import DEMO_PASSWORD, load_demo_data
+from tagsvc.extensions import db
+from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.stocktake.models import StocktakeItem
+from tests.browser.conftest import PHONE, screenshot, signed_in_page
+from tests.stocktake.conftest import build_floor, open_floor_stocktake
+
+pytestmark = pytest.mark.browser
+
+
+def counted(stocktake) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(StocktakeItem.confirmed_at)).where(StocktakeItem.stocktake_id == stocktake.id))
+
+
+def widest(page) -> int:
+    return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+
+
+def test_any_scanner_on_a_phone_one_tap_then_the_next(browser, live_server):
+    floor = build_floor()
+    stocktake = open_floor_stocktake(floor)
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, floor.keeper.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan")
+    page.select_option("select[name=room]", label="宿舍A栋 › 3F › 301")
+    page.get_by_role("button", name="前往").click()
+    assert page.locator("h1").inner_text() == "在 301"
+
+    for n, key in enumerate(("301-bed1", "301-bed2"), start=1):
+        page.goto(f"{live_server}/t/{floor.items[key].current_tag.code}")  # the phone's own camera app opened the label
+        button = page.get_by_role("button", name="确认：物品在此")
+        assert button.bounding_box()["height"] >= 44 and "您在 宿舍A栋 › 3F › 301。" in page.locator(".stocktake-banner").inner_text()
+        assert counted(stocktake) == n - 1  # opening the page confirmed nothing
+        button.click()
+        assert page.locator(".flash-success").inner_text() == f"✓ 301床{n} · 301：{n} / 4 · 请扫下一个"
+        assert "已由 宿管李阿姨" in page.locator(".stocktake-banner").inner_text()
+        assert widest(page) <= 360
+    screenshot(page, "stocktake-tap-phone")
+    page.goto(f"{live_server}/t/{floor.items['301-bed1'].current_tag.code}")  # scanned again later: nothing to tap
+    assert page.get_by_role("button", name="确认：物品在此").count() == 0
+    assert counted(stocktake) == 2
+    phone.close()
+
+
+def test_a_hand_held_scanner_types_the_label_address_and_enter(browser, live_server):
+    floor = build_floor()
+    stocktake = open_floor_stocktake(floor)
+    tablet = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    page = signed_in_page(tablet, live_server, floor.keeper.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")
+    field = page.locator("#typed-code")
+    for key in ("302-bed1", "302-chair"):
+        field.fill(f"{live_server}/T/{floor.items[key].current_tag.code}")  # a scanner in keyboard mode types the URL…
+        field.press("Enter")  # …and Enter
+        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        assert field.input_value() == "" and field.evaluate("el => el === document.activeElement")  # ready for the next
+    assert page.locator("#found li").count() == 2 and page.locator("#missing li").count() == 1
+    field.fill("6901234567892")  # a shop barcode: said so, nothing recorded
+    field.press("Enter")
+    assert "不是本校的标签" in page.locator(".flash-error").inner_text()
+    assert counted(stocktake) == 2
+    tablet.close()
+
+
+def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(browser, live_server, tmp_path):
+    load_demo_data()
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", accept_downloads=True)
+    page = signed_in_page(desk, live_server, "admin", DEMO_PASSWORD)
+    page.get_by_role("link", name="盘点").first.click()
+    page.get_by_role("link", name="2026秋季学期末 宿舍楼A 2F 盘点").click()
+    assert "已找到 24 / 26" in page.locator(".tally").inner_text()
+    page.get_by_role("button", name="结束并对账").click()
+
+    assert page.locator("h1").inner_text() == "对账"
+    assert "帐物相符率：88.5%" in page.locator(".tally").inner_text()  # 23 of 26 in place
+    misplaced = page.locator("h2#misplaced + div.card")
+    assert "201 › 床位1" in misplaced.inner_text() and "202" in misplaced.inner_text()
+    missing_cards = page.locator("div.card[id^=item-]").filter(has_text="203 › 床位")
+    assert missing_cards.count() == 2
+    screenshot(page, "stocktake-reconciliation")
+
+    misplaced.get_by_role("button", name="执行").click()  # default: the books move to where it was found
+    assert "已完成：账面位置改为实际发现处" in page.locator(".flash-success").inner_text()
+    for _ in range(2):
+        card = page.locator("div.card[id^=item-]").filter(has_text="203 › 床位").filter(has=page.get_by_role("button", name="执行")).first
+        card.locator("select[name=resolution]").select_option("lost")
+        card.get_by_role("button", name="执行").click()
+    assert "还有 0 项差异未处理。" in page.locator("main").inner_text()
+
+    moved = db.session.scalars(select(Asset).where(Asset.status == AssetStatus.LOST)).all()
+    assert len(moved) == 2 and all("203" in a.location.full_name for a in moved)
+    corrected = db.session.scalars(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.STOCKTAKE_CORRECTED)).all()
+    assert len(corrected) == 3 and all("2026秋季学期末 宿舍楼A 2F 盘点" in e.note for e in corrected)
+    bed = db.session.get(Asset, next(e.asset_id for e in corrected if "location" in e.changes))
+    assert bed.location.full_name == "本部校区 › 宿舍楼A › 2F › 202"
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel").click()
+    workbook = load_workbook(BytesIO(open(download.value.path(), "rb").read()))
+    assert [row[3] for row in workbook["未找到"].iter_rows(min_row=2, values_only=True)] == [
+        "本部校区 › 宿舍楼A › 2F › 203 › 床位1", "本部校区 › 宿舍楼A › 2F › 203 › 床位2"]
+    page.get_by_role("link", name="打印（A4）").click()
+    assert "监盘人" in page.locator(".signatures").inner_text()
+    page.pdf(path=str(tmp_path / "report.pdf"), format="A4")  # it lays out on A4
+    desk.close()
