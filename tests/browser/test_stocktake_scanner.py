@@ -104,6 +104,8 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(live
     starts = write_clip(tmp_path / "room-301.y4m", label_pictures(live_server, assets))
     with camera_browser(tmp_path / "room-301.y4m") as browser:
         context, page = phone_signed_in(browser, live_server, floor.keeper)
+        requested = []
+        page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         assert page.locator("#missing li").count() == 3
         page.get_by_role("button", name="打开摄像头").click()
@@ -113,6 +115,8 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(live
         screenshot(page, "stocktake-scanner-phone")
         assert [c["code"] for c in stats["confirmed"]] == [a.current_tag.code for a in assets]  # in order
         assert stats["detector"] == "zxing-wasm"  # Linux Chromium has no native detector: the vendored one
+        assert any(url.endswith(".wasm") or ".wasm?" in url for url in requested)
+        assert [url for url in requested if not url.startswith(live_server)] == []  # no CDN: the school's server alone
         assert page.locator("#room-tally [data-found]").inner_text() == "3"
         assert page.locator("#missing-empty").is_visible()
         # How fast: the stream's own clock (video.currentTime, 0 when the fake camera began the clip) at the tick,
