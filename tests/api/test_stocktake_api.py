@@ -140,3 +140,45 @@ def test_a_finding_is_recorded_once_per_id(api, token_of, floor, stocktake):
     assert api("POST", f"/stocktakes/{stocktake.id}/findings", token, json=body).status_code == 201
     api("POST", f"/stocktakes/{stocktake.id}/findings", token, json=body)
     assert len(services.reconciliation(floor.office, stocktake.id).surplus) == 1
+
+
+def test_twenty_phones_at_once_with_retries_count_every_item_exactly_once(app, token_of, floor, stocktake):
+    """Twenty keepers scanning the same floor at the same moment, each sending its batch twice (a lost answer):
+    each item is counted once, by one of them, and everyone else is told it was already confirmed. Run on
+    PostgreSQL in CI (TAGSVC_TEST_DATABASE_URL), where the writers really are concurrent."""
+    import threading
+
+    from tagsvc.accounts.models import Role
+    from tests.factories import make_user
+
+    keepers = [make_user(Role.KEEPER, departments=[floor.dorms]) for _ in range(20)]
+    for keeper in keepers:
+        services.assign_participant(floor.office, stocktake.id, services.Assignment(keeper.id, department_id=floor.dorms.id))
+    tokens = [token_of(k) for k in keepers]
+    dorm_items = list(floor.items.values())
+    bodies = [batch(*(confirmation(a, a.location) for a in dorm_items), device=f"phone-{n}") for n in range(len(tokens))]
+    barrier, answers, errors = threading.Barrier(len(tokens)), [], []
+
+    def phone(token: str, n: int) -> None:
+        client = app.test_client()
+        body = bodies[n]
+        barrier.wait()
+        for _attempt in range(2):
+            answer = client.post(f"/api/v1/stocktakes/{stocktake.id}/confirmations", json=body, headers={"Authorization": f"Bearer {token}"})
+            if answer.status_code != 200:
+                errors.append((answer.status_code, answer.get_json()))
+                continue
+            answers.append(answer.get_json()["results"])
+
+    threads = [threading.Thread(target=phone, args=(token, n)) for n, token in enumerate(tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    first_sends = [r for results in answers for r in results if not r["replayed"]]
+    assert sorted(r["name"] for r in first_sends if r["outcome"] == "confirmed") == sorted(a.name for a in dorm_items)
+    assert {r["outcome"] for r in first_sends} == {"confirmed", "already_confirmed"}
+    db.session.expire_all()
+    assert counted(stocktake) == len(dorm_items)
+    assert db.session.scalar(select(func.count()).select_from(StocktakeScan)) == 20 * len(dorm_items)
