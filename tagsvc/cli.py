@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import socket
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -118,25 +119,41 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("serve")
     @click.option("--host", default="0.0.0.0", show_default=True)
     @click.option("--port", default=5000, show_default=True)
-    def serve(host, port):
+    @click.option("--https-port", default=5443, show_default=True, help="Also serve HTTPS here (self-signed; 0: no HTTPS).")
+    def serve(host, port, https_port):
         """Serve the app for a demo or development, with addresses a phone can open."""
+        import threading
+
+        from werkzeug.serving import make_server, run_simple
+
+        from tagsvc.demo.https import demo_certificate
+
+        app = current_app._get_current_object()
         lan = lan_address()
         click.echo("")
         click.echo(f"  tagsvc is running on   http://127.0.0.1:{port}/")
+        if https_port:
+            cert, key = demo_certificate(Path(app.instance_path), [lan] if lan else [])
+            secure = make_server(host, https_port, app, threaded=True, ssl_context=(str(cert), str(key)))
+            threading.Thread(target=secure.serve_forever, daemon=True).start()
         if lan:
             url = f"http://{lan}:{port}/"
             click.echo(f"  On the local network:  {url}  (a phone on the same Wi-Fi can open this)")
+            if https_port:
+                url = f"https://{lan}:{https_port}/"
+                click.echo(f"  With HTTPS:            {url}  (for the stocktake scanner: phones open the camera only on HTTPS)")
+                click.echo("  The certificate is self-signed (instance/demo-https-cert.pem): the phone warns once; choose")
+                click.echo("  \"Advanced\" → \"Proceed\" (Chrome), \"Show details\" → \"visit this website\" (Safari), WeChat refuses such a certificate: there,\n  use the label page's \"confirm\" button or the typed field.")
             click.echo(terminal_qr(url))
         else:
             click.echo("  No local network address found; phones cannot reach this machine.")
         click.echo("  Demo sign-in: admin / tagsvc-demo   (keeper: keeper1, staff: teacher1, repairer: repair1; same password)")
         click.echo("")
-        if lan and not current_app.config.get("PUBLIC_BASE_URL"):
-            current_app.config["PUBLIC_BASE_URL"] = f"http://{lan}:{port}"
-        from werkzeug.serving import run_simple
-
+        if lan and not app.config.get("PUBLIC_BASE_URL"):
+            # Labels keep the plain address: any scanner opens it without a certificate warning.
+            app.config["PUBLIC_BASE_URL"] = f"http://{lan}:{port}"
         # The CLI blocks app.run(); werkzeug's server is the same one, started directly.
-        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def lan_address() -> str | None:

@@ -50,3 +50,30 @@ def test_tag_url_prints_the_label_address(runner, app):
 def test_tag_url_for_unknown_asset_fails(runner, app):
     result = runner.invoke(args=["tag-url", "NOPE"])
     assert result.exit_code != 0 and "No asset or tag" in result.output
+
+
+def test_the_demo_https_certificate_is_made_once_and_a_client_can_check_it(app, tmp_path):
+    """`tagsvc serve` answers HTTPS with a certificate kept in instance/: made on first start for this machine's
+    addresses, reused after, and good for a real TLS handshake naming the address."""
+    import ssl
+    import threading
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from tagsvc.demo.https import demo_certificate
+
+    cert, key = demo_certificate(tmp_path, ["192.168.1.23"])
+    made = cert.read_bytes()
+    assert demo_certificate(tmp_path, ["192.168.1.23"])[0].read_bytes() == made  # kept, not made again
+    assert demo_certificate(tmp_path, ["10.0.0.5"])[0].read_bytes() != made  # another network: a new one
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+
+    server = make_server("127.0.0.1", 0, app, ssl_context=(str(cert), str(key)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        context = ssl.create_default_context(cafile=str(cert))  # as a phone does once the person accepts it
+        with urllib.request.urlopen(f"https://127.0.0.1:{server.server_port}/login", context=context) as answer:
+            assert answer.status == 200
+    finally:
+        server.shutdown()
