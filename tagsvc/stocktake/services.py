@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tagsvc.accounts.models import Role, User
@@ -23,7 +23,7 @@ from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, utcnow
-from tagsvc.ledger.models import LedgerAction
+from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.ledger.services import _record_event
 from tagsvc.stocktake.models import (
     ConfirmMethod,
@@ -338,12 +338,16 @@ class Sighting:
 
 @dataclass
 class ConfirmResult:
+    """The answer for one sighting, in plain values (the page and the API say it as they like)."""
+
     outcome: ScanOutcome | None  # None: not a label of this school (nothing recorded)
     scan_id: str
     code: str = ""
-    item: StocktakeItem | None = None
+    item_id: int | None = None
     asset_id: int | None = None
     name: str = ""
+    misplaced: bool = False
+    booked_in: str | None = None  # where the books put it (said when it was found elsewhere)
     finding_id: int | None = None
     replayed: bool = False
     # for an item confirmed before: by whom and when
@@ -384,6 +388,34 @@ def confirm_batch(actor, stocktake_id: int, sightings: list[Sighting], device_id
     return results
 
 
+class _Batch:
+    """What a batch needs from the database, read in a few queries rather than a few per sighting: a phone's
+    queue of fifty costs about as much as one confirmation did."""
+
+    def __init__(self, stocktake: Stocktake, sightings: list[Sighting]) -> None:
+        codes = {c for c in (code_in(s.code) for s in sightings) if c}
+        self.tags = {t.code: (t.asset_id, t.location_id) for t in db.session.execute(
+            select(Tag.code, Tag.asset_id, Tag.location_id).where(Tag.code.in_(codes)))} if codes else {}
+        asset_ids = {a for a, _loc in self.tags.values() if a is not None}
+        self.items = {i.asset_id: i for i in db.session.execute(
+            select(StocktakeItem.id, StocktakeItem.asset_id, StocktakeItem.name, StocktakeItem.expected_location_id,
+                   StocktakeItem.expected_department_id).where(StocktakeItem.stocktake_id == stocktake.id,
+                                                               StocktakeItem.asset_id.in_(asset_ids)))} if asset_ids else {}
+        places = {s.location_id for s in sightings} | {i.expected_location_id for i in self.items.values()}
+        places.discard(None)
+        self.places = dict(db.session.execute(select(Location.id, Location.full_name).where(Location.id.in_(places))).all()) if places else {}
+
+    def misplaced(self, expected_id: int | None, found_id: int | None) -> bool:
+        """Found somewhere else than booked. Standing in room 301 with an item booked to "301 › bed 2" (or to the
+        building 301 is in) is in place: one place holds the other."""
+        if found_id is None:
+            return False
+        if expected_id is None:
+            return True
+        expected, found = self.places.get(expected_id, ""), self.places.get(found_id, "")
+        return not (expected_id == found_id or expected.startswith(found + PATH_SEPARATOR) or found.startswith(expected + PATH_SEPARATOR))
+
+
 def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[ConfirmResult]:
     require_signed_in(actor)
     stocktake = _open(stocktake_id)
@@ -394,14 +426,50 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
     coverage = _Coverage(actor, stocktake)
     already = {row.scan_id: row for row in db.session.scalars(
         select(StocktakeScan).where(StocktakeScan.scan_id.in_([s.scan_id for s in sightings if s.scan_id])))}
-    results = []
+    batch = _Batch(stocktake, sightings)
+    now = utcnow()
+    note = _stocktake_note(stocktake)
+    results, scans, events, seen = [], [], [], []
     for sighting in sightings:
         scan_id = sighting.scan_id or str(uuid.uuid4())
-        previous = already.get(scan_id)
-        if previous is not None:
-            results.append(_replayed(previous, stocktake_id))
-        else:
-            results.append(_confirm_one(actor, stocktake, coverage, sighting, scan_id))
+        if scan_id in already:
+            results.append(_replayed(already[scan_id], stocktake_id))
+            continue
+        seen_at = sighting.scanned_at if sighting.scanned_at and abs(sighting.scanned_at - now) < CLOCK_TOLERANCE else now
+        result = _confirm_one(actor, stocktake, coverage, batch, sighting, scan_id, seen_at)
+        results.append(result)
+        if result.outcome is None:
+            continue  # not one of our labels: nothing to record
+        scans.append({"scan_id": scan_id, "stocktake_id": stocktake.id, "user_id": actor.id, "user_name": actor.display_name,
+                      "device": sighting.device[:200], "scanned_at": seen_at, "received_at": now, "code": result.code,
+                      "location_id": sighting.location_id, "method": sighting.method, "outcome": result.outcome, "item_id": result.item_id})
+        if result.outcome == ScanOutcome.CONFIRMED:
+            place = batch.places.get(sighting.location_id)
+            changes = {"location": [result.booked_in, place]} if result.misplaced else {}
+            events.append({"asset_id": result.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name,
+                           "action": LedgerAction.STOCKTAKE_CONFIRMED, "changes": changes, "note": note + (f" · {place}" if place else "")})
+            seen.append({"asset": result.asset_id, "seen": seen_at})
+    if scans:
+        db.session.execute(insert(StocktakeScan), scans)
+    if events:
+        db.session.execute(insert(LedgerEvent), events)
+    if seen:
+        # The label's page shows "last confirmed". A plain UPDATE, so a confirmation never collides with someone
+        # editing the asset (its version is for edits of what the books say).
+        table = Asset.__table__  # Core, for one executemany: the ORM would take it for an update by primary key
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("asset"), or_(table.c.last_confirmed_at.is_(None), table.c.last_confirmed_at < bindparam("seen")))
+            .values(last_confirmed_at=bindparam("seen")), seen)
+    # Rows changed by plain UPDATEs: anything this session holds of them is read again when next used.
+    confirmed = [r for r in results if r.outcome == ScanOutcome.CONFIRMED and not r.replayed]
+    touched = {(StocktakeItem, r.item_id) for r in confirmed} | {(Asset, r.asset_id) for r in confirmed}
+    for obj in list(db.session.identity_map.values()):
+        if (type(obj), getattr(obj, "id", None)) in touched:
+            db.session.expire(obj)
+    for sighting, result in zip(sightings, results, strict=True):
+        if sighting.condition is not None and result.outcome == ScanOutcome.CONFIRMED and not result.replayed:
+            _note_condition(actor, stocktake, db.session.get(StocktakeItem, result.item_id), db.session.get(Asset, result.asset_id),
+                            sighting.condition)
     return results
 
 
@@ -409,72 +477,59 @@ def _replayed(previous: StocktakeScan, stocktake_id: int) -> ConfirmResult:
     if previous.stocktake_id != stocktake_id or previous.user_id is None:
         raise ConflictError(_("This confirmation id was already used for something else."))
     item = db.session.get(StocktakeItem, previous.item_id) if previous.item_id else None
-    return ConfirmResult(outcome=previous.outcome, scan_id=previous.scan_id, code=previous.code, item=item,
+    return ConfirmResult(outcome=previous.outcome, scan_id=previous.scan_id, code=previous.code, item_id=previous.item_id,
                          asset_id=item.asset_id if item else None, name=item.name if item else "", replayed=True,
+                         misplaced=bool(item and item.misplaced and previous.outcome == ScanOutcome.CONFIRMED),
+                         booked_in=item.expected_location.full_name if item and item.expected_location else None,
                          room_id=previous.location_id)
 
 
-def _confirm_one(actor, stocktake: Stocktake, coverage: _Coverage, sighting: Sighting, scan_id: str) -> ConfirmResult:
-    now = utcnow()
-    seen_at = sighting.scanned_at if sighting.scanned_at and abs(sighting.scanned_at - now) < CLOCK_TOLERANCE else now
+def _confirm_one(actor, stocktake: Stocktake, coverage: _Coverage, batch: _Batch, sighting: Sighting, scan_id: str,
+                 seen_at: datetime) -> ConfirmResult:
     code = code_in(sighting.code)
     result = ConfirmResult(outcome=None, scan_id=scan_id, code=code or "", room_id=sighting.location_id)
     if code is None:
-        return result  # not one of our labels: nothing to record
-    tag = db.session.scalar(select(Tag).where(Tag.code == code))
-    if tag is not None and tag.location_id is not None:
-        result.outcome, result.location_id = ScanOutcome.ROOM_LABEL, tag.location_id
-    elif tag is None or tag.asset_id is None:
+        return result
+    asset_id, room_id = batch.tags.get(code, (None, None))
+    if room_id is not None:
+        result.outcome, result.location_id = ScanOutcome.ROOM_LABEL, room_id
+        return result
+    if asset_id is None:
         result.outcome = ScanOutcome.NOT_REGISTERED
-    else:
-        item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id,
-                                                            StocktakeItem.asset_id == tag.asset_id))
-        result.asset_id = tag.asset_id
-        if item is None or not coverage.covers(item):
-            asset = db.session.get(Asset, tag.asset_id)
-            result.name = asset.name
-            result.outcome = ScanOutcome.NOT_ON_LIST
-            result.finding_id = _record_stranger(actor, stocktake, asset, code, sighting, scan_id,
-                                                 FindingKind.OUTSIDE_SCOPE if item is None else FindingKind.OUTSIDE_ASSIGNMENT).id
-        else:
-            result.item, result.name = item, item.name
-            _count_once(actor, stocktake, item, sighting, seen_at, result)
-    db.session.add(StocktakeScan(scan_id=scan_id, stocktake_id=stocktake.id, user_id=actor.id, user_name=actor.display_name,
-                                 device=sighting.device[:200], scanned_at=seen_at, code=code, location_id=sighting.location_id,
-                                 method=sighting.method, outcome=result.outcome, item_id=result.item.id if result.item else None))
-    db.session.flush()
-    return result
-
-
-def _count_once(actor, stocktake: Stocktake, item: StocktakeItem, sighting: Sighting, seen_at: datetime, result: ConfirmResult) -> None:
-    misplaced = _misplaced(item.expected_location_id, sighting.location_id)
+        return result
+    item = batch.items.get(asset_id)
+    result.asset_id = asset_id
+    if item is None or not coverage.covers(item):
+        asset = db.session.get(Asset, asset_id)
+        result.name = asset.name
+        result.outcome = ScanOutcome.NOT_ON_LIST
+        result.finding_id = _record_stranger(actor, stocktake, asset, code, sighting, scan_id,
+                                             FindingKind.OUTSIDE_SCOPE if item is None else FindingKind.OUTSIDE_ASSIGNMENT).id
+        return result
+    result.item_id, result.name = item.id, item.name
+    result.booked_in = batch.places.get(item.expected_location_id)
+    result.misplaced = batch.misplaced(item.expected_location_id, sighting.location_id)
+    # Of two confirmations of one item the first counts: the database decides, row by row.
     counted = db.session.execute(
         update(StocktakeItem)
         .where(StocktakeItem.id == item.id, StocktakeItem.confirmed_at.is_(None))
         .values(confirmed_at=seen_at, confirmed_by_id=actor.id, confirmed_by_name=actor.display_name,
                 confirmed_location_id=sighting.location_id, confirmed_method=sighting.method,
-                confirmed_device=sighting.device[:200], misplaced=misplaced)
+                confirmed_device=sighting.device[:200], misplaced=result.misplaced)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(item)
-    if not counted:
-        result.outcome, result.first_by, result.first_at = ScanOutcome.ALREADY_CONFIRMED, item.confirmed_by_name, item.confirmed_at
-        return
-    result.outcome = ScanOutcome.CONFIRMED
-    # The label's page shows "last confirmed"; a plain UPDATE, so a confirmation never collides with someone editing
-    # the asset (its version is for edits of what the books say).
-    db.session.execute(update(Asset).where(Asset.id == item.asset_id, or_(Asset.last_confirmed_at.is_(None), Asset.last_confirmed_at < seen_at))
-                       .values(last_confirmed_at=seen_at).execution_options(synchronize_session=False))
-    asset = db.session.get(Asset, item.asset_id)
-    place = db.session.get(Location, sighting.location_id) if sighting.location_id else None
-    note = _stocktake_note(stocktake) + (f" · {place.full_name}" if place else "")
-    changes = {"location": [item.expected_location.full_name if item.expected_location else None, place.full_name]} if misplaced else {}
-    _record_event(asset, LedgerAction.STOCKTAKE_CONFIRMED, actor, changes=changes, note=note)
-    if sighting.condition is not None and sighting.condition != asset.condition:
-        _note_condition(actor, stocktake, item, asset, sighting.condition)
+    if counted:
+        result.outcome = ScanOutcome.CONFIRMED
+    else:
+        first = db.session.execute(select(StocktakeItem.confirmed_by_name, StocktakeItem.confirmed_at, StocktakeItem.misplaced)
+                                   .where(StocktakeItem.id == item.id)).one()
+        result.outcome, result.first_by, result.first_at, result.misplaced = ScanOutcome.ALREADY_CONFIRMED, first[0], first[1], False
+    return result
 
 
 def _note_condition(actor, stocktake: Stocktake, item: StocktakeItem, asset: Asset, condition: AssetCondition) -> None:
+    if condition == asset.condition:
+        return
     problem = contradiction(asset.status, condition)
     if problem is not None:
         raise ValidationError(_(problem))
@@ -490,25 +545,13 @@ def mark_condition(actor, stocktake_id: int, item_id: int, condition: AssetCondi
     item = db.session.get(StocktakeItem, item_id)
     if item is None or item.stocktake_id != stocktake_id or not _Coverage(actor, stocktake).covers(item) or not takes_part(actor, stocktake):
         raise NotFoundError(_("That item is not on your list in this stocktake."))
-    asset = db.session.get(Asset, item.asset_id)
-    if condition != asset.condition:
-        _note_condition(actor, stocktake, item, asset, condition)
+    _note_condition(actor, stocktake, item, db.session.get(Asset, item.asset_id), condition)
     db.session.commit()
     return item
 
 
 def _stocktake_note(stocktake: Stocktake) -> str:
     return _("Stocktake #%(id)s “%(name)s”", id=stocktake.id, name=stocktake.name)
-
-
-def _misplaced(expected_id: int | None, found_id: int | None) -> bool:
-    """Found somewhere else than booked. Standing in room 301 with an item booked to "301 › bed 2" (or to the
-    building 301 is in) is in place: one place holds the other."""
-    if found_id is None or expected_id is None or found_id == expected_id:
-        return found_id is not None and expected_id is None
-    names = dict(db.session.execute(select(Location.id, Location.full_name).where(Location.id.in_((expected_id, found_id)))).all())
-    expected, found = names.get(expected_id, ""), names.get(found_id, "")
-    return not (expected.startswith(found + PATH_SEPARATOR) or found.startswith(expected + PATH_SEPARATOR))
 
 
 def _record_stranger(actor, stocktake: Stocktake, asset: Asset, code: str, sighting: Sighting, scan_id: str, kind: FindingKind) -> StocktakeFinding:

@@ -202,8 +202,8 @@ def _say(stocktake_id: int, result: services.ConfirmResult, typed: str) -> None:
         found, expected = services.room_tally(stocktake_id, result.room_id)
         where = _("%(room)s: %(found)s of %(expected)s", room=room.name, found=found, expected=expected) if room else ""
         message = "✓ " + (f"{result.name} · {where}" if where else result.name) + " · " + _("scan the next one")
-        if result.item.misplaced:
-            booked = result.item.expected_location.full_name if result.item.expected_location else _("no place")
+        if result.misplaced:
+            booked = result.booked_in or _("no place")
             message += " · " + _("misplaced: the books put it in %(place)s", place=booked)
         flash(message, "success")
     elif result.outcome == ScanOutcome.ALREADY_CONFIRMED:

@@ -61,18 +61,15 @@ def write_clip(path, pictures: list[Image.Image]) -> list[int]:
 
 
 @contextlib.contextmanager
-def camera_browser(clip):
+def camera_browser(playwright, clip):
     """A Chromium whose camera is the clip (fixed at launch: one browser per clip)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={clip}", "--no-first-run", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}", "--no-first-run", "--disable-background-networking"])
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def phone_signed_in(browser, base, user):
@@ -97,12 +94,12 @@ def walk(live_server):
     return floor, open_floor_stocktake(floor)
 
 
-def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(live_server, walk, tmp_path):
+def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(playwright, live_server, walk, tmp_path):
     floor, stocktake = walk
     room = floor.rooms["301"]
     assets = [floor.items["301-bed1"], floor.items["301-bed2"], floor.items["301-chair"]]
     starts = write_clip(tmp_path / "room-301.y4m", label_pictures(live_server, assets))
-    with camera_browser(tmp_path / "room-301.y4m") as browser:
+    with camera_browser(playwright, tmp_path / "room-301.y4m") as browser:
         context, page = phone_signed_in(browser, live_server, floor.keeper)
         requested = []
         page.on("request", lambda request: requested.append(request.url))
@@ -132,12 +129,12 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(live
     assert {s.method.value for s in scans} == {"camera"} and all(s.location_id == room.id for s in scans)
 
 
-def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(live_server, walk, tmp_path):
+def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwright, live_server, walk, tmp_path):
     floor, stocktake = walk
     room = floor.rooms["302"]
     assets = [floor.items["302-bed1"], floor.items["302-bed2"], floor.items["302-chair"]]
     write_clip(tmp_path / "room-302.y4m", label_pictures(live_server, assets))
-    with camera_browser(tmp_path / "room-302.y4m") as browser:
+    with camera_browser(playwright, tmp_path / "room-302.y4m") as browser:
         context, page = phone_signed_in(browser, live_server, floor.keeper)
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         context.set_offline(True)  # the dorm basement
@@ -161,12 +158,12 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(live_se
     assert len(scans) == 3 and {s.outcome for s in scans} == {ScanOutcome.CONFIRMED}
 
 
-def test_a_closed_and_reopened_page_shows_what_waits_as_found(live_server, walk, tmp_path):
+def test_a_closed_and_reopened_page_shows_what_waits_as_found(playwright, live_server, walk, tmp_path):
     """Before the network is back, the queue already moves the items on the list (and says how many wait)."""
     floor, stocktake = walk
     room = floor.rooms["303"]
     write_clip(tmp_path / "room-303.y4m", label_pictures(live_server, [floor.items["303-bed1"]]))
-    with camera_browser(tmp_path / "room-303.y4m") as browser:
+    with camera_browser(playwright, tmp_path / "room-303.y4m") as browser:
         context, page = phone_signed_in(browser, live_server, floor.keeper)
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         page.route("**/api/v1/stocktakes/**", lambda route: route.abort())  # the server unreachable, the page still loads
