@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tagsvc.accounts.models import Role, User
@@ -355,6 +355,7 @@ class ConfirmResult:
     first_at: datetime | None = None
     room_id: int | None = None
     location_id: int | None = None  # a room label's room
+    seen_at: datetime | None = None
 
 
 def code_in(text: str) -> str | None:
@@ -436,11 +437,13 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
             results.append(_replayed(already[scan_id], stocktake_id))
             continue
         seen_at = sighting.scanned_at if sighting.scanned_at and abs(sighting.scanned_at - now) < CLOCK_TOLERANCE else now
-        result = _confirm_one(actor, stocktake, coverage, batch, sighting, scan_id, seen_at)
-        results.append(result)
-        if result.outcome is None:
-            continue  # not one of our labels: nothing to record
-        scans.append({"scan_id": scan_id, "stocktake_id": stocktake.id, "user_id": actor.id, "user_name": actor.display_name,
+        results.append(_confirm_one(actor, stocktake, coverage, batch, sighting, scan_id, seen_at))
+    _count_first(actor, [(r, s) for r, s in zip(results, sightings, strict=True) if r.outcome == ScanOutcome.CONFIRMED and not r.replayed])
+    for sighting, result in zip(sightings, results, strict=True):
+        if result.outcome is None or result.replayed:
+            continue  # not one of our labels (nothing to record), or received before
+        seen_at = result.seen_at
+        scans.append({"scan_id": result.scan_id, "stocktake_id": stocktake.id, "user_id": actor.id, "user_name": actor.display_name,
                       "device": sighting.device[:200], "scanned_at": seen_at, "received_at": now, "code": result.code,
                       "location_id": sighting.location_id, "method": sighting.method, "outcome": result.outcome, "item_id": result.item_id})
         if result.outcome == ScanOutcome.CONFIRMED:
@@ -487,7 +490,7 @@ def _replayed(previous: StocktakeScan, stocktake_id: int) -> ConfirmResult:
 def _confirm_one(actor, stocktake: Stocktake, coverage: _Coverage, batch: _Batch, sighting: Sighting, scan_id: str,
                  seen_at: datetime) -> ConfirmResult:
     code = code_in(sighting.code)
-    result = ConfirmResult(outcome=None, scan_id=scan_id, code=code or "", room_id=sighting.location_id)
+    result = ConfirmResult(outcome=None, scan_id=scan_id, code=code or "", room_id=sighting.location_id, seen_at=seen_at)
     if code is None:
         return result
     asset_id, room_id = batch.tags.get(code, (None, None))
@@ -509,22 +512,40 @@ def _confirm_one(actor, stocktake: Stocktake, coverage: _Coverage, batch: _Batch
     result.item_id, result.name = item.id, item.name
     result.booked_in = batch.places.get(item.expected_location_id)
     result.misplaced = batch.misplaced(item.expected_location_id, sighting.location_id)
-    # Of two confirmations of one item the first counts: the database decides, row by row.
-    counted = db.session.execute(
-        update(StocktakeItem)
-        .where(StocktakeItem.id == item.id, StocktakeItem.confirmed_at.is_(None))
-        .values(confirmed_at=seen_at, confirmed_by_id=actor.id, confirmed_by_name=actor.display_name,
-                confirmed_location_id=sighting.location_id, confirmed_method=sighting.method,
-                confirmed_device=sighting.device[:200], misplaced=result.misplaced)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if counted:
-        result.outcome = ScanOutcome.CONFIRMED
-    else:
-        first = db.session.execute(select(StocktakeItem.confirmed_by_name, StocktakeItem.confirmed_at, StocktakeItem.misplaced)
-                                   .where(StocktakeItem.id == item.id)).one()
-        result.outcome, result.first_by, result.first_at, result.misplaced = ScanOutcome.ALREADY_CONFIRMED, first[0], first[1], False
+    result.outcome = ScanOutcome.CONFIRMED  # if it is the first: _count_first decides
     return result
+
+
+def _count_first(actor, candidates: list[tuple[ConfirmResult, Sighting]]) -> None:
+    """Of two confirmations of one item the first counts. One UPDATE for the batch, WHERE confirmed_at IS NULL: the
+    database decides row by row (writers of the same rows wait for each other, on PostgreSQL as on SQLite), and
+    RETURNING names the items this batch was first for. The others learn who was first, and when."""
+    if not candidates:
+        return
+    firsts: dict[int, tuple[ConfirmResult, Sighting]] = {}
+    for result, sighting in candidates:
+        firsts.setdefault(result.item_id, (result, sighting))
+    table = StocktakeItem.__table__
+
+    def per_item(column, value_of):
+        return case({item_id: literal(value_of(r, s), column.type) for item_id, (r, s) in firsts.items()}, value=table.c.id)
+
+    won = set(db.session.execute(
+        update(table).where(table.c.id.in_(firsts), table.c.confirmed_at.is_(None))
+        .values(confirmed_at=per_item(table.c.confirmed_at, lambda r, s: r.seen_at),
+                confirmed_location_id=per_item(table.c.confirmed_location_id, lambda r, s: s.location_id),
+                confirmed_method=per_item(table.c.confirmed_method, lambda r, s: s.method),
+                confirmed_device=per_item(table.c.confirmed_device, lambda r, s: s.device[:200]),
+                misplaced=per_item(table.c.misplaced, lambda r, s: r.misplaced),
+                confirmed_by_id=actor.id, confirmed_by_name=actor.display_name)
+        .returning(table.c.id)).scalars())
+    losers = [r for r, s in candidates if r.item_id not in won or firsts[r.item_id][0] is not r]
+    if losers:
+        first = {row.id: row for row in db.session.execute(select(table.c.id, table.c.confirmed_by_name, table.c.confirmed_at)
+                                                           .where(table.c.id.in_({r.item_id for r in losers})))}
+        for result in losers:
+            row = first[result.item_id]
+            result.outcome, result.first_by, result.first_at, result.misplaced = ScanOutcome.ALREADY_CONFIRMED, row.confirmed_by_name, row.confirmed_at, False
 
 
 def _note_condition(actor, stocktake: Stocktake, item: StocktakeItem, asset: Asset, condition: AssetCondition) -> None:

@@ -259,3 +259,10 @@ def test_a_surplus_item_is_registered_with_its_blank_label(floor, stocktake):
                              data=AssetData(asset_number="YSJ-1", name="饮水机", department_id=floor.dorms.id))
     facts = scan_facts("ABCDEFGH")
     assert facts.asset_number == "YSJ-1" and facts.location.endswith("303")
+
+
+def test_one_item_twice_in_one_batch_counts_once(floor, stocktake):
+    bed, room = floor.items["303-bed2"], floor.rooms["303"]
+    results = services.confirm_batch(floor.keeper, stocktake.id, [sighting(bed, room, scan_id="a"), sighting(bed, room, scan_id="b")])
+    assert [r.outcome for r in results] == [ScanOutcome.CONFIRMED, ScanOutcome.ALREADY_CONFIRMED]
+    assert results[1].first_by == "宿管李阿姨" and counted(stocktake) == 1
