@@ -41,3 +41,13 @@ def test_the_wasm_is_served_as_wasm(client, app):
     # Browsers compile a .wasm while it downloads only when it comes as application/wasm.
     answer = client.get("/static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm")
     assert answer.status_code == 200 and answer.content_type == "application/wasm"
+
+
+def test_the_decoder_travels_compressed(client, app):
+    """Over a school's Wi-Fi the decoder is the heaviest thing a phone fetches: it goes gzipped."""
+    import gzip
+
+    answer = client.get("/static/vendor/zxing-wasm-3.1.3/zxing_reader.wasm", headers={"Accept-Encoding": "gzip"})
+    body = answer.get_data()
+    assert answer.headers["Content-Encoding"] == "gzip" and len(body) < 500_000
+    assert hashlib.sha256(gzip.decompress(body)).hexdigest() == FILES["zxing-wasm-3.1.3/zxing_reader.wasm"]

@@ -180,3 +180,15 @@ def test_a_name_like_a_formula_stays_text_in_the_excel(client, login_as, floor, 
     workbook = load_workbook(BytesIO(client.get(f"/stocktakes/{stocktake.id}/report.xlsx").data))
     cell = workbook["Surplus"]["A2"]
     assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
+
+
+def test_the_scanner_page_itself_stays_within_the_first_round_trips(client, login_as, floor, stocktake):
+    """The page (without the decoder, which a phone keeps for a week) fits the 14 KB a slow connection brings in
+    its first round trips."""
+    import gzip
+
+    login_as(floor.keeper)
+    answer = client.get(f"/stocktakes/{stocktake.id}/scan?room={floor.rooms['301'].id}", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert len(answer.data) < 14 * 1024
+    assert "301床1" in gzip.decompress(answer.data).decode()
