@@ -11,4 +11,4 @@ fi
 echo "== Migrating the database"
 .venv/bin/tagsvc db upgrade
 .venv/bin/tagsvc load-demo --if-empty
-exec .venv/bin/tagsvc serve --host "${HOST:-0.0.0.0}" --port "${PORT:-5000}"
+exec .venv/bin/tagsvc serve --host "${HOST:-0.0.0.0}" --port "${PORT:-5000}" --https-port "${HTTPS_PORT:-5443}"
