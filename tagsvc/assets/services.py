@@ -175,17 +175,25 @@ def attach_blank_tag(actor, blank_code: str, asset_number: str) -> Asset:
     if asset is None:
         raise NotFoundError(_("There is no asset with the number %(number)s.", number=asset_number.strip()))
     require_asset_editor(actor, asset.department_id)
-    blank = _blank_tag(blank_code)
+    old_code = stick_blank_label(asset, _blank_tag(blank_code))
+    _record_event(asset, LedgerAction.TAG_ATTACHED, actor, changes={"tag": [old_code, asset.current_tag.code]})
+    db.session.commit()
+    db.session.expire(asset, ["current_tag"])
+    return asset
+
+
+def stick_blank_label(asset: Asset, blank: Tag) -> str | None:
+    """Make a blank label the asset's label; its old label, if any, is retired and points to it. Returns the old
+    code. Only flushes: the caller writes the ledger and commits (a scanned blank label, a stocktake's finding)."""
     old = asset.current_tag
     if old is not None:
         old.retired_at = utcnow()
         db.session.flush()  # one current tag per asset
         old.replaced_by_id = blank.id
     blank.asset_id = asset.id
-    _record_event(asset, LedgerAction.TAG_ATTACHED, actor, changes={"tag": [old.code if old else None, blank.code]})
-    db.session.commit()
+    db.session.flush()
     db.session.expire(asset, ["current_tag"])
-    return asset
+    return old.code if old is not None else None
 
 
 def _snapshot(asset: Asset) -> dict:

@@ -941,6 +941,12 @@ def _closed(stocktake_id: int) -> Stocktake:
     return stocktake
 
 
+def _record_settlement(actor, stocktake: Stocktake, asset: Asset, changes: dict, note: str) -> None:
+    """The ledger line of a settled difference, naming the stocktake: a correction, or a note that nothing changed."""
+    _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
+                  note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+
+
 def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution, note: str = "",
                  department_id: int | None = None) -> StocktakeItem:
     """Decide about one difference: move the booked place to where it was found (and the department, when it
@@ -978,8 +984,7 @@ def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution,
     else:
         raise ValidationError(_("Choose what to do with this difference."))
     item.resolution, item.resolution_note, item.resolved_at, item.resolved_by_name = resolution, note, utcnow(), actor.display_name
-    _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
-                  note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+    _record_settlement(actor, stocktake, asset, changes, note)
     db.session.commit()
     return item
 
@@ -988,7 +993,7 @@ def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resol
                     asset_number: str = "", data=None) -> StocktakeFinding:
     """Settle a surplus item: register it as a new asset (its blank label becomes its label), say it is an asset
     already registered (by its number), or dismiss it. Commits."""
-    from tagsvc.assets.services import AssetData, _register_asset
+    from tagsvc.assets.services import AssetData, _register_asset, stick_blank_label
 
     require_admin(actor)
     stocktake = _closed(stocktake_id)
@@ -1021,16 +1026,9 @@ def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resol
             changes["location"] = [asset.location.full_name if asset.location else None, place.full_name]
             asset.location = place
         if blank is not None:
-            old = asset.current_tag
-            if old is not None:
-                old.retired_at = utcnow()
-                db.session.flush()
-                old.replaced_by_id = blank.id
-            blank.asset_id = asset.id
-            changes["tag"] = [old.code if old else None, blank.code]
+            changes["tag"] = [stick_blank_label(asset, blank), blank.code]
         finding.resolved_asset_id = asset.id
-        _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
-                      note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+        _record_settlement(actor, stocktake, asset, changes, note)
     elif resolution == Resolution.DISMISSED:
         if not note:
             raise ValidationError(_("Say why it is dismissed (for example: a teacher's own chair)."))
