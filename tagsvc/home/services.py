@@ -41,14 +41,17 @@ class Landing:
     reports: list[DamageReport] = field(default_factory=list)  # new ones for the office; a keeper's open ones; a person's own
     work_orders: list[DamageReport] = field(default_factory=list)  # a repairer's open orders
     finished: list[DamageReport] = field(default_factory=list)  # a repairer's closed orders
+    stocktakes: list = field(default_factory=list)  # open stocktakes the person takes part in (office: all open ones)
 
 
 def landing_for(actor) -> Landing:
     require_signed_in(actor)
-    if actor.is_admin:
-        return _office_landing(actor)
-    if actor.role == Role.KEEPER:
-        return _keeper_landing(actor)
+    if actor.is_admin or actor.role == Role.KEEPER:
+        from tagsvc.stocktake.services import stocktakes_for
+
+        landing = _office_landing(actor) if actor.is_admin else _keeper_landing(actor)
+        landing.stocktakes = [s for s in stocktakes_for(actor) if s.is_open][:5]
+        return landing
     if actor.role == Role.REPAIRER:
         return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))
     return Landing(Role.STAFF, reports=repairs.reports_by(actor, limit=10))

@@ -192,3 +192,11 @@ def test_the_scanner_page_itself_stays_within_the_first_round_trips(client, logi
     assert answer.headers["Content-Encoding"] == "gzip"
     assert len(answer.data) < 14 * 1024
     assert "301床1" in gzip.decompress(answer.data).decode()
+
+
+def test_a_participant_finds_the_open_stocktake_on_their_start_page(client, login_as, floor, stocktake):
+    login_as(floor.keeper)
+    page = client.get("/").get_data(as_text=True)
+    assert "Stocktake: 2026秋 A栋3楼盘点" in page and f"/stocktakes/{stocktake.id}/scan" in page
+    services.close_stocktake(floor.office, stocktake.id)
+    assert "2026秋 A栋3楼盘点" not in client.get("/").get_data(as_text=True)
