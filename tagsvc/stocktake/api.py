@@ -12,7 +12,7 @@ from tagsvc.api.idempotency import idempotent
 from tagsvc.api.schemas import ID_RULE, Id, RequiredText, Text
 from tagsvc.assets.models import AssetCondition
 from tagsvc.stocktake import services
-from tagsvc.stocktake.models import ConfirmMethod, FindingKind, ScanOutcome, StocktakeStatus
+from tagsvc.stocktake.models import ConfirmMethod, FindingKind, Resolution, ScanOutcome, StocktakeStatus
 from tagsvc.structure.models import AssetKind
 
 blp = Blueprint("stocktake_api", __name__, url_prefix="/api/v1/stocktakes", description="Stocktakes (盘点): confirm what is where.")
@@ -265,3 +265,60 @@ def report_device(body, stocktake_id: int, device_id: str):
 @blp.response(200, StocktakeSchema)
 def close_stocktake(body, stocktake_id: int):
     return services.close_stocktake(current_user, stocktake_id, body["pending_override"])
+
+
+class TotalsSchema(ma.Schema):
+    department = ma.fields.String(required=True)
+    kind = ma.fields.Enum(AssetKind, by_value=True, allow_none=True)
+    expected = ma.fields.Integer(required=True)
+    expected_value = ma.fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})
+    found = ma.fields.Integer(required=True)
+    misplaced = ma.fields.Integer(required=True)
+    missing = ma.fields.Integer(required=True)
+    missing_value = ma.fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})
+
+
+class DecidedItemSchema(ItemSchema):
+    resolution = ma.fields.Enum(Resolution, by_value=True, allow_none=True)
+    resolution_note = ma.fields.String()
+
+
+class ReconciliationSchema(ma.Schema):
+    stocktake = ma.fields.Nested(StocktakeSchema, required=True)
+    match_rate = ma.fields.Float(required=True, metadata={"description": "帐物相符率: expected items found where the books put them."})
+    in_place = ma.fields.Integer(required=True)
+    misplaced = ma.fields.List(ma.fields.Nested(DecidedItemSchema), required=True)
+    missing = ma.fields.List(ma.fields.Nested(DecidedItemSchema), required=True)
+    surplus = ma.fields.List(ma.fields.Nested(FindingSchema), required=True)
+    totals = ma.fields.Method("_totals", required=True)
+
+    def _totals(self, report) -> list:
+        rows = [{"department": department, "kind": kind, **vars(t)} for (department, kind), t in report.totals.items()]
+        return TotalsSchema(many=True).dump(rows)
+
+
+class ResolutionSchema(ma.Schema):
+    resolution = ma.fields.Enum(Resolution, by_value=True, required=True, metadata={
+        "description": "moved (a misplaced item: the books move to where it was found), lost (a missing one), left_open (with a note)."})
+    note = Text(2000, load_default="")
+    department_id = Id(allow_none=True, load_default=None, metadata={"description": "moved: the department it now belongs to."})
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+@blp.route(f"/<{ID_RULE}:stocktake_id>/reconciliation")
+@blp.doc(security=BEARER, summary="The reconciliation (office)", description="Found in place, misplaced, missing (盘亏), found "
+         "but not on the list (盘盈), totals per department and property kind, and the match rate. While open: as it stands now.")
+@blp.response(200, ReconciliationSchema)
+def read_reconciliation(stocktake_id: int):
+    return services.reconciliation(current_user, stocktake_id)
+
+
+@blp.route(f"/<{ID_RULE}:stocktake_id>/items/<{ID_RULE}:item_id>/resolution", methods=["POST"])
+@blp.doc(security=BEARER, summary="Settle a difference (office, after closing)", description="Writes the ledger, naming the "
+         "stocktake. Settling one twice is refused (409).")
+@blp.arguments(ResolutionSchema)
+@blp.response(200, DecidedItemSchema)
+def resolve_item(body, stocktake_id: int, item_id: int):
+    return services.resolve_item(current_user, stocktake_id, item_id, body["resolution"], body["note"], department_id=body["department_id"])

@@ -182,3 +182,19 @@ def test_twenty_phones_at_once_with_retries_count_every_item_exactly_once(app, t
     db.session.expire_all()
     assert counted(stocktake) == len(dorm_items)
     assert db.session.scalar(select(func.count()).select_from(StocktakeScan)) == 20 * len(dorm_items)
+
+
+def test_the_office_reads_the_reconciliation_and_settles_a_difference(api, token_of, floor, stocktake):
+    keeper, office = token_of(floor.keeper), token_of(floor.office)
+    api("POST", f"/stocktakes/{stocktake.id}/confirmations", keeper, json=batch(confirmation(floor.items["301-bed1"], floor.rooms["302"])))
+    assert api("GET", f"/stocktakes/{stocktake.id}/reconciliation", keeper).status_code == 403
+    api("POST", f"/stocktakes/{stocktake.id}/close", office, json={})
+    report = api("GET", f"/stocktakes/{stocktake.id}/reconciliation", office).json
+    assert [i["name"] for i in report["misplaced"]] == ["301床1"] and len(report["missing"]) == 9 and report["match_rate"] == 0
+    item = report["misplaced"][0]["id"]
+    done = api("POST", f"/stocktakes/{stocktake.id}/items/{item}/resolution", office, json={"resolution": "moved"})
+    assert done.status_code == 200 and done.json["resolution"] == "moved"
+    again = api("POST", f"/stocktakes/{stocktake.id}/items/{item}/resolution", office, json={"resolution": "moved"})
+    assert again.status_code == 409
+    db.session.expire_all()
+    assert floor.items["301-bed1"].location.name == "302"
