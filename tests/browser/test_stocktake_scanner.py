@@ -116,6 +116,13 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(play
         assert [url for url in requested if not url.startswith(live_server)] == []  # no CDN: the school's server alone
         assert page.locator("#room-tally [data-found]").inner_text() == "3"
         assert page.locator("#missing-empty").is_visible()
+        # Found by the camera, each row offers its condition and a damage report without leaving the walk.
+        chair = page.locator("#found li", has_text="301椅子")
+        chair.locator("summary").click()
+        chair.locator("select[name=condition]").select_option("poor")
+        chair.get_by_role("button", name="记录状况").click()
+        assert "301椅子：已记录状况" in page.locator(".flash-success").inner_text()
+        assert page.locator("#found li", has_text="301椅子").locator("a", has_text="报修").count() == 1
         # How fast: the stream's own clock (video.currentTime, 0 when the fake camera began the clip) at the tick,
         # against the time the label's first frame was shown in the clip.
         fps = stats["frames"] / ((stats["confirmed"][-1]["at"] - stats["startedAt"]) / 1000)

@@ -69,6 +69,8 @@
     var row = document.querySelector('#missing li[data-code="' + code + '"]');
     if (!row) { return null; }
     document.getElementById("found").insertBefore(row, document.getElementById("found").firstChild);
+    var tools = row.querySelector("details");
+    if (tools) { tools.hidden = false; }  // its condition or a damage report, without leaving the walk
     var missing = document.querySelectorAll("#missing li").length, found = document.querySelectorAll("#found li").length;
     document.querySelector("[data-missing-count]").textContent = missing;
     document.querySelector("[data-found-count]").textContent = found;
