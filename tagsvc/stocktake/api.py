@@ -11,7 +11,7 @@ from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
 from tagsvc.api.schemas import ID_RULE, Id, RequiredText, Text
 from tagsvc.assets.models import AssetCondition
-from tagsvc.stocktake import services
+from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.models import ConfirmMethod, FindingKind, Resolution, ScanOutcome, StocktakeStatus
 from tagsvc.structure.models import AssetKind
 
@@ -312,7 +312,7 @@ class ResolutionSchema(ma.Schema):
          "but not on the list (盘盈), totals per department and property kind, and the match rate. While open: as it stands now.")
 @blp.response(200, ReconciliationSchema)
 def read_reconciliation(stocktake_id: int):
-    return services.reconciliation(current_user, stocktake_id)
+    return reconciling.reconciliation(current_user, stocktake_id)
 
 
 @blp.route(f"/<{ID_RULE}:stocktake_id>/items/<{ID_RULE}:item_id>/resolution", methods=["POST"])
@@ -321,4 +321,4 @@ def read_reconciliation(stocktake_id: int):
 @blp.arguments(ResolutionSchema)
 @blp.response(200, DecidedItemSchema)
 def resolve_item(body, stocktake_id: int, item_id: int):
-    return services.resolve_item(current_user, stocktake_id, item_id, body["resolution"], body["note"], department_id=body["department_id"])
+    return reconciling.resolve_item(current_user, stocktake_id, item_id, body["resolution"], body["note"], department_id=body["department_id"])

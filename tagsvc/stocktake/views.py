@@ -17,7 +17,7 @@ from tagsvc.assets.services import AssetData
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
-from tagsvc.stocktake import services
+from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS
 from tagsvc.stocktake.forms import (
     AssignForm,
@@ -293,25 +293,25 @@ def close(stocktake_id: int):
 @bp.get("/<int:stocktake_id>/report")
 @login_required
 def report(stocktake_id: int):
-    result = services.reconciliation(current_user, stocktake_id)
+    result = reconciling.reconciliation(current_user, stocktake_id)
     item_form = ResolveItemForm(formdata=None)
     item_form.department_id.choices = [(None, _("Department unchanged"))] + [(d.id, d.name) for d in all_departments()]
     return render_template("stocktake/report.html", report=result, item_form=item_form, finding_form=ResolveFindingForm(formdata=None),
-                           suggested_department=services.suggested_department, RESOLUTION_LABELS=RESOLUTION_LABELS,
+                           suggested_department=reconciling.suggested_department, RESOLUTION_LABELS=RESOLUTION_LABELS,
                            ASSET_KIND_LABELS=ASSET_KIND_LABELS, FINDING_KIND_LABELS=FINDING_KIND_LABELS)
 
 
 @bp.get("/<int:stocktake_id>/report/print")
 @login_required
 def report_print(stocktake_id: int):
-    result = services.reconciliation(current_user, stocktake_id)
+    result = reconciling.reconciliation(current_user, stocktake_id)
     return render_template("stocktake/report_print.html", report=result, RESOLUTION_LABELS=RESOLUTION_LABELS, ASSET_KIND_LABELS=ASSET_KIND_LABELS)
 
 
 @bp.get("/<int:stocktake_id>/report.xlsx")
 @login_required
 def report_excel(stocktake_id: int):
-    result = services.reconciliation(current_user, stocktake_id)
+    result = reconciling.reconciliation(current_user, stocktake_id)
     return send_file(BytesIO(reconciliation_xlsx(result)), as_attachment=True, download_name=f"stocktake-{stocktake_id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -324,7 +324,7 @@ def resolve_item(stocktake_id: int, item_id: int):
     form.department_id.choices = [(None, "")] + [(d.id, d.name) for d in all_departments()]
     if form.validate_on_submit():
         try:
-            services.resolve_item(current_user, stocktake_id, item_id, Resolution(form.resolution.data), form.note.data or "",
+            reconciling.resolve_item(current_user, stocktake_id, item_id, Resolution(form.resolution.data), form.note.data or "",
                                   department_id=form.department_id.data)
         except TagsvcError as error:
             db.session.rollback()
@@ -351,7 +351,7 @@ def resolve_finding(stocktake_id: int, finding_id: int):
         if resolution == Resolution.REGISTERED and finding is not None:
             data = AssetData(asset_number=form.asset_number.data or "", name=finding.name, department_id=form.department_id.data)
         try:
-            done = services.resolve_finding(current_user, stocktake_id, finding_id, resolution, form.note.data or "",
+            done = reconciling.resolve_finding(current_user, stocktake_id, finding_id, resolution, form.note.data or "",
                                             asset_number=form.asset_number.data or "", data=data)
         except TagsvcError as error:
             db.session.rollback()

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tagsvc.extensions import db
-from tagsvc.stocktake import services
+from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.models import Stocktake, StocktakeDevice, StocktakeItem, StocktakeScan
 from tests.stocktake.conftest import build_floor, open_floor_stocktake
 
@@ -139,7 +139,7 @@ def test_a_finding_is_recorded_once_per_id(api, token_of, floor, stocktake):
     token = token_of(floor.keeper)
     assert api("POST", f"/stocktakes/{stocktake.id}/findings", token, json=body).status_code == 201
     api("POST", f"/stocktakes/{stocktake.id}/findings", token, json=body)
-    assert len(services.reconciliation(floor.office, stocktake.id).surplus) == 1
+    assert len(reconciling.reconciliation(floor.office, stocktake.id).surplus) == 1
 
 
 def test_twenty_phones_at_once_with_retries_count_every_item_exactly_once(app, token_of, floor, stocktake):

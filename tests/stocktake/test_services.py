@@ -10,7 +10,7 @@ from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, V
 from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.scanning.services import scan_facts
-from tagsvc.stocktake import services
+from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.models import FindingKind, Resolution, ScanOutcome, StocktakeItem, StocktakeScan
 from tagsvc.tags.services import format_code
 from tests.stocktake.conftest import open_floor_stocktake, sighting
@@ -110,7 +110,7 @@ def test_standing_in_the_room_of_a_bed_booked_to_a_spot_inside_it_is_in_place(fl
 def test_an_item_outside_the_scope_is_recorded_as_not_on_the_list(floor, stocktake):
     result = services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(floor.stranger, floor.rooms["301"]))
     assert result.outcome == ScanOutcome.NOT_ON_LIST and result.name == "B栋床"
-    reconciled = services.reconciliation(floor.office, stocktake.id)
+    reconciled = reconciling.reconciliation(floor.office, stocktake.id)
     assert [(f.kind, f.name) for f in reconciled.surplus] == [(FindingKind.OUTSIDE_SCOPE, "B栋床")]
 
 
@@ -118,7 +118,7 @@ def test_a_keeper_never_silently_confirms_an_item_outside_their_assignment(floor
     result = services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(floor.projector, floor.rooms["301"]))
     assert result.outcome == ScanOutcome.NOT_ON_LIST
     assert counted(stocktake) == 0
-    assert services.reconciliation(floor.office, stocktake.id).surplus[0].kind == FindingKind.OUTSIDE_ASSIGNMENT
+    assert reconciling.reconciliation(floor.office, stocktake.id).surplus[0].kind == FindingKind.OUTSIDE_ASSIGNMENT
 
 
 def test_a_keeper_not_taking_part_cannot_confirm(floor, stocktake):
@@ -191,7 +191,7 @@ def test_a_condition_marked_while_confirming_changes_the_register_and_the_report
     services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(chair, floor.rooms["303"], condition=AssetCondition.POOR))
     db.session.refresh(chair)
     assert chair.condition == AssetCondition.POOR
-    assert [i.name for i in services.reconciliation(floor.office, stocktake.id).condition_changes] == ["303椅子"]
+    assert [i.name for i in reconciling.reconciliation(floor.office, stocktake.id).condition_changes] == ["303椅子"]
 
 
 def test_closing_is_refused_while_a_phone_holds_confirmations_unless_the_office_accepts_the_number(floor, stocktake):
@@ -217,7 +217,7 @@ def walk_the_floor(f, stocktake):
 def test_the_reconciliation_lists_each_difference_with_totals_and_the_match_rate(floor, stocktake):
     walk_the_floor(floor, stocktake)
     services.close_stocktake(floor.office, stocktake.id)
-    report = services.reconciliation(floor.office, stocktake.id)
+    report = reconciling.reconciliation(floor.office, stocktake.id)
     assert sorted(i.name for i in report.missing) == ["302床1", "302床2"]
     assert [(i.name, i.confirmed_location.name, i.expected_location.name) for i in report.misplaced] == [("303椅子", "301", "303")]
     assert report.in_place == 7 and report.match_rate == pytest.approx(0.7)
@@ -227,22 +227,22 @@ def test_the_reconciliation_lists_each_difference_with_totals_and_the_match_rate
 def test_corrections_move_the_books_mark_losses_and_write_the_ledger(floor, stocktake):
     walk_the_floor(floor, stocktake)
     services.close_stocktake(floor.office, stocktake.id)
-    report = services.reconciliation(floor.office, stocktake.id)
-    services.resolve_item(floor.office, stocktake.id, report.misplaced[0].id, Resolution.MOVED)
-    services.resolve_item(floor.office, stocktake.id, report.missing[0].id, Resolution.LOST)
-    services.resolve_item(floor.office, stocktake.id, report.missing[1].id, Resolution.LEFT_OPEN, note="学生带回家维修")
+    report = reconciling.reconciliation(floor.office, stocktake.id)
+    reconciling.resolve_item(floor.office, stocktake.id, report.misplaced[0].id, Resolution.MOVED)
+    reconciling.resolve_item(floor.office, stocktake.id, report.missing[0].id, Resolution.LOST)
+    reconciling.resolve_item(floor.office, stocktake.id, report.missing[1].id, Resolution.LEFT_OPEN, note="学生带回家维修")
     chair, bed = db.session.get(type(floor.items["303-chair"]), floor.items["303-chair"].id), db.session.get(type(floor.items["303-chair"]), report.missing[0].asset_id)
     assert chair.location.name == "301" and bed.status == AssetStatus.LOST
     corrected = db.session.scalars(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.STOCKTAKE_CORRECTED)).all()
     assert len(corrected) == 2 and all("2026秋 A栋3楼盘点" in e.note for e in corrected)
     with pytest.raises(ConflictError):
-        services.resolve_item(floor.office, stocktake.id, report.missing[0].id, Resolution.LOST)
-    assert services.reconciliation(floor.office, stocktake.id).open_differences == 1
+        reconciling.resolve_item(floor.office, stocktake.id, report.missing[0].id, Resolution.LOST)
+    assert reconciling.reconciliation(floor.office, stocktake.id).open_differences == 1
 
 
 def test_corrections_wait_until_the_stocktake_is_closed(floor, stocktake):
     with pytest.raises(ConflictError, match="Close the stocktake first"):
-        services.resolve_item(floor.office, stocktake.id, 1, Resolution.LOST)
+        reconciling.resolve_item(floor.office, stocktake.id, 1, Resolution.LOST)
 
 
 def test_a_surplus_item_is_registered_with_its_blank_label(floor, stocktake):
@@ -255,7 +255,7 @@ def test_a_surplus_item_is_registered_with_its_blank_label(floor, stocktake):
     finding = services.record_finding(floor.keeper, stocktake.id, services.FoundThing(name="饮水机", location_id=floor.rooms["303"].id, code="ABCD-EFGH"))
     assert finding.kind == FindingKind.BLANK_LABEL
     services.close_stocktake(floor.office, stocktake.id)
-    services.resolve_finding(floor.office, stocktake.id, finding.id, Resolution.REGISTERED,
+    reconciling.resolve_finding(floor.office, stocktake.id, finding.id, Resolution.REGISTERED,
                              data=AssetData(asset_number="YSJ-1", name="饮水机", department_id=floor.dorms.id))
     facts = scan_facts("ABCDEFGH")
     assert facts.asset_number == "YSJ-1" and facts.location.endswith("303")

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tagsvc.extensions import db
-from tagsvc.stocktake import services
+from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.models import Stocktake, StocktakeItem
 from tests.forms_on_pages import form_values
 from tests.stocktake.conftest import sighting
@@ -130,7 +130,7 @@ def test_a_participant_records_an_item_without_a_label(client, login_as, floor, 
     answer = client.post(f"/stocktakes/{stocktake.id}/findings", data=values, follow_redirects=True).get_data(as_text=True)
     assert "Recorded for the office: 蓝色塑料椅" in answer
     client.post(f"/stocktakes/{stocktake.id}/findings", data=values)  # sent twice
-    assert len(services.reconciliation(floor.office, stocktake.id).surplus) == 1
+    assert len(reconciling.reconciliation(floor.office, stocktake.id).surplus) == 1
 
 
 def test_closing_with_phones_holding_confirmations_needs_the_number(client, login_as, floor, stocktake):
