@@ -160,7 +160,8 @@ def scanner(stocktake_id: int):
     typed = ConfirmItemForm(formdata=None, scan_id=str(uuid.uuid4()), room=room_id or "", method=ConfirmMethod.TYPED.value)
     return render_template("stocktake/scanner.html", stocktake=stocktake, view=view, room_form=room_form, typed=typed,
                            finding=FindingForm(formdata=None, room=room_id or "", scan_id=str(uuid.uuid4())),
-                           room_codes=services.room_codes(stocktake), condition_labels=CONDITION_LABELS)
+                           room_codes=services.room_codes(stocktake), room_names={r.id: r.full_name for r in rooms},
+                           condition_labels=CONDITION_LABELS)
 
 
 @bp.post("/<int:stocktake_id>/confirm")

@@ -31,11 +31,19 @@ WIDTH, HEIGHT = 320, 240
 LABEL_FRAMES, GAP_FRAMES, TAIL_FRAMES = 8, 4, 80  # 0.8 s each label, 0.4 s between, 8 s of nothing at the end
 
 
-def label_pictures(base: str, assets) -> list[Image.Image]:
-    """The labels as the office prints them on the thermal roll (the project's own renderer), one picture each."""
+def label_pictures(base: str, things) -> list[Image.Image]:
+    """The labels as the office prints them on the thermal roll (the project's own renderer), one picture each: an
+    asset's label, or a room's label given as (code, room)."""
     sheet = load_sheets(PROJECT_ROOT / "labels")["thermal-50x30"]
-    labels = [LabelContent(code=a.current_tag.code, qr=qr_matrix(label_url(base, a.current_tag.code)), name=a.name,
-                           asset_number=a.asset_number, place=a.location.full_name) for a in assets]
+    labels = []
+    for thing in things:
+        if isinstance(thing, tuple):
+            code, room = thing
+            labels.append(LabelContent(code=code, qr=qr_matrix(label_url(base, code)), name=room.name, place=room.parent.full_name))
+        else:
+            code = thing.current_tag.code
+            labels.append(LabelContent(code=code, qr=qr_matrix(label_url(base, code)), name=thing.name, asset_number=thing.asset_number,
+                                       place=thing.location.full_name))
     return [Image.open(BytesIO(png)).convert("L") for png in render_pngs(sheet, labels, Config({}).LABEL_FONT, dpi=150)]
 
 
@@ -138,16 +146,23 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(play
 
 def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwright, live_server, walk, tmp_path):
     floor, stocktake = walk
-    room = floor.rooms["302"]
+    from tagsvc.tags.services import _issue_location_tag
+
+    room, next_room = floor.rooms["302"], floor.rooms["303"]
+    next_room_label = _issue_location_tag(next_room.id).code
+    db.session.commit()
     assets = [floor.items["302-bed1"], floor.items["302-bed2"], floor.items["302-chair"]]
-    write_clip(tmp_path / "room-302.y4m", label_pictures(live_server, assets))
+    # 302's three items, then (still offline) the label on 303's door and 303's first bed.
+    write_clip(tmp_path / "room-302.y4m", label_pictures(live_server, [*assets, (next_room_label, next_room), floor.items["303-bed1"]]))
     with camera_browser(playwright, tmp_path / "room-302.y4m") as browser:
         context, page = phone_signed_in(browser, live_server, floor.keeper)
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         context.set_offline(True)  # the dorm basement
         page.get_by_role("button", name="打开摄像头").click()
         page.wait_for_function("document.querySelectorAll('#found li').length === 3", timeout=20_000)
-        assert page.locator("#queue-status").inner_text() == "3 条待发送"
+        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '4'", timeout=20_000)
+        assert page.locator(".where h1").inner_text() == "宿舍A栋 › 3F › 303"  # the door's label moved them on, offline
+        assert page.locator("#queue-status").inner_text() == "4 条待发送"
         screenshot(page, "stocktake-scanner-offline")
         page.close()  # closed while still offline
         assert counted(stocktake, room) == 0
@@ -160,9 +175,10 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwri
         page.reload()  # and once more: nothing is sent twice
         page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
         context.close()
-    assert counted(stocktake, room) == 3
+    assert counted(stocktake, room) == 3 and counted(stocktake, next_room) == 1
     scans = db.session.scalars(select(StocktakeScan).where(StocktakeScan.stocktake_id == stocktake.id)).all()
-    assert len(scans) == 3 and {s.outcome for s in scans} == {ScanOutcome.CONFIRMED}
+    assert len(scans) == 4 and {s.outcome for s in scans} == {ScanOutcome.CONFIRMED}
+    assert [s.location_id for s in sorted(scans, key=lambda s: s.scanned_at)] == [room.id] * 3 + [next_room.id]
 
 
 def test_a_closed_and_reopened_page_shows_what_waits_as_found(playwright, live_server, walk, tmp_path):

@@ -81,8 +81,18 @@
   }
 
   function setRoom(roomId) {
-    // Changing room reloads the page for that room's list; the queue stays on the phone.
-    location.href = data.scanner + "?room=" + roomId;
+    if (navigator.onLine) {
+      // Changing room loads that room's list; the queue stays on the phone.
+      location.href = data.scanner + "?room=" + roomId;
+      return;
+    }
+    // Offline (a basement corridor): what follows counts as found in the new room; its list comes with the network.
+    data.room = roomId;
+    var name = data.roomNames[roomId] || "";
+    document.querySelector(".where h1").textContent = name;
+    document.querySelectorAll("#room-tally, #missing, #found").forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll("#typed [name=room], #not-on-list [name=room]").forEach(function (el) { el.value = roomId; });
+    note(say(words.room, { room: name }), "info");
   }
 
   var seq = Date.now();
