@@ -525,7 +525,11 @@ def _count_first(actor, candidates: list[tuple[ConfirmResult, Sighting]]) -> Non
     table = StocktakeItem.__table__
 
     def per_item(column, value_of):
-        return case({item_id: literal(value_of(r, s), column.type) for item_id, (r, s) in firsts.items()}, value=table.c.id)
+        # One phone's batch is mostly one room, one method, one device: a plain value then, a CASE only where they differ.
+        values = {item_id: value_of(r, s) for item_id, (r, s) in firsts.items()}
+        if len(set(values.values())) == 1:
+            return literal(next(iter(values.values())), column.type)
+        return case({item_id: literal(value, column.type) for item_id, value in values.items()}, value=table.c.id)
 
     won = set(db.session.execute(
         update(table).where(table.c.id.in_(firsts), table.c.confirmed_at.is_(None))
