@@ -22,7 +22,9 @@ ROLES = ["admin", "keeper1", "teacher1", "repair1"]
 # The pages with lists that each role works from: (path, CSS of one list item).
 LIST_PAGES = {
     "admin": [("/assets", "table.list tbody tr"), ("/repairs", "ul.orders li"), ("/repairs/assessment", "table.list tbody tr"),
-              ("/admin/users", "table.list tbody tr"), ("/admin/departments", "table.list tbody tr")],
+              ("/admin/users", "table.list tbody tr"), ("/admin/departments", "table.list tbody tr"),
+              # the demo's stocktake of 宿舍楼A 2F: the list, its overview (rooms), its walk and, closed, its report
+              ("/stocktakes", "table.list tbody tr"), ("/stocktakes/1", "table.list tbody tr"), ("/stocktakes/1/scan", "select[name=room]")],
     "keeper1": [("/assets", "table.list tbody tr"), ("/repairs", "ul.orders li")],
     "teacher1": [("/assets", "table.list tbody tr")],
     "repair1": [("/assets", "table.list tbody tr"), ("/repairs/mine", "ul.orders li")],

@@ -113,3 +113,21 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     assert "监盘人" in page.locator(".signatures").inner_text()
     page.pdf(path=str(tmp_path / "report.pdf"), format="A4")  # it lays out on A4
     desk.close()
+
+
+def test_the_reconciliation_fits_a_phone(browser, live_server):
+    """The office may settle differences from a phone too: nothing sideways, buttons a thumb's height."""
+    load_demo_data()
+    from tagsvc.accounts.models import User
+    from tagsvc.stocktake.services import close_stocktake
+
+    close_stocktake(db.session.scalar(select(User).where(User.username == "admin")), 1)
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, "admin", DEMO_PASSWORD)
+    page.goto(f"{live_server}/stocktakes/1/report")
+    assert widest(page) <= 360
+    assert page.locator(".tally").bounding_box()["y"] < 740  # the match rate on the first screen
+    heights = page.eval_on_selector_all("main form button", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 44
+    screenshot(page, "stocktake-reconciliation-phone")
+    phone.close()
