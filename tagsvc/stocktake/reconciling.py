@@ -161,9 +161,10 @@ def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution,
 
 
 def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resolution, note: str = "",
-                    asset_number: str = "", data=None) -> StocktakeFinding:
-    """Settle a surplus item: register it as a new asset (its blank label becomes its label), say it is an asset
-    already registered (by its number), or dismiss it. Commits."""
+                    asset_number: str = "", department_id: int | None = None, data=None) -> StocktakeFinding:
+    """Settle a surplus item: register it as a new asset under this asset number and department (its blank label
+    becomes its label; `data` gives every field instead), say it is an asset already registered (by its number), or
+    dismiss it. Commits."""
     from tagsvc.assets.services import AssetData, _register_asset, stick_blank_label
 
     require_admin(actor)
@@ -178,7 +179,7 @@ def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resol
     if resolution == Resolution.REGISTERED:
         if finding.asset_id is not None:
             raise ValidationError(_("This item is registered already."))
-        values = data or AssetData(asset_number="", name=finding.name)
+        values = data or AssetData(asset_number=asset_number.strip(), name=finding.name, department_id=department_id)
         if not values.asset_number.strip():
             raise ValidationError(_("Give the new asset its asset number."))
         values.location_id = values.location_id or finding.location_id

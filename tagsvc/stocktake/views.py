@@ -13,7 +13,6 @@ from sqlalchemy import select
 from tagsvc.accounts.models import Role, User
 from tagsvc.assets.display import CONDITION_LABELS
 from tagsvc.assets.models import AssetCondition
-from tagsvc.assets.services import AssetData
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
@@ -345,15 +344,9 @@ def resolve_finding(stocktake_id: int, finding_id: int):
     form.department_id.choices = [(None, "")] + [(d.id, d.name) for d in all_departments()]
     if form.validate_on_submit():
         resolution = Resolution(form.resolution.data)
-        from tagsvc.stocktake.models import StocktakeFinding
-
-        finding = db.session.get(StocktakeFinding, finding_id)
-        data = None
-        if resolution == Resolution.REGISTERED and finding is not None:
-            data = AssetData(asset_number=form.asset_number.data or "", name=finding.name, department_id=form.department_id.data)
         try:
             done = reconciling.resolve_finding(current_user, stocktake_id, finding_id, resolution, form.note.data or "",
-                                            asset_number=form.asset_number.data or "", data=data)
+                                               asset_number=form.asset_number.data or "", department_id=form.department_id.data)
         except TagsvcError as error:
             db.session.rollback()
             show_refusal(error)

@@ -200,3 +200,17 @@ def test_a_participant_finds_the_open_stocktake_on_their_start_page(client, logi
     assert "Stocktake: 2026秋 A栋3楼盘点" in page and f"/stocktakes/{stocktake.id}/scan" in page
     services.close_stocktake(floor.office, stocktake.id)
     assert "2026秋 A栋3楼盘点" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_office_registers_a_found_item_from_the_report(client, login_as, floor, stocktake):
+    from tagsvc.assets.models import Asset
+
+    finding = services.record_finding(floor.keeper, stocktake.id, services.FoundThing(name="饮水机", location_id=floor.rooms["303"].id))
+    services.close_stocktake(floor.office, stocktake.id)
+    login_as(floor.office)
+    response = client.post(f"/stocktakes/{stocktake.id}/findings/{finding.id}/resolve",
+                           data={"resolution": "registered", "asset_number": "YSJ-9", "department_id": floor.dorms.id, "note": ""})
+    asset = db.session.scalar(select(Asset).where(Asset.asset_number == "YSJ-9"))
+    assert response.headers["Location"] == f"/assets/{asset.id}"
+    assert (asset.name, asset.department_id, asset.location.name) == ("饮水机", floor.dorms.id, "303")
+    assert asset.current_tag is not None  # a label to print
