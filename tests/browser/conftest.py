@@ -51,6 +51,9 @@ def live_server(database_url, tmp_path):
     """The app on a free localhost port, in a thread, on this test's database."""
     app = create_app(_test_config(database_url, tmp_path, WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=None, DEFAULT_LANGUAGE="zh"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Requests the browser started before the test ended finish before the database is emptied: a request still
+    # reading while the cleanup's TRUNCATE waits was a deadlock on PostgreSQL (seen once in CI).
+    server.daemon_threads, server.block_on_close = False, True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     ctx = app.app_context()
@@ -58,6 +61,7 @@ def live_server(database_url, tmp_path):
     yield f"http://127.0.0.1:{server.server_port}"
     ctx.pop()
     server.shutdown()
+    server.server_close()  # joins the request threads still running
     thread.join()
 
 
