@@ -4,7 +4,8 @@ Run by hand:  .venv/bin/python bench/scan_page.py [--assets 100000] [--clients 8
 It builds its own database (SQLite in a temporary folder, or TAGSVC_BENCH_DATABASE_URL), starts gunicorn as
 production would, and prints requests per second and median / 99th-percentile latency for each route,
 beside a minimal Flask route on the same server. Budgets (issue 2): scan page >= half the baseline's
-throughput with p99 < 50 ms; search answers in under 100 ms. The JSON API (issue 9): the tag lookup >= half the
+throughput with p99 < 50 ms; search answers in under 100 ms. The signed-in scan page, with the banner of a
+stocktake of the whole school (issue 10): >= 30% of the baseline, p99 < 50 ms. The JSON API (issue 9): the tag lookup >= half the
 baseline's throughput; a page of the asset list p99 < 100 ms. The API's request limits are raised for the run
 (one client address, one token), so what is measured includes counting each request, not refusing it.
 """
@@ -72,6 +73,14 @@ def seed(database_url: str, asset_count: int) -> tuple[list[str], str, list[str]
             db.session.execute(insert(Tag), tags)
             db.session.execute(insert(LedgerEvent), events)
             db.session.commit()
+        # The signed-in page as keepers meet it during a stocktake: every item expected, so every page has the banner.
+        from tagsvc.accounts.models import User
+        from tagsvc.stocktake.services import Scope, close_stocktake, keepers_of_scope, open_stocktake, stocktakes_for
+
+        admin = db.session.scalar(select(User).where(User.username == "admin"))
+        for demo in stocktakes_for(admin):  # the demo school's own stocktake holds some of the assets
+            close_stocktake(admin, demo.id)
+        open_stocktake(admin, "bench", Scope(), assignments=keepers_of_scope(Scope()))
         from tagsvc.api.tokens import create_token_for
 
         token = create_token_for("admin", "bench")[1]
@@ -131,14 +140,14 @@ def load(port: int, paths: list[str], clients: int, seconds: float, cookie: str 
     }
 
 
-def sign_in(port: int) -> str:
+def sign_in(port: int, username: str = "admin") -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     conn.request("GET", "/login")
     response = conn.getresponse()
     html = response.read().decode()
     cookie = response.getheader("Set-Cookie").split(";")[0]
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    body = f"csrf_token={token}&username=admin&password=tagsvc-demo"
+    body = f"csrf_token={token}&username={username}&password=tagsvc-demo"
     conn.request("POST", "/login", body, {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     response = conn.getresponse()
     response.read()
@@ -178,7 +187,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        cookie = sign_in(port)
+        cookie, keeper_cookie = sign_in(port), sign_in(port, "keeper1")
         sample = random.Random(1).sample(codes, 2000)
         terms = ["投影", "课桌椅", "BN-00421", "电脑", "床", sample[0]]
         searches = [f"/assets?q={t}" for t in terms] + ["/assets?status=in_use&sort=-updated", "/assets?department=3&q=桌"]
@@ -196,6 +205,7 @@ def main() -> None:
             ("baseline: minimal Flask route", ["/bench/baseline"], ""),
             ("scan page, anonymous", [f"/t/{c}" for c in sample], ""),
             ("scan page, signed in", [f"/t/{c}" for c in sample], cookie),
+            ("scan page, a keeper signed in", [f"/t/{c}" for c in sample], keeper_cookie),
             ("asset search, signed in", searches, cookie),
             ("API tag lookup, anonymous", [f"/api/v1/tags/{c}" for c in sample], ""),
             ("API tag lookup, token", [f"/api/v1/tags/{c}" for c in sample], f"Bearer {token}"),
@@ -211,6 +221,9 @@ def main() -> None:
             print(f"  {path:<58} median {statistics.median(times):6.1f} ms  max {times[-1]:6.1f} ms")
         base, scan = results["baseline: minimal Flask route"], results["scan page, anonymous"]
         print(f"\nScan page throughput = {scan['rps'] / base['rps']:.0%} of the baseline (budget >= 50%); p99 {scan['p99']:.1f} ms (budget < 50 ms)")
+        for who, staff in (("office", results["scan page, signed in"]), ("a keeper", results["scan page, a keeper signed in"])):
+            print(f"Signed-in scan page ({who}, stocktake banner) = {staff['rps'] / base['rps']:.0%} of the baseline (budget >= 30%); "
+                  f"p99 {staff['p99']:.1f} ms (budget < 50 ms)")
         lookup, listing, walking = (results[k] for k in ("API tag lookup, anonymous", "API asset list page, token", "API asset list by cursor, token"))
         print(f"API tag lookup = {lookup['rps'] / base['rps']:.0%} of the baseline (budget >= 50%); API asset list p99 "
               f"{listing['p99']:.1f} ms by page number, {walking['p99']:.1f} ms by cursor (budget < 100 ms)")

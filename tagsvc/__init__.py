@@ -64,7 +64,6 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
-    from tagsvc.accounts.models import User
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -73,8 +72,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        from tagsvc.accounts.services import signed_in_user
+
+        return signed_in_user(user_id)
 
 
 def _init_babel(app: Flask) -> None:
@@ -107,7 +107,8 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.i18n.views import LANGUAGES
     from tagsvc.labels.display import JOB_KIND_LABELS, JOB_STATUS_LABELS
     from tagsvc.repairs.display import DAMAGE_KIND_LABELS, PRIORITY_LABELS, REPORT_STATUS_LABELS
-    from tagsvc.repairs.services import readable_report_ids, repair_counts
+    from tagsvc.menu.rendering import signed_in_menu
+    from tagsvc.repairs.services import readable_report_ids
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label, report_reference
     from tagsvc.tags.services import format_code
 
@@ -124,7 +125,7 @@ def _init_templates(app: Flask) -> None:
         DAMAGE_KIND_LABELS=DAMAGE_KIND_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         REPORT_STATUS_LABELS=REPORT_STATUS_LABELS,
-        repair_counts=repair_counts,
+        signed_in_menu=signed_in_menu,
         ledger_value_label=ledger_value_label,
         report_reference=report_reference,
         readable_report_ids=readable_report_ids,

@@ -106,14 +106,27 @@ class PreparedRead:
         # Values fixed in the statement itself (a LIMIT, a status compared with), as the driver takes them.
         self._bind_processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
         self._fixed = {name: self._bound(name, value) for name, value in compiled.params.items() if value is not None}
-        self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in self._statement.selected_columns]
+        self._processors: list | None = None  # made from the first answer's column types (see _result_processors)
         self._engine = engine
 
     def _bound(self, name: str, value):
         process = self._bind_processors.get(name)
         return process(value) if process is not None else value
 
+    def _result_processors(self, dialect, description) -> list:
+        # As SQLAlchemy's own result: some types (PostgreSQL's numeric) choose their processor by the driver's
+        # type code of the column.
+        return [column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(self._statement.selected_columns, description, strict=True)]
+
     def first(self, **params) -> tuple | None:
+        rows = self._run(params, many=False)
+        return rows[0] if rows else None
+
+    def all(self, **params) -> list[tuple]:
+        return self._run(params, many=True)
+
+    def _run(self, params: dict, many: bool) -> list[tuple]:
         engine = self._database.read_engine
         if self._engine is not engine:
             self._prepare(engine)
@@ -124,7 +137,13 @@ class PreparedRead:
             try:
                 cursor = connection.cursor()
                 cursor.execute(self._sql, arguments)
-                row = cursor.fetchone()
+                if self._processors is None:
+                    self._processors = self._result_processors(engine.dialect, cursor.description)
+                if many:
+                    rows = cursor.fetchall()
+                else:
+                    row = cursor.fetchone()
+                    rows = [] if row is None else [row]
                 cursor.close()
             except engine.dialect.loaded_dbapi.Error as error:
                 if attempt == 2 or not engine.dialect.is_disconnect(error, connection, None):
@@ -134,9 +153,8 @@ class PreparedRead:
                 continue
             connection.close()
             break
-        if row is None:
-            return None
-        return tuple(value if process is None else process(value) for process, value in zip(self._processors, row, strict=True))
+        processors = self._processors
+        return [tuple(value if process is None else process(value) for process, value in zip(processors, row, strict=True)) for row in rows]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,11 +1,12 @@
 """The append-only ledger: every change to an asset writes one event, and nothing rewrites one."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from tagsvc.errors import TagsvcError
@@ -56,6 +57,33 @@ def history_of(asset_id: int, limit: int = 200) -> list[LedgerEvent]:
             .limit(limit)
         )
     )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One ledger event as a history list shows it, read as plain values."""
+
+    id: int
+    at: datetime
+    actor_name: str
+    action: LedgerAction
+    changes: dict
+    note: str
+
+
+RECENT_HISTORY_LENGTH = 20
+# The scan page's history for signed-in staff: a fixed statement read outside a transaction (see PreparedRead).
+_RECENT_HISTORY = db.prepared_read(
+    select(LedgerEvent.id, LedgerEvent.at, LedgerEvent.actor_name, LedgerEvent.action, LedgerEvent.changes, LedgerEvent.note)
+    .where(LedgerEvent.asset_id == bindparam("asset_id"))
+    .order_by(LedgerEvent.at.desc(), LedgerEvent.id.desc())
+    .limit(RECENT_HISTORY_LENGTH)
+)
+
+
+def recent_history(asset_id: int) -> list[HistoryLine]:
+    """The latest events of an asset, newest first."""
+    return [HistoryLine(*row) for row in _RECENT_HISTORY.all(asset_id=asset_id)]
 
 
 @event.listens_for(Session, "before_flush")

@@ -1,8 +1,9 @@
 """What the scan page shows, read in one query of plain values."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
@@ -88,12 +89,50 @@ def scan_facts(raw_code: str) -> ScanFacts | None:
     if code is None:
         return None
     row = _SCAN_QUERY.first(code=code)
-    if row is None:
-        return None
+    return None if row is None else _facts_of(row)
+
+
+def _facts_of(row) -> ScanFacts:
     values = list(row)
-    if values[2] == values[0]:
+    if values[2] == values[0]:  # the scanned label is the current one
         values[2] = None
     return ScanFacts(*values)
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    """What the scan page adds for signed-in staff who may see the item (its keepers, the office)."""
+
+    id: int
+    custodian_name: str
+    custodian_phone: str
+    brand: str
+    model: str
+    serial_number: str
+    purchase_date: date | None
+    price: Decimal | None
+    supplier: str
+    invoice_number: str
+    notes: str
+
+
+_STAFF_COLUMNS = (Asset.id, Asset.custodian_name, Asset.custodian_phone, Asset.brand, Asset.model, Asset.serial_number,
+                  Asset.purchase_date, Asset.price, Asset.supplier, Asset.invoice_number, Asset.notes)
+# The signed-in page reads the public facts and the staff's in the same statement (one round trip).
+_STAFF_SCAN_QUERY = db.prepared_read(_build_scan_query().add_columns(*_STAFF_COLUMNS))
+_PUBLIC_WIDTH = len(fields(ScanFacts))
+
+
+def scan_facts_for_staff(raw_code: str) -> tuple[ScanFacts, StaffFacts] | None:
+    """The public facts behind a label code and the staff's, or None when no asset carries (or carried) it.
+    Whether this person may see the staff's part is for the caller to decide."""
+    code = normalize_code(raw_code)
+    if code is None:
+        return None
+    row = _STAFF_SCAN_QUERY.first(code=code)
+    if row is None:
+        return None
+    return _facts_of(row[:_PUBLIC_WIDTH]), StaffFacts(*row[_PUBLIC_WIDTH:])
 
 
 @dataclass(frozen=True)

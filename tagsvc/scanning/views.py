@@ -1,17 +1,15 @@
+import dataclasses
 import uuid
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tagsvc.assets.models import Asset
 from tagsvc.assets.services import attach_blank_tag
 from tagsvc.errors import TagsvcError, show_refusal
-from tagsvc.extensions import db
 from tagsvc.i18n import select_locale
-from tagsvc.ledger.services import history_of
+from tagsvc.ledger.services import recent_history
 from tagsvc.repairs.services import open_report_link
-from tagsvc.stocktake.forms import ConfirmItemForm
 from tagsvc.stocktake.services import banner_for, open_stocktakes_in_room
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import PageCache, page_key
@@ -43,36 +41,49 @@ def lookup():
 @bp.get("/T/<code>", endpoint="scan_upper")
 @bp.get("/t/<code>")
 def scan(code: str):
+    if _may_be_signed_in() and current_user.is_authenticated:
+        return _signed_in_scan_page(code)
     # Read once per request: the fast path in front of Flask may have read them already.
     facts = request.environ[FACTS_KEY] if FACTS_KEY in request.environ else scan_facts(code)
     if facts is None:
         return _not_an_asset_label(code)
-    if _may_be_signed_in():
-        stocktake = stocktake_banner(facts) if current_user.is_authenticated else None
-        if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
-            asset = db.session.get(Asset, facts.asset_id)
-            return render_template("scanning/scan.html", facts=facts, asset=asset, history=history_of(asset.id, limit=20),
-                                   report_link=open_report_link(current_user, asset.id) if facts.report_open else None,
-                                   stocktake=stocktake)
-        if current_user.is_authenticated or session.get("_flashes"):
-            return render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
+    if _may_be_signed_in() and session.get("_flashes"):  # signed out just now: "you have been signed out"
+        return render_template("scanning/scan.html", facts=facts)
     return _public_scan_page(facts)
+
+
+def _signed_in_scan_page(code: str):
+    """The stocktake's hot path when keepers use any scanner: every read here is a fixed statement of plain values
+    outside a transaction (the facts with the staff's part, the banner, the history, the header's counts)."""
+    found = services.scan_facts_for_staff(code)
+    if found is None:
+        return _not_an_asset_label(code)
+    facts, staff = found
+    stocktake = stocktake_banner(facts)
+    if current_user.sees_all_assets or current_user.keeps(facts.department_id):
+        return render_template("scanning/scan.html", facts=facts, asset=staff, history=recent_history(facts.asset_id),
+                               report_link=open_report_link(current_user, facts.asset_id) if facts.report_open else None,
+                               stocktake=stocktake)
+    return render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
 
 
 def stocktake_banner(facts) -> dict | None:
     """The "confirm: it is here" button for a participant of an open stocktake that expects this item, with the
     room they said they stand in (or, until they say, the room the books name)."""
-    banner = banner_for(current_user, facts.asset_id)
+    from tagsvc.stocktake.views import rooms_in_session
+
+    rooms = rooms_in_session()
+    # The room chosen for this item's stocktake: known only once the banner names the stocktake, and a person
+    # almost always takes part in one at a time, so the only room in the session is read along with it.
+    only_room = next(iter(rooms.values())) if len(rooms) == 1 else None
+    banner = banner_for(current_user, facts.asset_id, only_room)
     if banner is None:
         return None
-    from tagsvc.stocktake.views import room_in_session
-    from tagsvc.structure.models import Location
-
-    room_id = room_in_session(banner.stocktake_id)
-    room = db.session.get(Location, room_id) if room_id is not None else None
-    form = ConfirmItemForm(formdata=None, code=facts.code, scan_id=str(uuid.uuid4()), method="tap",
-                           room=room.id if room else "", next=request.path)
-    return {"banner": banner, "room": room, "form": form}
+    if len(rooms) > 1:
+        banner = banner_for(current_user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
+    elif rooms and str(banner.stocktake_id) not in rooms:
+        banner = dataclasses.replace(banner, room_id=None, room_name="")
+    return {"banner": banner, "scan_id": str(uuid.uuid4())}
 
 
 def _not_an_asset_label(code: str):

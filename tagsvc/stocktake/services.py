@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tagsvc.accounts.models import Role, User
@@ -690,22 +690,47 @@ class Banner:
     confirmed_at: datetime | None
     confirmed_by: str
     covered: bool  # within this person's part (else a tap records it as not on their list)
+    room_id: int | None = None  # where they said they stand, when they said so and the room still exists
+    room_name: str = ""
 
 
-def banner_for(actor, asset_id: int) -> Banner | None:
+def _build_banner_query():
+    mine = and_(StocktakeParticipant.stocktake_id == Stocktake.id, StocktakeParticipant.user_id == bindparam("user_id"))
+    return (
+        select(Stocktake.id, Stocktake.name, StocktakeItem.id, StocktakeItem.confirmed_at, StocktakeItem.confirmed_by_name,
+               StocktakeItem.expected_location_id,
+               exists().where(mine),
+               exists().where(mine, StocktakeParticipant.department_id == StocktakeItem.expected_department_id),
+               exists().where(mine, StocktakeParticipant.location_id.is_not(None)),
+               select(Location.full_name).where(Location.id == bindparam("room_id")).scalar_subquery())
+        .join(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
+        .where(StocktakeItem.open_asset_id == bindparam("asset_id"))
+    )
+
+
+# The signed-in scan page is a stocktake's hot path: what the banner needs, read in one fixed statement of plain
+# values (the item, its stocktake, whether and how this person takes part, the room's name), outside a transaction.
+_BANNER_QUERY = db.prepared_read(_build_banner_query())
+
+
+def banner_for(actor, asset_id: int, room_id: int | None = None) -> Banner | None:
+    """The banner of the open stocktake that expects this asset, for a person who takes part in it; with the name of
+    the room they said they stand in."""
     if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
         return None
-    row = db.session.execute(
-        select(StocktakeItem, Stocktake.name).join(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
-        .where(StocktakeItem.open_asset_id == asset_id)
-    ).first()
+    row = _BANNER_QUERY.first(asset_id=asset_id, user_id=actor.id, room_id=room_id)
     if row is None:
         return None
-    item, name = row
-    stocktake = db.session.get(Stocktake, item.stocktake_id)
-    if not takes_part(actor, stocktake):
+    stocktake_id, name, item_id, confirmed_at, confirmed_by, expected_location_id, takes_part_, by_department, by_place, room_name = row
+    if actor.is_admin:
+        covered = True
+    elif not takes_part_:
         return None
-    return Banner(stocktake.id, name, item.id, item.confirmed_at, item.confirmed_by_name, _Coverage(actor, stocktake).covers(item))
+    else:
+        # Assigned places cover the rooms inside them: walked only for keepers assigned by place at all.
+        covered = by_department or (by_place and expected_location_id in _Coverage(actor, db.session.get(Stocktake, stocktake_id)).location_ids)
+    return Banner(stocktake_id, name, item_id, confirmed_at, confirmed_by, bool(covered),
+                  room_id if room_name is not None else None, room_name or "")
 
 
 def open_stocktakes_in_room(actor, location_id: int) -> list[Stocktake]:

@@ -40,8 +40,12 @@ bp = Blueprint("stocktake", __name__, url_prefix="/stocktakes")
 ROOMS_KEY = "stocktake_rooms"  # {stocktake id: room id}: where this person said they stand
 
 
+def rooms_in_session() -> dict[str, int]:
+    return session.get(ROOMS_KEY) or {}
+
+
 def room_in_session(stocktake_id: int) -> int | None:
-    return (session.get(ROOMS_KEY) or {}).get(str(stocktake_id))
+    return rooms_in_session().get(str(stocktake_id))
 
 
 def _remember_room(stocktake_id: int, room_id: int | None) -> None:

@@ -266,3 +266,31 @@ def test_one_item_twice_in_one_batch_counts_once(floor, stocktake):
     results = services.confirm_batch(floor.keeper, stocktake.id, [sighting(bed, room, scan_id="a"), sighting(bed, room, scan_id="b")])
     assert [r.outcome for r in results] == [ScanOutcome.CONFIRMED, ScanOutcome.ALREADY_CONFIRMED]
     assert results[1].first_by == "宿管李阿姨" and counted(stocktake) == 1
+
+
+def test_the_label_banner_shows_whose_part_an_item_is(floor):
+    # The keeper takes part by department, the other keeper by place (301 and what is inside it), staff not at all.
+    stocktake = open_floor_stocktake(floor, assignments=[
+        services.Assignment(user_id=floor.keeper.id, department_id=floor.dorms.id),
+        services.Assignment(user_id=floor.other_keeper.id, location_id=floor.rooms["301"].id)])
+    bed_301, bed_302 = floor.items["301-bed1"], floor.items["302-bed1"]
+    by_department = services.banner_for(floor.keeper, bed_302.id, floor.rooms["302"].id)
+    assert (by_department.stocktake_name, by_department.covered, by_department.room_name) == ("2026秋 A栋3楼盘点", True, "宿舍A栋 › 3F › 302")
+    assert services.banner_for(floor.other_keeper, bed_301.id).covered is True
+    # Outside their place: the tap records it as not on their list.
+    assert services.banner_for(floor.other_keeper, bed_302.id).covered is False
+    assert services.banner_for(floor.office, bed_302.id).covered is True
+    assert services.banner_for(floor.staff, bed_302.id) is None
+    assert services.banner_for(floor.keeper, floor.stranger.id) is None  # not in the stocktake
+    services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(bed_302, floor.rooms["302"]))
+    confirmed = services.banner_for(floor.other_keeper, bed_302.id)
+    assert confirmed.confirmed_by == "宿管李阿姨" and confirmed.confirmed_at is not None
+    # A room that no longer exists (or never did) is no room.
+    assert services.banner_for(floor.keeper, bed_302.id, 987654).room_id is None
+
+
+def test_a_keeper_who_does_not_take_part_sees_no_banner(floor):
+    stocktake = open_floor_stocktake(floor)  # the keeper of the dorms only
+    assert services.banner_for(floor.other_keeper, floor.projector.id) is None
+    services.assign_participant(floor.office, stocktake.id, services.Assignment(user_id=floor.other_keeper.id, department_id=floor.teaching.id))
+    assert services.banner_for(floor.other_keeper, floor.projector.id).covered is True

@@ -11,7 +11,7 @@ from tagsvc.extensions import db
 from tagsvc.stocktake import reconciling, services
 from tagsvc.stocktake.models import Stocktake, StocktakeItem
 from tests.forms_on_pages import form_values
-from tests.stocktake.conftest import sighting
+from tests.stocktake.conftest import open_floor_stocktake, sighting
 
 
 def form_on(html: str, action: str) -> dict:
@@ -214,3 +214,15 @@ def test_the_office_registers_a_found_item_from_the_report(client, login_as, flo
     assert response.headers["Location"] == f"/assets/{asset.id}"
     assert (asset.name, asset.department_id, asset.location.name) == ("饮水机", floor.dorms.id, "303")
     assert asset.current_tag is not None  # a label to print
+
+
+def test_the_label_page_names_the_room_chosen_for_its_own_stocktake(client, login_as, floor, stocktake):
+    block_b = open_floor_stocktake(floor, name="B栋盘点", scope=services.Scope(location_ids=(floor.other_block.id,)))
+    login_as(floor.keeper)
+    bed = floor.items["302-bed1"].current_tag.code
+    client.get(f"/stocktakes/{block_b.id}/scan?room={floor.other_block.id}")  # a room chosen in the other stocktake only
+    page = client.get(f"/t/{bed}").get_data(as_text=True)
+    assert "No room chosen" in page and "You are in" not in page
+    client.get(f"/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")  # and now one in this one
+    assert "You are in 宿舍A栋 › 3F › 302" in client.get(f"/t/{bed}").get_data(as_text=True)
+    assert "You are in 宿舍B栋" in client.get(f"/t/{floor.stranger.current_tag.code}").get_data(as_text=True)
