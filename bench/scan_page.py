@@ -162,6 +162,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (more than 1: gunicorn's gthread workers)")
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--only", default="", help="run only the routes whose label contains this text (and the baseline)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tagsvc-bench-"))
@@ -212,9 +213,16 @@ def main() -> None:
             ("API asset list page, token", api_pages, f"Bearer {token}"),
             ("API asset list by cursor, token", [f"/api/v1/assets?per_page=50&cursor={c}" for c in cursors], f"Bearer {token}"),
         ]:
+            if args.only and args.only not in label and not label.startswith("baseline"):
+                continue
             load(port, paths[:50], 2, 1, cookie_for)  # warm up
             r = results[label] = load(port, paths, args.clients, args.seconds, cookie_for)
             print(f"{label:<34}{r['rps']:>9.0f}{r['p50']:>11.1f}{r['p99']:>9.1f}{r['n']:>10}", flush=True)
+        if args.only:
+            base = results["baseline: minimal Flask route"]
+            for label, r in results.items():
+                print(f"{label}: {r['rps'] / base['rps']:.0%} of the baseline, p99 {r['p99']:.1f} ms")
+            return
         print("\nSearch, one client at a time (what a person waits for):")
         for path in searches:
             times = sorted(request(port, path, cookie)[0] * 1000 for _ in range(20))

@@ -49,7 +49,7 @@ _memo = _Memo()
 
 
 def signed_in_menu() -> Markup:
-    user = current_user
+    user = current_user._get_current_object()  # the proxy looks the user up again on every attribute
     page = request.path if request.endpoint in MENU_ENDPOINTS else ""
     key = (str(get_locale()), user.id, user.display_name, user.role, user.can_create_assets, request.script_root, page)
     menu = _memo.get_or_make(key, lambda: render_template("_menu.html", counts=Markup(COUNTS_PLACEHOLDER), csrf=Markup(CSRF_PLACEHOLDER)))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
+from tagsvc.stocktake.services import Banner, banner_from, join_banner
 from tagsvc.repairs.models import OPEN_STATUSES, DamageReport, ReportStatus
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
@@ -118,21 +119,30 @@ class StaffFacts:
 
 _STAFF_COLUMNS = (Asset.id, Asset.custodian_name, Asset.custodian_phone, Asset.brand, Asset.model, Asset.serial_number,
                   Asset.purchase_date, Asset.price, Asset.supplier, Asset.invoice_number, Asset.notes)
-# The signed-in page reads the public facts and the staff's in the same statement (one round trip).
-_STAFF_SCAN_QUERY = db.prepared_read(_build_scan_query().add_columns(*_STAFF_COLUMNS))
+# The signed-in page reads the public facts, the staff's and the stocktake banner's in one statement (one round trip).
+_STAFF_SCAN_QUERY = db.prepared_read(join_banner(_build_scan_query().add_columns(*_STAFF_COLUMNS), Asset.id))
 _PUBLIC_WIDTH = len(fields(ScanFacts))
+_STAFF_WIDTH = len(_STAFF_COLUMNS)
 
 
-def scan_facts_for_staff(raw_code: str) -> tuple[ScanFacts, StaffFacts] | None:
-    """The public facts behind a label code and the staff's, or None when no asset carries (or carried) it.
-    Whether this person may see the staff's part is for the caller to decide."""
+@dataclass(frozen=True)
+class StaffScan:
+    facts: ScanFacts
+    staff: StaffFacts  # whether this person may see it is for the caller to decide
+    banner: Banner | None
+
+
+def scan_for_staff(raw_code: str, actor, room_id: int | None) -> StaffScan | None:
+    """What the scan page shows a signed-in person, or None when no asset carries (or carried) the code. `room_id`
+    is where they said they stand in a stocktake, for the banner."""
     code = normalize_code(raw_code)
     if code is None:
         return None
-    row = _STAFF_SCAN_QUERY.first(code=code)
+    row = _STAFF_SCAN_QUERY.first(code=code, user_id=actor.id, room_id=room_id)
     if row is None:
         return None
-    return _facts_of(row[:_PUBLIC_WIDTH]), StaffFacts(*row[_PUBLIC_WIDTH:])
+    staff_end = _PUBLIC_WIDTH + _STAFF_WIDTH
+    return StaffScan(_facts_of(row[:_PUBLIC_WIDTH]), StaffFacts(*row[_PUBLIC_WIDTH:staff_end]), banner_from(actor, row[staff_end:], room_id))
 
 
 @dataclass(frozen=True)

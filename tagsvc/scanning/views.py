@@ -1,4 +1,3 @@
-import dataclasses
 import uuid
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,7 +11,7 @@ from tagsvc.ledger.services import recent_history
 from tagsvc.repairs.services import open_report_link
 from tagsvc.stocktake.services import banner_for, open_stocktakes_in_room
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
-from tagsvc.scanning.page_cache import PageCache, page_key
+from tagsvc.scanning.page_cache import CompressedPage, PageCache, page_key
 from tagsvc.scanning import services
 from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
@@ -54,36 +53,30 @@ def scan(code: str):
 
 def _signed_in_scan_page(code: str):
     """The stocktake's hot path when keepers use any scanner: every read here is a fixed statement of plain values
-    outside a transaction (the facts with the staff's part, the banner, the history, the header's counts)."""
-    found = services.scan_facts_for_staff(code)
-    if found is None:
-        return _not_an_asset_label(code)
-    facts, staff = found
-    stocktake = stocktake_banner(facts)
-    if current_user.sees_all_assets or current_user.keeps(facts.department_id):
-        return render_template("scanning/scan.html", facts=facts, asset=staff, history=recent_history(facts.asset_id),
-                               report_link=open_report_link(current_user, facts.asset_id) if facts.report_open else None,
-                               stocktake=stocktake)
-    return render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
-
-
-def stocktake_banner(facts) -> dict | None:
-    """The "confirm: it is here" button for a participant of an open stocktake that expects this item, with the
-    room they said they stand in (or, until they say, the room the books name)."""
+    outside a transaction (the facts with the staff's part and the banner, the history, the header's counts)."""
     from tagsvc.stocktake.views import rooms_in_session
 
+    user = current_user._get_current_object()  # the proxy looks the user up again on every attribute
     rooms = rooms_in_session()
-    # The room chosen for this item's stocktake: known only once the banner names the stocktake, and a person
-    # almost always takes part in one at a time, so the only room in the session is read along with it.
+    # The room chosen for this item's stocktake is known once the banner names the stocktake; a person almost always
+    # takes part in one at a time, so the only room in the session is read along with it.
     only_room = next(iter(rooms.values())) if len(rooms) == 1 else None
-    banner = banner_for(current_user, facts.asset_id, only_room)
-    if banner is None:
-        return None
-    if len(rooms) > 1:
-        banner = banner_for(current_user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
-    elif rooms and str(banner.stocktake_id) not in rooms:
-        banner = dataclasses.replace(banner, room_id=None, room_name="")
-    return {"banner": banner, "scan_id": str(uuid.uuid4())}
+    found = services.scan_for_staff(code, user, only_room)
+    if found is None:
+        return _not_an_asset_label(code)
+    facts, banner = found.facts, found.banner
+    if banner is not None and rooms and rooms.get(str(banner.stocktake_id)) != only_room:
+        banner = banner_for(user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
+    stocktake = {"banner": banner, "scan_id": str(uuid.uuid4())} if banner is not None else None
+    if user.sees_all_assets or user.keeps(facts.department_id):
+        html = render_template("scanning/scan.html", facts=facts, asset=found.staff, history=recent_history(facts.asset_id),
+                               report_link=open_report_link(user, facts.asset_id) if facts.report_open else None,
+                               stocktake=stocktake)
+    else:
+        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
+    # Compressed here at gzip's fastest level, as the public page is (Flask-Compress leaves it alone).
+    body, headers = CompressedPage.of(html).response(gzip_accepted="gzip" in request.accept_encodings)
+    return current_app.response_class(body, headers=headers)
 
 
 def _not_an_asset_label(code: str):

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
@@ -694,34 +695,50 @@ class Banner:
     room_name: str = ""
 
 
-def _build_banner_query():
+def _banner_columns() -> tuple:
     mine = and_(StocktakeParticipant.stocktake_id == Stocktake.id, StocktakeParticipant.user_id == bindparam("user_id"))
-    return (
-        select(Stocktake.id, Stocktake.name, StocktakeItem.id, StocktakeItem.confirmed_at, StocktakeItem.confirmed_by_name,
-               StocktakeItem.expected_location_id,
-               exists().where(mine),
-               exists().where(mine, StocktakeParticipant.department_id == StocktakeItem.expected_department_id),
-               exists().where(mine, StocktakeParticipant.location_id.is_not(None)),
-               select(Location.full_name).where(Location.id == bindparam("room_id")).scalar_subquery())
-        .join(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
-        .where(StocktakeItem.open_asset_id == bindparam("asset_id"))
-    )
+    room = aliased(Location)  # the statement this joins may have its own Location (the booked place)
+    return (Stocktake.id, Stocktake.name, StocktakeItem.id, StocktakeItem.confirmed_at, StocktakeItem.confirmed_by_name,
+            StocktakeItem.expected_location_id,
+            exists().where(mine),
+            exists().where(mine, StocktakeParticipant.department_id == StocktakeItem.expected_department_id),
+            exists().where(mine, StocktakeParticipant.location_id.is_not(None)),
+            select(room.full_name).where(room.id == bindparam("room_id")).scalar_subquery())
 
 
-# The signed-in scan page is a stocktake's hot path: what the banner needs, read in one fixed statement of plain
-# values (the item, its stocktake, whether and how this person takes part, the room's name), outside a transaction.
-_BANNER_QUERY = db.prepared_read(_build_banner_query())
+BANNER_WIDTH = len(_banner_columns())
+
+
+def join_banner(query, asset_id):
+    """A statement about one asset, with the banner's values added as its last BANNER_WIDTH columns (read them with
+    banner_from); it takes the parameters user_id (who looks) and room_id (where they said they stand). The
+    signed-in scan page reads the item, its stocktake and this person's part in the same round trip as the facts."""
+    return (query.outerjoin(StocktakeItem, StocktakeItem.open_asset_id == asset_id)
+            .outerjoin(Stocktake, Stocktake.id == StocktakeItem.stocktake_id)
+            .add_columns(*_banner_columns()))
+
+
+# A fixed statement of plain values, read outside a transaction (see PreparedRead).
+_BANNER_QUERY = db.prepared_read(join_banner(select(Asset.id), Asset.id).where(Asset.id == bindparam("asset_id")))
 
 
 def banner_for(actor, asset_id: int, room_id: int | None = None) -> Banner | None:
     """The banner of the open stocktake that expects this asset, for a person who takes part in it; with the name of
     the room they said they stand in."""
-    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+    if not _may_take_part(actor):
         return None
     row = _BANNER_QUERY.first(asset_id=asset_id, user_id=actor.id, room_id=room_id)
-    if row is None:
+    return banner_from(actor, row[1:], room_id) if row is not None else None
+
+
+def banner_from(actor, values, room_id: int | None) -> Banner | None:
+    """The banner from the columns join_banner added (None when no open stocktake expects the asset, or this person
+    does not take part in it)."""
+    if not _may_take_part(actor):
         return None
-    stocktake_id, name, item_id, confirmed_at, confirmed_by, expected_location_id, takes_part_, by_department, by_place, room_name = row
+    stocktake_id, name, item_id, confirmed_at, confirmed_by, expected_location_id, takes_part_, by_department, by_place, room_name = values
+    if stocktake_id is None:
+        return None
     if actor.is_admin:
         covered = True
     elif not takes_part_:
@@ -731,6 +748,10 @@ def banner_for(actor, asset_id: int, room_id: int | None = None) -> Banner | Non
         covered = by_department or (by_place and expected_location_id in _Coverage(actor, db.session.get(Stocktake, stocktake_id)).location_ids)
     return Banner(stocktake_id, name, item_id, confirmed_at, confirmed_by, bool(covered),
                   room_id if room_name is not None else None, room_name or "")
+
+
+def _may_take_part(actor) -> bool:
+    return actor is not None and actor.is_authenticated and actor.role in (Role.ADMIN, Role.KEEPER)
 
 
 def open_stocktakes_in_room(actor, location_id: int) -> list[Stocktake]:
