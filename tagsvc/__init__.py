@@ -16,13 +16,16 @@ def import_models() -> None:
     """Every feature's tables, so metadata (and Alembic) sees them all."""
     from tagsvc.accounts import models as _accounts  # noqa: F401
     from tagsvc.api import models as _api  # noqa: F401
+    from tagsvc.assets import holds as _holds  # noqa: F401
     from tagsvc.assets import models as _assets  # noqa: F401
     from tagsvc.labels import models as _labels  # noqa: F401
+    from tagsvc.ledger import documents as _documents  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
     from tagsvc.repairs import models as _repairs  # noqa: F401
     from tagsvc.stocktake import models as _stocktake  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401
+    from tagsvc.transfers import models as _transfers  # noqa: F401
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -28,6 +28,13 @@ ACTION_LABELS = {
     LedgerAction.STOCKTAKE_CONFIRMED: N_("Confirmed in a stocktake"),
     LedgerAction.STOCKTAKE_CORRECTED: N_("Corrected after a stocktake"),
     LedgerAction.STOCKTAKE_NOTED: N_("Stocktake difference settled"),
+    LedgerAction.TRANSFER_REQUESTED: N_("Transfer requested"),
+    LedgerAction.TRANSFER_ACCEPTED: N_("Transfer accepted by the receiver"),
+    LedgerAction.TRANSFER_DECLINED: N_("Transfer declined by the receiver"),
+    LedgerAction.TRANSFER_APPROVED: N_("Transfer approved by the office"),
+    LedgerAction.TRANSFER_REJECTED: N_("Transfer rejected by the office"),
+    LedgerAction.TRANSFER_CANCELLED: N_("Transfer cancelled"),
+    LedgerAction.TRANSFERRED: N_("Transferred: arrived"),
 }
 
 _VALUE_LABELS = {

@@ -33,6 +33,14 @@ class LedgerAction(StrEnum):
     STOCKTAKE_CONFIRMED = "stocktake_confirmed"  # seen in a stocktake (盘点): the note names it and the room
     STOCKTAKE_CORRECTED = "stocktake_corrected"  # the books changed to match what a stocktake found
     STOCKTAKE_NOTED = "stocktake_noted"  # a stocktake's difference settled without a change (a note says why)
+    # A transfer (调拨): each step names it; only the arrival moves the books.
+    TRANSFER_REQUESTED = "transfer_requested"
+    TRANSFER_ACCEPTED = "transfer_accepted"
+    TRANSFER_DECLINED = "transfer_declined"
+    TRANSFER_APPROVED = "transfer_approved"
+    TRANSFER_REJECTED = "transfer_rejected"
+    TRANSFER_CANCELLED = "transfer_cancelled"
+    TRANSFERRED = "transferred"  # arrived: department, place and custodian moved in the books
 
 
 class LedgerEvent(Base):

@@ -1,0 +1,80 @@
+"""Holds: an asset taken by a movement under way (a transfer, later a loan or a disposal) cannot be taken by another.
+
+One row per held asset, its asset id the primary key: of two movements started at the same moment on the same
+asset, the database lets one in and the other is told which movement holds it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import gettext as _
+from sqlalchemy import ForeignKey, String, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tagsvc.errors import ConflictError
+from tagsvc.extensions import Base, db, enum_column_type, utcnow
+from tagsvc.i18n.markers import N_
+
+
+class HoldKind(StrEnum):
+    TRANSFER = "transfer"
+
+
+HOLD_LABELS = {HoldKind.TRANSFER: N_("transfer %(document)s")}
+
+
+class AssetHold(Base):
+    __tablename__ = "asset_hold"
+
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"), primary_key=True)
+    kind: Mapped[HoldKind] = mapped_column(enum_column_type(HoldKind))
+    reference_id: Mapped[int]  # the transfer's id
+    document: Mapped[str] = mapped_column(String(32))  # its number, as people know it
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def describe(self) -> str:
+        return _(HOLD_LABELS[self.kind], document=self.document)
+
+
+def check_free(asset_ids: list[int]) -> None:
+    """Refuse (naming the movement) when one of these assets is held: call it before writing anything."""
+    held = db.session.scalars(select(AssetHold).where(AssetHold.asset_id.in_(asset_ids)).limit(1)).first()
+    if held is not None:
+        raise _held_error(held)
+
+
+def take_holds(asset_ids: list[int], kind: HoldKind, reference_id: int, document: str) -> None:
+    """Hold these assets for a movement, in the caller's transaction; refused whole, naming the movement that holds
+    one already (checked first for the message, then enforced by the primary key against a concurrent start: then
+    the caller's whole transaction is rolled back)."""
+    try:
+        check_free(asset_ids)
+    except ConflictError:
+        db.session.rollback()
+        raise
+    try:
+        with db.session.begin_nested():
+            db.session.add_all([AssetHold(asset_id=asset_id, kind=kind, reference_id=reference_id, document=document) for asset_id in asset_ids])
+            db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError(_("Someone has just started another movement of one of these items: reload and look again.")) from None
+
+
+def release_holds(asset_ids: list[int], kind: HoldKind, reference_id: int) -> None:
+    db.session.execute(delete(AssetHold).where(AssetHold.asset_id.in_(asset_ids), AssetHold.kind == kind,
+                                               AssetHold.reference_id == reference_id))
+
+
+def hold_on(asset_id: int) -> AssetHold | None:
+    return db.session.get(AssetHold, asset_id)
+
+
+def _held_error(held: AssetHold) -> ConflictError:
+    from tagsvc.assets.models import Asset
+
+    asset = db.session.get(Asset, held.asset_id)
+    return ConflictError(_("%(name)s (%(number)s) is already part of %(movement)s since %(date)s.", name=asset.name,
+                           number=asset.asset_number, movement=held.describe(), date=held.since.date().isoformat()))
