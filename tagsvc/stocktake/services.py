@@ -39,7 +39,7 @@ from tagsvc.stocktake.models import (
 from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
-from tagsvc.tags.services import normalize_code
+from tagsvc.tags.services import code_in
 
 MAX_BATCH = 500  # confirmations in one request; a phone's queue goes in several
 # A phone's clock may be wrong; a time far from the server's is replaced by the time of arrival.
@@ -354,16 +354,6 @@ class ConfirmResult:
     room_id: int | None = None
     location_id: int | None = None  # a room label's room
     seen_at: datetime | None = None
-
-
-def code_in(text: str) -> str | None:
-    """The tag code in what a scanner read or a person typed: a bare code ("7K3M-Q9XR") or a label's URL."""
-    text = (text or "").strip()
-    for marker in ("/t/", "/T/"):
-        if marker in text:
-            text = text.rsplit(marker, 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
-            break
-    return normalize_code(text)
 
 
 def confirm_in_stocktake(actor, stocktake_id: int, sighting: Sighting) -> ConfirmResult:

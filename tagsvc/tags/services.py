@@ -108,3 +108,13 @@ def look_up_tag(raw_code: str) -> TagLookup:
         return TagLookup(tag, None)
     current = db.session.scalar(select(Tag).where(Tag.asset_id == tag.asset_id, Tag.retired_at.is_(None)))
     return TagLookup(tag, current)
+
+
+def code_in(text: str) -> str | None:
+    """The tag code in what a scanner read or a person typed: a bare code ("7K3M-Q9XR") or a label's URL."""
+    text = (text or "").strip()
+    for marker in ("/t/", "/T/"):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
+            break
+    return normalize_code(text)

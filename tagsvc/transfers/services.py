@@ -27,7 +27,7 @@ from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.models import Tag
-from tagsvc.tags.services import normalize_code
+from tagsvc.tags.services import code_in
 from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferItem, TransferStatus
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
@@ -307,7 +307,7 @@ def _item_of(transfer: Transfer, code_or_asset_id: str | int) -> TransferItem:
     if isinstance(code_or_asset_id, int):
         asset_id = code_or_asset_id
     else:
-        code = normalize_code(_code_in(code_or_asset_id))
+        code = code_in(code_or_asset_id)
         if code is None:
             raise ValidationError(_("“%(text)s” is not a label of this school.", text=str(code_or_asset_id)[:40]))
         asset_id = db.session.scalar(select(Tag.asset_id).where(Tag.code == code))
@@ -319,15 +319,6 @@ def _item_of(transfer: Transfer, code_or_asset_id: str | int) -> TransferItem:
         raise ValidationError(_("%(name)s (%(number)s) is not part of %(transfer)s.", name=asset.name if asset else "?",
                                 number=asset.asset_number if asset else "?", transfer=transfer.number))
     return item
-
-
-def _code_in(text: str) -> str:
-    """A bare code, or the code at the end of a label's address (what a scanner reads)."""
-    text = (text or "").strip()
-    for marker in ("/t/", "/T/"):
-        if marker in text:
-            return text.rsplit(marker, 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
-    return text
 
 
 def _move_in_books(transfer: Transfer, item: TransferItem, actor) -> None:
