@@ -94,10 +94,11 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc.labels import views as labels
     from tagsvc.repairs import views as repairs
     from tagsvc.stocktake import views as stocktake
+    from tagsvc.transfers import views as transfers
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 
@@ -114,6 +115,7 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.repairs.services import readable_report_ids
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label, report_reference
     from tagsvc.tags.services import format_code
+    from tagsvc.transfers.display import TRANSFER_STATUS_LABELS, TRANSFER_STATUS_STYLE
 
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
@@ -128,6 +130,8 @@ def _init_templates(app: Flask) -> None:
         DAMAGE_KIND_LABELS=DAMAGE_KIND_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         REPORT_STATUS_LABELS=REPORT_STATUS_LABELS,
+        TRANSFER_STATUS_LABELS=TRANSFER_STATUS_LABELS,
+        TRANSFER_STATUS_STYLE=TRANSFER_STATUS_STYLE,
         signed_in_menu=signed_in_menu,
         ledger_value_label=ledger_value_label,
         report_reference=report_reference,

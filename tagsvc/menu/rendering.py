@@ -22,7 +22,7 @@ from tagsvc.repairs.services import repair_counts
 COUNTS_PLACEHOLDER = "<!--menu:counts-->"
 CSRF_PLACEHOLDER = "<!--menu:csrf-->"
 # The menu's pages: on one of them the menu names it instead of linking it, so the page is part of the key.
-MENU_ENDPOINTS = frozenset({"home.index", "assets.index", "labels.print_assets", "repairs.queue", "repairs.mine", "stocktake.index",
+MENU_ENDPOINTS = frozenset({"home.index", "assets.index", "labels.print_assets", "repairs.queue", "repairs.mine", "stocktake.index", "transfers.index",
                             "structure.departments", "structure.tree", "accounts.users", "accounts.password", "api_pages.token_list"})
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from tagsvc.assets.holds import AssetHold, HoldKind
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
 from tagsvc.stocktake.services import Banner, banner_from, join_banner
@@ -16,6 +17,7 @@ from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
 from tagsvc.tags.services import normalize_code
+from tagsvc.transfers.models import Transfer
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class ScanFacts:
     reported_at: datetime | None = None
     repaired_at: datetime | None = None
     report_id: int | None = None
+    # A transfer under way (requested or approved, items not arrived): where to, and since when.
+    transfer_to: str | None = None
+    transfer_since: datetime | None = None
 
     @property
     def report_open(self) -> bool:
@@ -54,6 +59,7 @@ class ScanFacts:
 
 def _build_scan_query():
     current = aliased(Tag)
+    receiver = aliased(Department)
     latest_report = (
         select(DamageReport.id)
         # Two comparisons rather than NOT IN: a plain statement that compiles once to fixed SQL (PreparedRead).
@@ -68,7 +74,7 @@ def _build_scan_query():
             Tag.code, Tag.retired_at, current.code, Asset.id, Asset.name, Asset.asset_number, Asset.status,
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
             Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
-            DamageReport.id,
+            DamageReport.id, receiver.name, AssetHold.since,
         )
         .join(Asset, Asset.id == Tag.asset_id)
         .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))
@@ -76,6 +82,9 @@ def _build_scan_query():
         .outerjoin(Location, Location.id == Asset.location_id)
         .outerjoin(Category, Category.id == Asset.category_id)
         .outerjoin(DamageReport, DamageReport.id == latest_report)
+        .outerjoin(AssetHold, and_(AssetHold.asset_id == Asset.id, AssetHold.kind == HoldKind.TRANSFER))
+        .outerjoin(Transfer, Transfer.id == AssetHold.reference_id)
+        .outerjoin(receiver, receiver.id == Transfer.to_department_id)
         .where(Tag.code == bindparam("code"))
     )
 

@@ -16,6 +16,7 @@ from tagsvc.scanning import services
 from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
 from tagsvc.tags.services import format_code, look_up_tag, normalize_code
+from tagsvc.transfers.services import awaited_arrival
 
 bp = Blueprint("scanning", __name__)
 
@@ -68,12 +69,13 @@ def _signed_in_scan_page(code: str):
     if banner is not None and rooms and rooms.get(str(banner.stocktake_id)) != only_room:
         banner = banner_for(user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
     stocktake = {"banner": banner, "scan_id": str(uuid.uuid4())} if banner is not None else None
+    arrival = awaited_arrival(user, facts.asset_id) if facts.transfer_to else None
     if user.sees_all_assets or user.keeps(facts.department_id):
         html = render_template("scanning/scan.html", facts=facts, asset=found.staff, history=recent_history(facts.asset_id),
                                report_link=open_report_link(user, facts.asset_id) if facts.report_open else None,
-                               stocktake=stocktake)
+                               stocktake=stocktake, arrival=arrival)
     else:
-        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake)
+        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake, arrival=arrival)
     # Compressed here at gzip's fastest level, as the public page is (Flask-Compress leaves it alone).
     body, headers = CompressedPage.of(html).response(gzip_accepted="gzip" in request.accept_encodings)
     return current_app.response_class(body, headers=headers)

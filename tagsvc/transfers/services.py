@@ -25,10 +25,11 @@ from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, V
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.models import Tag
 from tagsvc.tags.services import code_in
-from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferItem, TransferStatus
+from tagsvc.transfers.models import OPEN_STATUSES, ArrivalMethod, Transfer, TransferItem, TransferStatus
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
 MAX_ITEMS = 2000  # a whole building's furniture at most; more is a data error, not a transfer
@@ -366,3 +367,51 @@ def _record_for_items(transfer: Transfer, action: LedgerAction, actor, note: str
     db.session.execute(LedgerEvent.__table__.insert(), [
         {"asset_id": item.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": action.value,
          "changes": {}, "note": note} for item in transfer.items])
+
+
+def transfers_for(actor, page: int = 1, per_page: int = 30, open_only: bool = False) -> Page[Transfer]:
+    """The office sees every transfer; a keeper those to or from the departments they keep. Open ones first,
+    newest first."""
+    require_signed_in(actor)
+    query = select(Transfer).order_by(case((Transfer.status.in_([s.value for s in OPEN_STATUSES]), 0), else_=1),
+                                      Transfer.requested_at.desc(), Transfer.id.desc())
+    if not actor.is_admin:
+        if actor.role != Role.KEEPER:
+            raise PermissionDeniedError(_("Transfers are for the keepers of the departments and the office."))
+        kept = [d.id for d in actor.departments] or [-1]
+        query = query.where(Transfer.from_department_id.in_(kept) | Transfer.to_department_id.in_(kept))
+    if open_only:
+        query = query.where(Transfer.status.in_([s.value for s in OPEN_STATUSES]))
+    return paginate(query, page, per_page)
+
+
+def waiting_on(actor, transfer: Transfer) -> list[str]:
+    """What this person may do now on this transfer: "accept", "approve", "cancel", "arrivals"."""
+    steps = []
+    if transfer.status == TransferStatus.REQUESTED:
+        if transfer.accepted_at is None and may_accept(actor, transfer):
+            steps.append("accept")
+        if transfer.approved_at is None and actor.is_admin:
+            steps.append("approve")
+        if transfer.approved_at is None and may_read(actor, transfer):
+            steps.append("cancel")
+    if transfer.status == TransferStatus.APPROVED and may_accept(actor, transfer):
+        steps.append("arrivals")
+    return steps
+
+
+def open_transfer_of(asset_id: int) -> Transfer | None:
+    """The open transfer holding this asset, if any."""
+    return db.session.scalar(select(Transfer).join(TransferItem, TransferItem.transfer_id == Transfer.id)
+                             .where(TransferItem.asset_id == asset_id, Transfer.status.in_([s.value for s in OPEN_STATUSES])))
+
+
+def awaited_arrival(actor, asset_id: int) -> Transfer | None:
+    """The approved transfer in which this person may confirm that this asset has arrived (it has not yet): its label's
+    page then offers the one-tap confirmation."""
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return None
+    transfer = db.session.scalar(select(Transfer).join(TransferItem, TransferItem.transfer_id == Transfer.id)
+                                 .where(TransferItem.asset_id == asset_id, TransferItem.arrived_at.is_(None),
+                                        Transfer.status == TransferStatus.APPROVED))
+    return transfer if transfer is not None and may_accept(actor, transfer) else None

@@ -1,7 +1,5 @@
 """Transfers (调拨): each step, who may take it, what it writes, and every invalid move answered without a change."""
 import threading
-from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -12,35 +10,10 @@ from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
-from tagsvc.structure.models import LocationKind
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferStatus
-from tests.factories import make_asset, make_department, make_location, make_user
-
-
-@pytest.fixture
-def school(app):
-    it, academic, library = make_department("信息中心"), make_department("教务处"), make_department("图书馆")
-    building = make_location("行政楼", kind=LocationKind.BUILDING)
-    rooms = {n: make_location(n, parent=building) for n in ("101", "205")}
-    projector = make_asset(name="投影仪", asset_number="TY-001", department_id=it.id, location_id=rooms["101"].id,
-                           custodian_name="王老师", price=Decimal("3200.00"))
-    desks = [make_asset(name=f"课桌{n}", asset_number=f"KZ-{n:03d}", department_id=it.id, location_id=rooms["101"].id)
-             for n in range(1, 41)]
-    return SimpleNamespace(
-        it=it, academic=academic, library=library, rooms=rooms, projector=projector, desks=desks,
-        sender=make_user(Role.KEEPER, departments=[it], display_name="信息中心李老师"),
-        receiver=make_user(Role.KEEPER, departments=[academic], display_name="教务处张老师"),
-        third=make_user(Role.KEEPER, departments=[library], display_name="图书馆赵老师"),
-        office=make_user(Role.ADMIN, display_name="后勤王主任"),
-        staff=make_user(Role.STAFF), repairer=make_user(Role.REPAIRER))
-
-
-def request(school, assets=None, actor=None, **overrides):
-    values = {"asset_ids": [a.id for a in (assets or [school.projector])], "to_department_id": school.academic.id,
-              "to_location_id": school.rooms["205"].id, "to_custodian": "张老师", "reason": "教务处多媒体教室需要"}
-    values.update(overrides)
-    return services.request_transfer(actor or school.sender, services.TransferRequest(**values))
+from tests.factories import make_asset, make_user
+from tests.transfers.conftest import request
 
 
 def events(asset, action=None):

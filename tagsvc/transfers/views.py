@@ -1,0 +1,152 @@
+"""Transfer pages: request (from an asset's page or for many ticked in the register), the transfer's page with the
+decisions each person may take, arrivals (typed, scanned or ticked), the list, and the printable slip (调拨单)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tagsvc.assets.models import Asset
+from tagsvc.errors import TagsvcError, show_refusal
+from tagsvc.extensions import db
+from tagsvc.forms import ConfirmForm
+from tagsvc.structure.services import all_departments
+from tagsvc.transfers import services
+from tagsvc.transfers.forms import ArrivalForm, ReasonForm, RequestTransferForm
+from tagsvc.transfers.models import ArrivalMethod
+
+bp = Blueprint("transfers", __name__, url_prefix="/transfers")
+
+
+@bp.get("")
+@login_required
+def index():
+    try:
+        page = services.transfers_for(current_user, request.args.get("page", 1, type=int))
+    except TagsvcError as error:
+        abort(error.status_code)
+    return render_template("transfers/index.html", page=page, waiting={t.id: services.waiting_on(current_user, t) for t in page.items})
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    asset_ids = [int(v) for v in request.values.getlist("asset") if v.isdigit()]
+    assets = list(db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.asset_number))) if asset_ids else []
+    if assets and not any(services.may_request(current_user, a.department_id) for a in assets):
+        abort(403)
+    form = RequestTransferForm()
+    form.to_department_id.choices = [(None, _("— choose —"))] + [(d.id, d.name) for d in all_departments()]
+    status = 200
+    if form.validate_on_submit():
+        data = services.TransferRequest(asset_ids=[a.id for a in assets], to_department_id=form.to_department_id.data,
+                                        to_location_id=form.to_location_id.data, to_custodian=form.to_custodian.data,
+                                        reason=form.reason.data)
+        try:
+            transfer = services.request_transfer(current_user, data, direct=bool(form.direct.data) and current_user.is_admin)
+        except TagsvcError as error:
+            status = show_refusal(error)
+        else:
+            flash(_("Transfer %(number)s requested: %(department)s accepts it, the office approves it.", number=transfer.number,
+                    department=transfer.to_department.name) if not transfer.direct else
+                  _("Transfer %(number)s recorded: its items move in the books as %(department)s confirms their arrival.",
+                    number=transfer.number, department=transfer.to_department.name), "success")
+            return redirect(url_for("transfers.detail", transfer_id=transfer.id))
+    elif form.errors:
+        status = 400
+    return render_template("transfers/new.html", form=form, assets=assets), status
+
+
+@bp.get("/<int:transfer_id>")
+@login_required
+def detail(transfer_id: int):
+    transfer = _transfer_or_404(transfer_id)
+    return render_template("transfers/detail.html", transfer=transfer, steps=services.waiting_on(current_user, transfer),
+                           outstanding=services.outstanding_items(transfer), reason_form=ReasonForm(), button=ConfirmForm(),
+                           arrival=ArrivalForm(formdata=None))
+
+
+@bp.post("/<int:transfer_id>/<any(accept, approve):decision>")
+@login_required
+def decide(transfer_id: int, decision: str):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    step = services.accept_transfer if decision == "accept" else services.approve_transfer
+    try:
+        transfer = step(current_user, transfer_id)
+    except TagsvcError as error:
+        show_refusal(error)
+    else:
+        flash(_("Transfer %(number)s is approved: confirm each item as it arrives.", number=transfer.number)
+              if transfer.status == "approved" else _("Noted. %(number)s now waits for the other approval.", number=transfer.number), "success")
+    return redirect(url_for("transfers.detail", transfer_id=transfer_id))
+
+
+@bp.post("/<int:transfer_id>/<any(decline, reject, cancel):decision>")
+@login_required
+def close(transfer_id: int, decision: str):
+    form = ReasonForm()
+    if decision != "cancel" and not form.validate_on_submit():
+        flash(_("Say why: the other side reads it."), "error")
+        return redirect(url_for("transfers.detail", transfer_id=transfer_id))
+    if decision == "cancel" and not ConfirmForm().validate_on_submit():
+        abort(400)
+    step = {"decline": services.decline_transfer, "reject": services.reject_transfer, "cancel": services.cancel_transfer}[decision]
+    try:
+        transfer = step(current_user, transfer_id, form.reason.data or "")
+    except TagsvcError as error:
+        show_refusal(error)
+    else:
+        flash(_("Transfer %(number)s is closed; its items stay where they are.", number=transfer.number), "success")
+    return redirect(url_for("transfers.detail", transfer_id=transfer_id))
+
+
+@bp.post("/<int:transfer_id>/arrivals")
+@login_required
+def arrive(transfer_id: int):
+    """One item arrived: by its label (typed, scanned, or the button on the label's page) or ticked in the list."""
+    form = ArrivalForm()
+    asset_id = request.form.get("asset_id", "")
+    back = _safe_next(form.next.data) or url_for("transfers.detail", transfer_id=transfer_id)
+    if not asset_id.isdigit() and not form.validate_on_submit():
+        flash(_("Type or scan a label's code."), "error")
+        return redirect(back)
+    if asset_id.isdigit() and not ConfirmForm().validate_on_submit():
+        abort(400)
+    method = ArrivalMethod(form.method.data) if form.method.data in ArrivalMethod._value2member_map_ else ArrivalMethod.TYPED
+    try:
+        arrival = services.confirm_arrival(current_user, transfer_id, int(asset_id) if asset_id.isdigit() else form.code.data, method)
+    except TagsvcError as error:
+        show_refusal(error)
+        return redirect(back)
+    if arrival.counted:
+        flash(_("✓ %(name)s arrived · %(arrived)d of %(total)d", name=arrival.item.name, arrived=arrival.arrived, total=arrival.total)
+              + (" · " + _("all arrived") if arrival.completed else ""), "success")
+    else:
+        flash(_("%(name)s was confirmed already, by %(person)s at %(time)s.", name=arrival.item.name, person=arrival.first_by,
+                time=arrival.first_at.strftime("%Y-%m-%d %H:%M")), "info")
+    return redirect(back)
+
+
+@bp.get("/<int:transfer_id>/slip")
+@login_required
+def slip(transfer_id: int):
+    """The transfer slip (调拨单) on A4, with lines for the signatures of sender, receiver and approver."""
+    transfer = _transfer_or_404(transfer_id)
+    total = sum((item.price or 0) for item in transfer.items)
+    return render_template("transfers/slip.html", transfer=transfer, total=total)
+
+
+def _transfer_or_404(transfer_id: int):
+    try:
+        return services.get_transfer(current_user, transfer_id)
+    except TagsvcError:
+        abort(404)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site (the label's page the person came from)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
