@@ -138,11 +138,11 @@ def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution,
         if department_id is not None and db.session.get(Department, department_id) is None:
             raise ValidationError(_("That department no longer exists."))
         new_place = db.session.get(Location, item.confirmed_location_id)
-        changes["location"] = [asset.location.full_name if asset.location else None, new_place.full_name]
+        changes["location_id"] = [asset.location.full_name if asset.location else None, new_place.full_name]
         asset.location = new_place
         if department_id is not None and department_id != asset.department_id:
             department = db.session.get(Department, department_id)
-            changes["department"] = [asset.department.name if asset.department else None, department.name]
+            changes["department_id"] = [asset.department.name if asset.department else None, department.name]
             asset.department = department
     elif resolution == Resolution.LOST:
         if item.found:
@@ -195,7 +195,7 @@ def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resol
         changes = {}
         if finding.location_id is not None and asset.location_id != finding.location_id:
             place = db.session.get(Location, finding.location_id)
-            changes["location"] = [asset.location.full_name if asset.location else None, place.full_name]
+            changes["location_id"] = [asset.location.full_name if asset.location else None, place.full_name]
             asset.location = place
         if blank is not None:
             changes["tag"] = [stick_blank_label(asset, blank), blank.code]

@@ -324,10 +324,10 @@ def _item_of(transfer: Transfer, code_or_asset_id: str | int) -> TransferItem:
 
 def _move_in_books(transfer: Transfer, item: TransferItem, actor) -> None:
     asset = db.session.get(Asset, item.asset_id)
-    changes = {"department": [asset.department.name if asset.department else None, transfer.to_department.name]}
+    changes = {"department_id": [asset.department.name if asset.department else None, transfer.to_department.name]}
     asset.department = transfer.to_department  # the relationship, not the id: a loaded asset.department follows
     if transfer.to_location_id is not None and transfer.to_location_id != asset.location_id:
-        changes["location"] = [asset.location.full_name if asset.location else None, transfer.to_location.full_name]
+        changes["location_id"] = [asset.location.full_name if asset.location else None, transfer.to_location.full_name]
         asset.location = transfer.to_location
     if transfer.to_custodian and transfer.to_custodian != asset.custodian_name:
         changes["custodian_name"] = [asset.custodian_name or None, transfer.to_custodian]

@@ -12,6 +12,10 @@ from tests.factories import make_asset, make_department, make_location, make_use
 
 @pytest.fixture
 def school(app):
+    return build_school()
+
+
+def build_school():
     it, academic, library = make_department("信息中心"), make_department("教务处"), make_department("图书馆")
     building = make_location("行政楼", kind=LocationKind.BUILDING)
     rooms = {n: make_location(n, parent=building) for n in ("101", "205")}

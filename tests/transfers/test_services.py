@@ -37,7 +37,7 @@ def test_the_whole_story_of_one_projector(school):
     assert [e.action for e in events(projector)][-4:] == [LedgerAction.TRANSFER_REQUESTED, LedgerAction.TRANSFER_ACCEPTED,
                                                            LedgerAction.TRANSFER_APPROVED, LedgerAction.TRANSFERRED]
     moved = events(projector, LedgerAction.TRANSFERRED)[0]
-    assert moved.note == transfer.number and moved.changes["department"] == ["信息中心", "教务处"]
+    assert moved.note == transfer.number and moved.changes["department_id"] == ["信息中心", "教务处"]
     assert moved.changes["custodian_name"] == ["王老师", "张老师"] and moved.actor_name == "教务处张老师"
     assert transfer.status == TransferStatus.COMPLETED and db.session.get(AssetHold, projector.id) is None
 
