@@ -66,6 +66,7 @@ def init_api(app: Flask) -> TagsvcApi:
     from tagsvc.scanning import api as scanning
     from tagsvc.stocktake import api as stocktake
     from tagsvc.structure import api as structure
+    from tagsvc.transfers import api as transfers
 
     app.config.update(API_TITLE="tagsvc", API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
                       OPENAPI_JSON_PATH="openapi.json")
@@ -73,7 +74,7 @@ def init_api(app: Flask) -> TagsvcApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (tgs_…)."})
     names = set()
-    for feature in (scanning, assets, structure, repairs, labels, stocktake):
+    for feature in (scanning, assets, structure, repairs, labels, stocktake, transfers):
         csrf.exempt(feature.blp)  # checked in authenticate_api_request, for the session only
         api.register_blueprint(feature.blp)
         names.add(feature.blp.name)

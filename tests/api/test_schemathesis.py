@@ -31,6 +31,10 @@ def api_schema(app, school):
     from tagsvc.stocktake.services import Scope, keepers_of_scope, open_stocktake
 
     open_stocktake(school.admin, "全校盘点", Scope(), assignments=keepers_of_scope(Scope()))
+    # And an open transfer (id 1) between the two departments, so that its steps meet a real one too.
+    from tagsvc.transfers.services import TransferRequest, request_transfer
+
+    request_transfer(school.keeper, TransferRequest([school.asset.id], school.other_asset.department_id, reason="调给信息中心"))
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
 
 
