@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm.exc import StaleDataError
 
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
+from tagsvc.assets.holds import hold_on
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction, status_governance
 from tagsvc.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
@@ -238,6 +239,11 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
         governance = status_governance(asset.id)
         if governance is not None:
             raise ConflictError(_("The status cannot be changed by hand now: %(reason)s", reason=governance.reason))
+    if (data.department_id, data.location_id, data.custodian_name) != (asset.department_id, asset.location_id, asset.custodian_name):
+        held = hold_on(asset.id)
+        if held is not None:  # the movement changes these when it is done; a hand edit now would be overwritten or lost
+            raise ConflictError(_("This item is part of %(movement)s since %(date)s: its department, place and custodian change when "
+                                  "that is done (or cancelled), not by hand.", movement=held.describe(), date=held.since.date().isoformat()))
     photo_name = store_photo(photo) if photo else None  # may refuse the file: do it before changing anything
 
     try:

@@ -42,15 +42,18 @@ class Landing:
     work_orders: list[DamageReport] = field(default_factory=list)  # a repairer's open orders
     finished: list[DamageReport] = field(default_factory=list)  # a repairer's closed orders
     stocktakes: list = field(default_factory=list)  # open stocktakes the person takes part in (office: all open ones)
+    transfers: list = field(default_factory=list)  # (transfer, steps) waiting for this person
 
 
 def landing_for(actor) -> Landing:
     require_signed_in(actor)
     if actor.is_admin or actor.role == Role.KEEPER:
         from tagsvc.stocktake.services import stocktakes_for
+        from tagsvc.transfers.services import waiting_for
 
         landing = _office_landing(actor) if actor.is_admin else _keeper_landing(actor)
         landing.stocktakes = [s for s in stocktakes_for(actor) if s.is_open][:5]
+        landing.transfers = waiting_for(actor)
         return landing
     if actor.role == Role.REPAIRER:
         return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))
@@ -62,12 +65,15 @@ def _count(*conditions) -> int:
 
 
 def _office_landing(actor) -> Landing:
-    # Transfers to approve and stocktakes to close join this list as those features arrive.
+    from tagsvc.transfers.models import Transfer, TransferStatus
+
+    to_approve = db.session.scalar(select(func.count(Transfer.id)).where(Transfer.status == TransferStatus.REQUESTED, Transfer.approved_at.is_(None)))
     decisions = [
         Tile(N_("New damage reports to decide"), _count(DamageReport.status == ReportStatus.NEW), "repairs.queue", {"status": "new"}),
         Tile(N_("Overdue repairs"), _count(repairs.overdue_clause(utcnow())), "repairs.queue", {"overdue": 1}, late=True),
         Tile(N_("Repairs under way"), _count(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))), "repairs.queue", {}),
         Tile(N_("Not repairable: decide on disposal"), _count(DamageReport.status == ReportStatus.NOT_REPAIRABLE), "repairs.queue", {"status": "not_repairable"}),
+        Tile(N_("Transfers to approve"), to_approve, "transfers.index", {}),
     ]
     return Landing(Role.ADMIN, decisions=decisions, reports=repairs.office_queue(actor, ReportStatus.NEW, limit=5))
 

@@ -415,3 +415,27 @@ def awaited_arrival(actor, asset_id: int) -> Transfer | None:
                                  .where(TransferItem.asset_id == asset_id, TransferItem.arrived_at.is_(None),
                                         Transfer.status == TransferStatus.APPROVED))
     return transfer if transfer is not None and may_accept(actor, transfer) else None
+
+
+WAITING_STEPS = ("accept", "approve", "arrivals")
+
+
+def waiting_for(actor, limit: int = 10) -> list[tuple[Transfer, list[str]]]:
+    """Open transfers on which this person has something to do (accept, approve, confirm arrivals), oldest first,
+    with those steps: their start page lists them."""
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return []
+    query = select(Transfer).where(Transfer.status.in_([s.value for s in OPEN_STATUSES])).order_by(Transfer.requested_at, Transfer.id)
+    if not actor.is_admin:
+        kept = [d.id for d in actor.departments] or [-1]
+        query = query.where(Transfer.to_department_id.in_(kept))
+    else:  # the office: what waits for its approval, or arrives for a department nobody else would confirm
+        query = query.where(Transfer.approved_at.is_(None))
+    found = []
+    for transfer in db.session.scalars(query.limit(200)):
+        steps = [s for s in waiting_on(actor, transfer) if s in WAITING_STEPS and (s != "accept" or not actor.is_admin)]
+        if steps:
+            found.append((transfer, steps))
+        if len(found) == limit:
+            break
+    return found

@@ -1,4 +1,5 @@
 """Transfers (调拨): each step, who may take it, what it writes, and every invalid move answered without a change."""
+import dataclasses
 import threading
 
 import pytest
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 from tagsvc.accounts.models import Role, User
 from tagsvc.assets.holds import AssetHold
 from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.services import asset_data_of, update_asset
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
@@ -247,3 +249,14 @@ def test_two_arrival_confirmations_at_the_same_moment_move_the_books_once(app, s
     db.session.expire_all()
     assert len(events(school.projector, LedgerAction.TRANSFERRED)) == 1
     assert db.session.get(Transfer, transfer_id).status == TransferStatus.COMPLETED
+
+
+def test_while_a_transfer_holds_an_item_its_department_place_and_custodian_do_not_change_by_hand(school):
+
+    request(school)
+    data = asset_data_of(school.projector)
+    with pytest.raises(ConflictError, match=r"part of transfer DB-\d{4}-0001 since .*not by hand"):
+        update_asset(school.office, school.projector.id, dataclasses.replace(data, custodian_name="刘老师"))
+    update_asset(school.office, school.projector.id, dataclasses.replace(data, brand="爱普生"))  # anything else may change
+    projector = db.session.get(Asset, school.projector.id)
+    assert (projector.custodian_name, projector.brand) == ("王老师", "爱普生")

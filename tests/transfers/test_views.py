@@ -136,3 +136,22 @@ def test_the_slip_lists_both_sides_the_items_their_value_and_signature_lines(cli
     slip = client.get(f"/transfers/{transfer.id}/slip").get_data(as_text=True)
     assert transfer.number in slip and "信息中心" in slip and "教务处" in slip and "TY-001" in slip and "KZ-001" in slip
     assert "3200.00" in slip and "Sender (调出部门)" in slip and "Receiver (调入部门)" in slip and "Approved by (总务处)" in slip
+
+
+def test_each_start_page_lists_the_transfers_waiting_for_that_person(client, login_as, school):
+    transfer = request(school)
+    login_as(school.receiver)
+    home = client.get("/").get_data(as_text=True)
+    assert f"Transfer {transfer.number} · 信息中心 → 教务处" in home and "Accept or decline" in home
+    login_as(school.office)
+    home = client.get("/").get_data(as_text=True)
+    assert "Approve or reject" in home and re.search(r'<span class="count">1</span>Transfers to approve', home)
+    login_as(school.sender)
+    assert transfer.number not in client.get("/").get_data(as_text=True)  # nothing for the sender to do now
+    services.accept_transfer(school.receiver, transfer.id)
+    services.approve_transfer(school.office, transfer.id)
+    login_as(school.receiver)
+    home = client.get("/").get_data(as_text=True)
+    assert "Confirm arrivals" in home and "0 of 1 arrived" in home
+    login_as(school.office)
+    assert transfer.number not in client.get("/").get_data(as_text=True)
