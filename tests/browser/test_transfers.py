@@ -101,3 +101,28 @@ def test_forty_desks_arrive_by_a_hand_held_scanner_and_one_stays_outstanding(bro
     db.session.expire_all()
     assert db.session.get(Transfer, transfer.id).status == "approved"
     assert db.session.get(Asset, school.desks[39].id).department_id == school.it.id
+
+
+@pytest.mark.parametrize("width", [360, 412])
+def test_the_transfer_pages_fit_a_phone(browser, live_server, width):
+    from tests.browser.test_roles_on_phones import _problems_on
+
+    school = build_school()
+    transfer = services.request_transfer(school.sender, services.TransferRequest([d.id for d in school.desks], school.academic.id,
+                                                                                reason="高一(3)班换教室，课桌随班调到教务处管理的新教室"))
+    services.accept_transfer(school.receiver, transfer.id)
+    services.approve_transfer(school.office, transfer.id)
+    phone = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 800}})
+    page = signed_in_page(phone, live_server, school.receiver.username, TEST_PASSWORD)
+    for path, item in [("/", ".stocktake-banner"), ("/transfers", "table.list tbody tr"), (f"/transfers/{transfer.id}", "ul.transfer-items li")]:
+        page.goto(f"{live_server}{path}")
+        assert _problems_on(page, item) == [], path
+    page.goto(f"{live_server}/transfers/{transfer.id}")
+    for button in page.locator("ul.transfer-items button").all()[:3]:
+        assert button.bounding_box()["height"] >= 44
+    phone.close()
+    phone = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 800}})
+    page = signed_in_page(phone, live_server, school.sender.username, TEST_PASSWORD)
+    page.goto(f"{live_server}/transfers/new?asset={school.projector.id}")
+    assert _problems_on(page, "select[name=to_department_id]") == []
+    phone.close()
