@@ -52,4 +52,5 @@ FIELD_LABELS = {
     "notes": N_("Notes"),
     "tag": N_("Label code"),
     "compensation": N_("Compensation (yuan)"),
+    "seen_in": N_("Seen in a stocktake (booked → found)"),
 }

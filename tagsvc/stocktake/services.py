@@ -436,7 +436,7 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
                       "location_id": sighting.location_id, "method": sighting.method, "outcome": result.outcome, "item_id": result.item_id})
         if result.outcome == ScanOutcome.CONFIRMED:
             place = batch.places.get(sighting.location_id)
-            changes = {"location": [result.booked_in, place]} if result.misplaced else {}
+            changes = {"seen_in": [result.booked_in, place]} if result.misplaced else {}  # not a change of the books
             events.append({"asset_id": result.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name,
                            "action": LedgerAction.STOCKTAKE_CONFIRMED, "changes": changes, "note": note + (f" · {place}" if place else "")})
             seen.append({"asset": result.asset_id, "seen": seen_at})

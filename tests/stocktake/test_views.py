@@ -85,6 +85,8 @@ def test_a_tap_for_an_item_booked_elsewhere_says_where_the_books_put_it(client, 
     answer = client.post(f"/stocktakes/{stocktake.id}/confirm", data=form_on(page, f"/stocktakes/{stocktake.id}/confirm"),
                          follow_redirects=True).get_data(as_text=True)
     assert "misplaced: the books put it in 宿舍A栋 › 3F › 301" in answer
+    history = client.get(f"/assets/{floor.items['301-bed2'].id}").get_data(as_text=True)
+    assert "Seen in a stocktake (booked → found): 宿舍A栋 › 3F › 301 → 宿舍A栋 › 3F › 303" in history  # the books did not change
 
 
 def test_the_typed_field_takes_a_whole_label_address(client, login_as, floor, stocktake):
