@@ -11,6 +11,7 @@ from tagsvc.assets.models import Asset
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
+from tagsvc.i18n.views import safe_next
 from tagsvc.structure.services import all_departments
 from tagsvc.transfers import services
 from tagsvc.transfers.forms import ArrivalForm, ReasonForm, RequestTransferForm
@@ -108,7 +109,7 @@ def arrive(transfer_id: int):
     """One item arrived: by its label (typed, scanned, or the button on the label's page) or ticked in the list."""
     form = ArrivalForm()
     asset_id = request.form.get("asset_id", "")
-    back = _safe_next(form.next.data) or url_for("transfers.detail", transfer_id=transfer_id)
+    back = safe_next(form.next.data, fallback=url_for("transfers.detail", transfer_id=transfer_id))
     if not asset_id.isdigit() and not form.validate_on_submit():
         flash(_("Type or scan a label's code."), "error")
         return redirect(back)
@@ -144,9 +145,3 @@ def _transfer_or_404(transfer_id: int):
     except TagsvcError:
         abort(404)
 
-
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site (the label's page the person came from)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
