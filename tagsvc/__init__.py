@@ -18,9 +18,11 @@ def import_models() -> None:
     from tagsvc.api import models as _api  # noqa: F401
     from tagsvc.assets import holds as _holds  # noqa: F401
     from tagsvc.assets import models as _assets  # noqa: F401
+    from tagsvc.disposals import models as _disposals  # noqa: F401
     from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import documents as _documents  # noqa: F401
     from tagsvc.ledger import models as _ledger  # noqa: F401
+    from tagsvc.loans import models as _loans  # noqa: F401
     from tagsvc.repairs import models as _repairs  # noqa: F401
     from tagsvc.stocktake import models as _stocktake  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
@@ -95,10 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc.repairs import views as repairs
     from tagsvc.stocktake import views as stocktake
     from tagsvc.transfers import views as transfers
+    from tagsvc.loans import views as loans
+    from tagsvc.disposals import views as disposals
+    from tagsvc.approvals import views as approvals
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 
@@ -116,6 +121,8 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label, report_reference
     from tagsvc.tags.services import format_code
     from tagsvc.transfers.display import TRANSFER_STATUS_LABELS, TRANSFER_STATUS_STYLE
+    from tagsvc.loans.display import HANDOUT_TITLES
+    from tagsvc.disposals.display import DISPOSAL_REASON_LABELS, DISPOSAL_STATUS_LABELS, DISPOSAL_STATUS_STYLE
 
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
@@ -131,6 +138,10 @@ def _init_templates(app: Flask) -> None:
         PRIORITY_LABELS=PRIORITY_LABELS,
         REPORT_STATUS_LABELS=REPORT_STATUS_LABELS,
         TRANSFER_STATUS_LABELS=TRANSFER_STATUS_LABELS,
+        HANDOUT_TITLES=HANDOUT_TITLES,
+        DISPOSAL_STATUS_LABELS=DISPOSAL_STATUS_LABELS,
+        DISPOSAL_STATUS_STYLE=DISPOSAL_STATUS_STYLE,
+        DISPOSAL_REASON_LABELS=DISPOSAL_REASON_LABELS,
         TRANSFER_STATUS_STYLE=TRANSFER_STATUS_STYLE,
         signed_in_menu=signed_in_menu,
         ledger_value_label=ledger_value_label,

@@ -74,6 +74,9 @@ class Config:
         # A damage report carries up to three photos of MAX_UPLOAD_MB each, plus the form.
         self.MAX_CONTENT_LENGTH = (3 * self.MAX_UPLOAD_MB + 1) * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
+        # A disposal (报废) worth more than this many yuan in book value needs a second office approver; up to it,
+        # one (the office head). Schools set their own rule's limit (e.g. 20,000 元).
+        self.DISPOSAL_SECOND_APPROVAL_ABOVE = int(env.get("TAGSVC_DISPOSAL_SECOND_APPROVAL_ABOVE", "20000"))
         # The JSON API (/api/v1): requests a token or a signed-in person may make (a moving window), the same for
         # an address without either, where the counts are kept, the largest JSON body and page it takes.
         self.API_RATE_LIMIT = env.get("TAGSVC_API_RATE_LIMIT", "600/minute")

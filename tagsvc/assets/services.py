@@ -235,6 +235,10 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
     data = _clean(data)
     if data.asset_number != asset.asset_number:
         _ensure_number_free(data.asset_number, except_id=asset.id)
+    if data.status != asset.status and data.status in (AssetStatus.DISPOSED, AssetStatus.ON_LOAN):
+        # Both need their own record: an approved disposal (报废单) or a loan naming the borrower and the due date.
+        raise ConflictError(_("Propose its disposal instead: the office approves it and the record is printed.")
+                            if data.status == AssetStatus.DISPOSED else _("Lend it from “Loans and handovers”: the loan names the borrower and the due date."))
     if data.status != asset.status:
         governance = status_governance(asset.id)
         if governance is not None:
@@ -371,6 +375,8 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
         query = query.where(Asset.category_id.in_(descendant_ids(Category, q.category_id)))
     if q.status:
         query = query.where(Asset.status == q.status)
+    else:  # disposed items stay in the register, out of the active lists: the status filter shows them
+        query = query.where(Asset.status != AssetStatus.DISPOSED)
     if q.never_printed:
         # Correlated to the asset only: a caller may join the current tag into the outer statement (the API list).
         printed = select(Tag.id).where(Tag.asset_id == Asset.id, Tag.retired_at.is_(None), Tag.printed_at.is_not(None)).correlate(Asset)

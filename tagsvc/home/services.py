@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role
 from tagsvc.accounts.permissions import require_signed_in
-from tagsvc.assets.models import Asset
+from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.repairs import services as repairs
@@ -65,6 +65,8 @@ def _count(*conditions) -> int:
 
 
 def _office_landing(actor) -> Landing:
+    from tagsvc.disposals.models import Disposal, DisposalStatus
+    from tagsvc.loans.services import overdue_query, school_today
     from tagsvc.transfers.models import Transfer, TransferStatus
 
     to_approve = db.session.scalar(select(func.count(Transfer.id)).where(Transfer.status == TransferStatus.REQUESTED, Transfer.approved_at.is_(None)))
@@ -74,6 +76,10 @@ def _office_landing(actor) -> Landing:
         Tile(N_("Repairs under way"), _count(DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))), "repairs.queue", {}),
         Tile(N_("Not repairable: decide on disposal"), _count(DamageReport.status == ReportStatus.NOT_REPAIRABLE), "repairs.queue", {"status": "not_repairable"}),
         Tile(N_("Transfers to approve"), to_approve, "transfers.index", {}),
+        Tile(N_("Disposals to approve"), db.session.scalar(select(func.count(Disposal.id)).where(Disposal.status == DisposalStatus.PROPOSED)),
+             "approvals.index", {}),
+        Tile(N_("Overdue loans"), db.session.scalar(select(func.count()).select_from(overdue_query(actor, school_today()).subquery())),
+             "approvals.index", {}, late=True),
     ]
     return Landing(Role.ADMIN, decisions=decisions, reports=repairs.office_queue(actor, ReportStatus.NEW, limit=5))
 
@@ -81,7 +87,8 @@ def _office_landing(actor) -> Landing:
 def _keeper_landing(actor) -> Landing:
     department_ids = [d.id for d in actor.departments]
     assets = dict(db.session.execute(
-        select(Asset.department_id, func.count(Asset.id)).where(Asset.department_id.in_(department_ids)).group_by(Asset.department_id)
+        select(Asset.department_id, func.count(Asset.id)).where(Asset.department_id.in_(department_ids), Asset.status != AssetStatus.DISPOSED)
+        .group_by(Asset.department_id)
     ).all()) if department_ids else {}
     open_reports = dict(db.session.execute(
         select(Asset.department_id, func.count(DamageReport.id)).join(Asset, Asset.id == DamageReport.asset_id)

@@ -22,7 +22,7 @@ ACTION_LABELS = {
     LedgerAction.REPORT_MERGED: N_("Report merged into another"),
     LedgerAction.REPAIR_STARTED: N_("Repair started"),
     LedgerAction.REPAIR_DONE: N_("Repaired"),
-    LedgerAction.REPAIR_NOT_REPAIRABLE: N_("Not repairable: disposal proposed"),
+    LedgerAction.REPAIR_NOT_REPAIRABLE: N_("Not repairable"),
     LedgerAction.LIABILITY_RECORDED: N_("Compensation recorded"),
     LedgerAction.COMPENSATION_PAID: N_("Compensation paid"),
     LedgerAction.STOCKTAKE_CONFIRMED: N_("Confirmed in a stocktake"),
@@ -35,6 +35,14 @@ ACTION_LABELS = {
     LedgerAction.TRANSFER_REJECTED: N_("Transfer rejected by the office"),
     LedgerAction.TRANSFER_CANCELLED: N_("Transfer cancelled"),
     LedgerAction.TRANSFERRED: N_("Transferred: arrived"),
+    LedgerAction.ISSUED: N_("Handed over for use"),
+    LedgerAction.LENT: N_("Lent"),
+    LedgerAction.RETURNED: N_("Returned from a loan"),
+    LedgerAction.DISPOSAL_PROPOSED: N_("Disposal proposed"),
+    LedgerAction.DISPOSAL_APPROVED: N_("Disposal approved (first of two approvals)"),
+    LedgerAction.DISPOSAL_REJECTED: N_("Disposal rejected"),
+    LedgerAction.DISPOSAL_CANCELLED: N_("Disposal cancelled"),
+    LedgerAction.DISPOSED: N_("Disposed of"),
 }
 
 _VALUE_LABELS = {

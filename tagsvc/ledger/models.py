@@ -41,6 +41,14 @@ class LedgerAction(StrEnum):
     TRANSFER_REJECTED = "transfer_rejected"
     TRANSFER_CANCELLED = "transfer_cancelled"
     TRANSFERRED = "transferred"  # arrived: department, place and custodian moved in the books
+    ISSUED = "issued"  # handed over for dedicated use (领用): custodian (and place) changed
+    LENT = "lent"  # on loan (借用) until a due date
+    RETURNED = "returned"  # back from a loan, with its condition
+    DISPOSAL_PROPOSED = "disposal_proposed"
+    DISPOSAL_APPROVED = "disposal_approved"  # one approval of two (a high book value)
+    DISPOSAL_REJECTED = "disposal_rejected"
+    DISPOSAL_CANCELLED = "disposal_cancelled"
+    DISPOSED = "disposed"  # approved: out of service, label retired, still in the register
 
 
 class LedgerEvent(Base):

@@ -16,13 +16,16 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from tagsvc.approvals.services import waiting_count
 from tagsvc.repairs.services import repair_counts
 
 # HTML comments: nothing a person types can produce them in the page (their text is escaped).
 COUNTS_PLACEHOLDER = "<!--menu:counts-->"
 CSRF_PLACEHOLDER = "<!--menu:csrf-->"
+APPROVALS_PLACEHOLDER = "<!--menu:approvals-->"
 # The menu's pages: on one of them the menu names it instead of linking it, so the page is part of the key.
 MENU_ENDPOINTS = frozenset({"home.index", "assets.index", "labels.print_assets", "repairs.queue", "repairs.mine", "stocktake.index", "transfers.index",
+                            "approvals.index", "loans.index", "disposals.index",
                             "structure.departments", "structure.tree", "accounts.users", "accounts.password", "api_pages.token_list"})
 
 
@@ -52,8 +55,18 @@ def signed_in_menu() -> Markup:
     user = current_user._get_current_object()  # the proxy looks the user up again on every attribute
     page = request.path if request.endpoint in MENU_ENDPOINTS else ""
     key = (str(get_locale()), user.id, user.display_name, user.role, user.can_create_assets, request.script_root, page)
-    menu = _memo.get_or_make(key, lambda: render_template("_menu.html", counts=Markup(COUNTS_PLACEHOLDER), csrf=Markup(CSRF_PLACEHOLDER)))
-    return Markup(menu.replace(COUNTS_PLACEHOLDER, counts_badges(user)).replace(CSRF_PLACEHOLDER, generate_csrf()))
+    menu = _memo.get_or_make(key, lambda: render_template("_menu.html", counts=Markup(COUNTS_PLACEHOLDER), csrf=Markup(CSRF_PLACEHOLDER),
+                                                          approvals=Markup(APPROVALS_PLACEHOLDER)))
+    menu = menu.replace(COUNTS_PLACEHOLDER, counts_badges(user)).replace(CSRF_PLACEHOLDER, generate_csrf())
+    if APPROVALS_PLACEHOLDER in menu:
+        menu = menu.replace(APPROVALS_PLACEHOLDER, approvals_badge(user))
+    return Markup(menu)
+
+
+def approvals_badge(user) -> str:
+    """What waits for this person on the approvals page (transfers, arrivals, disposals, overdue loans)."""
+    waiting = waiting_count(user)
+    return f' <span class="badge" title="{escape(_("waiting for you"))}">{waiting}</span>' if waiting else ""
 
 
 def counts_badges(user) -> str:

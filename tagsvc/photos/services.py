@@ -81,3 +81,19 @@ def delete_photo(name: str) -> None:
     """Remove a stored photo that ended up unused (a report refused after its first photos were stored)."""
     if STORED_NAME.match(name or ""):
         (_upload_dir() / name).unlink(missing_ok=True)
+
+
+def store_photos(photos: list[bytes], max_count: int) -> list[str]:
+    """All photos stored, or none: one bad file refuses them all (and the report or proposal they came with)."""
+    photos = [p for p in photos if p]
+    if len(photos) > max_count:
+        raise ValidationError(_("At most %(n)d photos, please.", n=max_count))
+    stored: list[str] = []
+    try:
+        for data in photos:
+            stored.append(store_photo(data))
+    except ValidationError:
+        for name in stored:
+            delete_photo(name)
+        raise
+    return stored

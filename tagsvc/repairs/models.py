@@ -72,6 +72,8 @@ class DamageReport(Base):
     repair_note: Mapped[str] = mapped_column(Text, default="")
     parts_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     repair_photo: Mapped[str] = mapped_column(String(100), default="")
+    # Found damaged when it came back from a loan: the borrower is the likely liable party.
+    handout_id: Mapped[int | None] = mapped_column(ForeignKey("handout.id", ondelete="RESTRICT"))
 
     asset: Mapped[Asset] = relationship(lazy="joined")
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])

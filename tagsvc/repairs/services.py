@@ -24,7 +24,7 @@ from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event
-from tagsvc.photos.services import delete_photo, store_photo
+from tagsvc.photos.services import store_photo, store_photos
 from tagsvc.repairs.models import OPEN_STATUSES, DamageKind, DamageReport, Priority, ReportAddition, ReportPhoto, ReportStatus
 from tagsvc.tags.services import look_up_tag
 
@@ -101,26 +101,11 @@ def open_report_for(asset_id: int) -> DamageReport | None:
     )
 
 
-def _store_photos(photos: list[bytes]) -> list[str]:
-    """All photos stored, or none: one bad file refuses the whole report."""
-    photos = [p for p in photos if p]
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationError(_("At most %(n)d photos, please.", n=MAX_PHOTOS))
-    stored: list[str] = []
-    try:
-        for data in photos:
-            stored.append(store_photo(data))
-    except ValidationError:
-        for name in stored:
-            delete_photo(name)
-        raise
-    return stored
-
-
 def submit_report(actor, raw_code: str, kind: DamageKind, description: str, reporter: Reporter = Reporter(),
-                  photos: list[bytes] = (), client_hash: str = "") -> DamageReport:
+                  photos: list[bytes] = (), client_hash: str = "", handout_id: int | None = None) -> DamageReport:
     """A new damage report for the item behind a label. When the item already has an open report, a
-    ConflictError says so: the person adds their details to that one instead (add_to_report)."""
+    ConflictError says so: the person adds their details to that one instead (add_to_report). `handout_id`: found
+    damaged on return from that loan (its borrower is the likely liable party)."""
     asset = asset_for_code(raw_code)
     description = (description or "").strip()
     if not description:
@@ -132,11 +117,11 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     if open_report_for(asset.id) is not None:
         raise ConflictError(_("This item has already been reported and the repair is under way."))
     _check_rate(actor, asset.id, client_hash)
-    stored = _store_photos(list(photos))
+    stored = store_photos(list(photos), MAX_PHOTOS)
     report = DamageReport(
         asset_id=asset.id, kind=kind, description=description, reporter_name=reporter.name, reporter_group=reporter.group,
         reporter_contact=reporter.contact, reporter_id=actor.id if _signed_in(actor) else None, client_hash=client_hash,
-        asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in stored],
+        asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in stored], handout_id=handout_id,
     )
     db.session.add(report)
     # A report is a claim until the office has looked at it: the asset's status and condition stay as the

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.clients import client_fingerprint
 from tagsvc.errors import ConflictError, TagsvcError, ValidationError, show_refusal
+from tagsvc.forms import uploaded_bytes
 from tagsvc.extensions import db, utcnow
 from tagsvc.repairs import liability, services
 from tagsvc.repairs.assessment import assessment_workbook, class_assessment
@@ -18,10 +19,6 @@ from tagsvc.structure.services import all_departments
 bp = Blueprint("repairs", __name__)
 
 SENT_KEY = "sent_report"  # the session remembers which report this browser sent, to confirm it
-
-
-def _uploads(field) -> list[bytes]:
-    return [f.read() for f in (field.data or []) if getattr(f, "filename", "")]
 
 
 def _reporter(form) -> services.Reporter:
@@ -55,7 +52,7 @@ def report(code: str):
     if form.validate_on_submit():
         try:
             sent = services.submit_report(current_user, code, DamageKind(form.kind.data), form.description.data,
-                                          _reporter(form), _uploads(form.photos), _client_hash())
+                                          _reporter(form), uploaded_bytes(form.photos), _client_hash())
         except ConflictError:
             db.session.rollback()
             return redirect(url_for("repairs.report", code=tag_code))
@@ -155,6 +152,12 @@ def _liability_form(report: DamageReport, formdata=None) -> LiabilityForm:
     if existing and formdata is None:
         form.party_kind.data = existing.party_kind.value
         form.amount.data = f"{existing.amount:.2f}"
+    elif formdata is None and report.handout_id is not None:
+        from tagsvc.loans.services import likely_liable_party
+
+        party = likely_liable_party(report.handout_id)  # damaged on loan: the borrower, as the loan names them
+        form.party_kind.data, form.person_name.data, form.department_id.data = party.party_kind.value, party.person_name, party.department_id
+        form.note.data = party.note
     elif formdata is None and report.asset.department_id:
         form.department_id.data = report.asset.department_id  # most often the class the item belongs to
     form.department_id.choices = [("", _("— choose —"))] + [(str(d.id), d.name) for d in all_departments()]
@@ -245,7 +248,7 @@ def finish(report_id: int):
             for error in errors:
                 flash(error, "error")
         return redirect(url_for("repairs.detail", report_id=report_id))
-    photos = _uploads(form.photo)
+    photos = uploaded_bytes(form.photo)
     if len(photos) > 1:
         abort(400)
     try:

@@ -43,9 +43,13 @@ class ScanFacts:
     reported_at: datetime | None = None
     repaired_at: datetime | None = None
     report_id: int | None = None
-    # A transfer under way (requested or approved, items not arrived): where to, and since when.
+    # A movement under way (a transfer, a loan, a disposal not approved yet): since when; a transfer's destination,
+    # a loan's due date. Who has a loaned item is for staff only (read apart).
     transfer_to: str | None = None
-    transfer_since: datetime | None = None
+    held_since: datetime | None = None
+    hold_kind: HoldKind | None = None
+    due_on: date | None = None
+    disposed_on: date | None = None
 
     @property
     def report_open(self) -> bool:
@@ -74,7 +78,7 @@ def _build_scan_query():
             Tag.code, Tag.retired_at, current.code, Asset.id, Asset.name, Asset.asset_number, Asset.status,
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
             Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
-            DamageReport.id, receiver.name, AssetHold.since,
+            DamageReport.id, receiver.name, AssetHold.since, AssetHold.kind, AssetHold.due_on, Asset.disposed_on,
         )
         .join(Asset, Asset.id == Tag.asset_id)
         .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))
@@ -82,8 +86,8 @@ def _build_scan_query():
         .outerjoin(Location, Location.id == Asset.location_id)
         .outerjoin(Category, Category.id == Asset.category_id)
         .outerjoin(DamageReport, DamageReport.id == latest_report)
-        .outerjoin(AssetHold, and_(AssetHold.asset_id == Asset.id, AssetHold.kind == HoldKind.TRANSFER))
-        .outerjoin(Transfer, Transfer.id == AssetHold.reference_id)
+        .outerjoin(AssetHold, AssetHold.asset_id == Asset.id)
+        .outerjoin(Transfer, and_(Transfer.id == AssetHold.reference_id, AssetHold.kind == HoldKind.TRANSFER))
         .outerjoin(receiver, receiver.id == Transfer.to_department_id)
         .where(Tag.code == bindparam("code"))
     )

@@ -4,10 +4,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tagsvc.assets.holds import HoldKind
 from tagsvc.assets.services import attach_blank_tag
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.i18n import select_locale
 from tagsvc.ledger.services import recent_history
+from tagsvc.loans.services import HANDABLE_STATUSES, is_overdue, open_loan_of
+from tagsvc.loans.views import ACTIVE_KEY, active_handout
 from tagsvc.repairs.services import open_report_link
 from tagsvc.stocktake.services import banner_for, open_stocktakes_in_room
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
@@ -70,12 +73,16 @@ def _signed_in_scan_page(code: str):
         banner = banner_for(user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
     stocktake = {"banner": banner, "scan_id": str(uuid.uuid4())} if banner is not None else None
     arrival = awaited_arrival(user, facts.asset_id) if facts.transfer_to else None
+    handout = None
+    if session.get(ACTIVE_KEY) and not facts.hold_kind and facts.status in HANDABLE_STATUSES and user.can_edit_asset_in(facts.department_id):
+        handout = active_handout()  # filling a loan with the phone's camera: one tap adds this item
     if user.sees_all_assets or user.keeps(facts.department_id):
+        loan = open_loan_of(facts.asset_id) if facts.hold_kind == HoldKind.LOAN else None
         html = render_template("scanning/scan.html", facts=facts, asset=found.staff, history=recent_history(facts.asset_id),
                                report_link=open_report_link(user, facts.asset_id) if facts.report_open else None,
-                               stocktake=stocktake, arrival=arrival)
+                               stocktake=stocktake, arrival=arrival, handout=handout, loan=loan, loan_overdue=loan is not None and is_overdue(loan.handout))
     else:
-        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake, arrival=arrival)
+        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake, arrival=arrival, handout=handout)
     # Compressed here at gzip's fastest level, as the public page is (Flask-Compress leaves it alone).
     body, headers = CompressedPage.of(html).response(gzip_accepted="gzip" in request.accept_encodings)
     return current_app.response_class(body, headers=headers)

@@ -115,6 +115,9 @@ class Category(_TreeNode, Base):
     code: Mapped[str] = mapped_column(String(40), default="")
     full_name: Mapped[str] = mapped_column(String(1000), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"), index=True)
+    # Minimum years of use before disposal (e.g. office equipment 6, vehicles 10, furniture 15); empty: as the
+    # parent category says. The disposal form warns about a younger item.
+    min_years_of_use: Mapped[int | None]
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list[Category]] = relationship(back_populates="parent", order_by="Category.name")

@@ -1,6 +1,5 @@
 """Transfers (调拨): each step, who may take it, what it writes, and every invalid move answered without a change."""
 import dataclasses
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +13,7 @@ from tagsvc.extensions import db, utcnow
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferStatus
+from tests.concurrency import at_once
 from tests.factories import make_asset, make_user
 from tests.transfers.conftest import request
 
@@ -205,33 +205,11 @@ def test_bad_requests_are_answered_and_write_nothing(school):
     assert db.session.scalar(select(func.count()).select_from(AssetHold)) == 0
 
 
-def _at_once(app, *calls):
-    """Run the calls in threads released together, each with its own session (as two requests would be)."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[index] = call()
-            except TagsvcError as error:
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_two_approvals_at_the_same_moment_take_effect_once(app, school):
     """On SQLite and, with TAGSVC_TEST_DATABASE_URL, on PostgreSQL, where the two really run in parallel."""
     transfer_id, office_id = request(school).id, school.office.id
     second_office = make_user(Role.ADMIN, display_name="后勤刘老师")
-    results = _at_once(app, *(lambda user_id=user_id: services.approve_transfer(db.session.get(User, user_id), transfer_id).approved_by_name
+    results = at_once(app, *(lambda user_id=user_id: services.approve_transfer(db.session.get(User, user_id), transfer_id).approved_by_name
                               for user_id in (office_id, second_office.id)))
     assert sum(isinstance(r, ConflictError) for r in results) == 1 and sum(isinstance(r, str) for r in results) == 1
     db.session.expire_all()
@@ -243,7 +221,7 @@ def test_two_arrival_confirmations_at_the_same_moment_move_the_books_once(app, s
     services.accept_transfer(school.receiver, transfer.id)
     services.approve_transfer(school.office, transfer.id)
     code, transfer_id = school.projector.current_tag.code, transfer.id
-    results = _at_once(app, *(lambda user_id=user_id: services.confirm_arrival(db.session.get(User, user_id), transfer_id, code).counted
+    results = at_once(app, *(lambda user_id=user_id: services.confirm_arrival(db.session.get(User, user_id), transfer_id, code).counted
                               for user_id in (school.receiver.id, school.office.id)))
     assert sorted(results) == [False, True]
     db.session.expire_all()

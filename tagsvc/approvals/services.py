@@ -1,0 +1,70 @@
+"""What waits for one person's decision or action, gathered from the features that own it, and its count for the
+header (one fixed statement on every page)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, bindparam, exists, func, or_, select
+
+from tagsvc.accounts.models import Role, department_keeper
+from tagsvc.assets.models import Asset
+from tagsvc.disposals import services as disposals
+from tagsvc.disposals.models import Disposal, DisposalStatus
+from tagsvc.extensions import db
+from tagsvc.loans import services as loans
+from tagsvc.loans.models import Handout, HandoutItem, HandoutKind
+from tagsvc.transfers import services as transfers
+from tagsvc.transfers.models import Transfer, TransferStatus
+
+
+@dataclass
+class Waiting:
+    transfers: list = field(default_factory=list)  # (transfer, steps)
+    disposals: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)  # loan items
+
+    @property
+    def count(self) -> int:
+        return len(self.transfers) + len(self.disposals) + len(self.overdue)
+
+
+def waiting_for(actor) -> Waiting:
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return Waiting()
+    return Waiting(transfers=transfers.waiting_for(actor, limit=100), disposals=disposals.waiting_for_approval(actor),
+                   overdue=loans.overdue_items(actor))
+
+
+def _keeps(department_id_column):
+    return exists().where(department_keeper.c.user_id == bindparam("user_id"), department_keeper.c.department_id == department_id_column)
+
+
+def _build_count_query(for_office: bool):
+    """Everything the approvals page lists for one person, counted in one statement of fixed SQL (a PreparedRead):
+    the person and today are parameters."""
+    overdue = (select(func.count(HandoutItem.id)).join(Handout, Handout.id == HandoutItem.handout_id)
+               .where(Handout.kind == HandoutKind.LOAN, HandoutItem.returned_at.is_(None), Handout.due_on < bindparam("today", type_=Handout.due_on.type)))
+    if for_office:
+        transfer_steps = select(func.count(Transfer.id)).where(Transfer.status == TransferStatus.REQUESTED, Transfer.approved_at.is_(None))
+        to_approve = (select(func.count(Disposal.id)).where(
+            Disposal.status == DisposalStatus.PROPOSED,
+            or_(Disposal.first_approved_by_id.is_(None), Disposal.first_approved_by_id != bindparam("user_id"))))
+        return select(transfer_steps.scalar_subquery() + to_approve.scalar_subquery() + overdue.scalar_subquery())
+    transfer_steps = select(func.count(Transfer.id)).where(
+        _keeps(Transfer.to_department_id),
+        or_(and_(Transfer.status == TransferStatus.REQUESTED, Transfer.accepted_at.is_(None)), Transfer.status == TransferStatus.APPROVED))
+    overdue = (overdue.join(Asset, Asset.id == HandoutItem.asset_id)
+               .where(or_(_keeps(Asset.department_id), Handout.created_by_id == bindparam("user_id"))))
+    return select(transfer_steps.scalar_subquery() + overdue.scalar_subquery())
+
+
+_OFFICE_COUNT = db.prepared_read(_build_count_query(for_office=True))
+_KEEPER_COUNT = db.prepared_read(_build_count_query(for_office=False))
+
+
+def waiting_count(actor) -> int:
+    """How many things the approvals page lists for this person: the header's count."""
+    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+        return 0
+    query = _OFFICE_COUNT if actor.is_admin else _KEEPER_COUNT
+    return query.first(user_id=actor.id, today=loans.school_today())[0] or 0
