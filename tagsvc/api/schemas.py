@@ -86,3 +86,32 @@ def Money(maximum: int, **kwargs) -> ma.fields.Decimal:
     # The range goes into the document as plain numbers; marshmallow's Range would be written as decimal strings.
     metadata = {"minimum": 0, "maximum": maximum, **kwargs.pop("metadata", {})}
     return ma.fields.Decimal(places=2, allow_nan=False, validate=in_range, metadata=metadata, **kwargs)
+
+
+class ReasonSchema(ma.Schema):
+    reason = RequiredText(2000)
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class CancelSchema(ma.Schema):
+    reason = Text(2000, load_default="")
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+class CodeOrAssetSchema(ma.Schema):
+    """An item named by its label (as a scanner reads it) or by its asset id (from a list)."""
+
+    code = Text(300, load_default=None, metadata={"description": "The label's code or its whole address, as a scanner reads it."})
+    asset_id = Id(load_default=None)
+
+    class Meta:
+        unknown = ma.RAISE
+
+    @ma.validates_schema
+    def _one_of(self, data, **kwargs):
+        if bool(data.get("code")) == bool(data.get("asset_id")):
+            raise ma.ValidationError("Give either the label's code or the asset id.")

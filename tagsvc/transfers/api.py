@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
-from tagsvc.api.schemas import ID_RULE, Id, PageArgs, PageMeta, RequiredText, Text
+from tagsvc.api.schemas import ID_RULE, CancelSchema, CodeOrAssetSchema, Id, PageArgs, PageMeta, ReasonSchema, Text
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, TransferStatus
 
@@ -63,32 +63,8 @@ class NewTransferSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-class ReasonSchema(ma.Schema):
-    reason = RequiredText(2000)
-
-    class Meta:
-        unknown = ma.RAISE
-
-
-class CancelSchema(ma.Schema):
-    reason = Text(2000, load_default="")
-
-    class Meta:
-        unknown = ma.RAISE
-
-
-class ArrivalSchema(ma.Schema):
-    code = Text(300, load_default=None, metadata={"description": "The label's code or its whole address, as a scanner reads it."})
-    asset_id = Id(load_default=None)
+class ArrivalSchema(CodeOrAssetSchema):
     method = ma.fields.Enum(ArrivalMethod, by_value=True, load_default=ArrivalMethod.TYPED)
-
-    class Meta:
-        unknown = ma.RAISE
-
-    @ma.validates_schema
-    def _one_of(self, data, **kwargs):
-        if bool(data.get("code")) == bool(data.get("asset_id")):
-            raise ma.ValidationError("Give either the label's code or the asset id.")
 
 
 class ArrivalResultSchema(ma.Schema):

@@ -35,6 +35,14 @@ def api_schema(app, school):
     from tagsvc.transfers.services import TransferRequest, request_transfer
 
     request_transfer(school.keeper, TransferRequest([school.asset.id], school.other_asset.department_id, reason="调给信息中心"))
+    # A loan (id 1) started by the keeper, and a disposal (id 1) of the other department's item waiting for approval.
+    from tagsvc.disposals.models import DisposalReason
+    from tagsvc.disposals.services import Proposal, propose_disposal
+    from tagsvc.loans.models import HandoutKind, RecipientKind
+    from tagsvc.loans.services import Recipient, school_today, start_handout
+
+    start_handout(school.keeper, HandoutKind.LOAN, Recipient(RecipientKind.STUDENT, "王小明", "高一(3)班", due_on=school_today()))
+    propose_disposal(school.admin, Proposal([school.other_asset.id], DisposalReason.OBSOLETE, "淘汰"))
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
 
 
