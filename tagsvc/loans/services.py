@@ -184,7 +184,7 @@ def hand_out(actor, handout_id: int, code_or_asset_id: str | int) -> HandedOut:
         raise PermissionDeniedError(_("%(name)s (%(number)s) belongs to %(department)s: only its keeper or the office can hand it out.",
                                       name=asset.name, number=asset.asset_number, department=asset.department.name if asset.department else "—"))
     check_free([asset.id])  # in a transfer, on loan, proposed for disposal: named
-    refuse_unless_in_service(asset, _("lent") if handout.is_loan else _("handed out"))
+    refuse_unless_in_service(asset, handout.is_loan)
     item = HandoutItem(asset_id=asset.id, asset_number=asset.asset_number, name=asset.name, price=asset.price,
                        status_before=asset.status, handed_by_name=actor.display_name)
     if handout.is_loan:
@@ -206,14 +206,16 @@ def hand_out(actor, handout_id: int, code_or_asset_id: str | int) -> HandedOut:
     return HandedOut(item=item, count=len(handout.items))
 
 
-def refuse_unless_in_service(asset: Asset, doing: str) -> None:
+def refuse_unless_in_service(asset: Asset, lending: bool) -> None:
     """Only an item in use or idle can be handed out: under repair, damaged, on loan, lost or disposed of it cannot."""
     if asset.status in HANDABLE_STATUSES:
         return
     from tagsvc.assets.display import STATUS_LABELS
 
-    raise ConflictError(_("%(name)s (%(number)s) is %(status)s: it cannot be %(doing)s now.", name=asset.name,
-                          number=asset.asset_number, status=_(STATUS_LABELS[asset.status]).lower(), doing=doing))
+    status = _(STATUS_LABELS[asset.status]).lower()
+    if lending:
+        raise ConflictError(_("%(name)s (%(number)s) is %(status)s: it cannot be lent now.", name=asset.name, number=asset.asset_number, status=status))
+    raise ConflictError(_("%(name)s (%(number)s) is %(status)s: it cannot be handed out now.", name=asset.name, number=asset.asset_number, status=status))
 
 
 def _issue_to(handout: Handout, asset: Asset) -> dict:

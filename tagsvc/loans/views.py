@@ -155,7 +155,9 @@ def return_item():
                             recipient=item.handout.recipient), "info")
                 elif returned.report_refusal:
                     flash(returned.report_refusal, "error")
-            return redirect(url_for("loans.return_item", condition=form.condition.data))
+            # The condition stays for the next scan, unless this one came back damaged (the next is not, most likely).
+            sticky = form.condition.data if not (form.damage.data or "").strip() and form.condition.data != "broken" else "good"
+            return redirect(url_for("loans.return_item", condition=sticky))
     elif form.errors:
         status = 400
     return render_template("loans/returns.html", form=form), status
