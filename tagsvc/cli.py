@@ -94,6 +94,21 @@ def register_commands(app: Flask) -> None:
         click.echo(secret)
         click.echo("Keep it secret: it is shown only now. Revoke it on the person's account page (API tokens).", err=True)
 
+    @app.cli.group("loans")
+    def loans_group():
+        """Loans (借用)."""
+
+    @loans_group.command("remind")
+    def loans_remind():
+        """Email about overdue loans (run once a day, e.g. from cron): the borrower, when they have an account with an
+        address, and whoever lent the items. An item is reminded of once a day at most."""
+        from tagsvc.loans.services import send_overdue_reminders
+
+        if not app.config.get("SMTP_HOST"):
+            raise click.ClickException("Email is not set up (TAGSVC_SMTP_HOST): no reminder sent.")
+        count = send_overdue_reminders()
+        click.echo(f"Reminded of {count} overdue item(s).")
+
     @app.cli.command("sheets")
     def sheets_command():
         """List the label sheets and check every definition file."""

@@ -59,6 +59,10 @@ CATEGORIES = [
     ]),
 ]
 
+# Minimum years of use before disposal, as one province sets them (FIELD-NOTES): office and teaching equipment 6,
+# furniture 15. The disposal form warns about a younger item.
+MIN_YEARS_OF_USE = {"教学设备": 6, "计算机设备": 6, "家具": 15}
+
 PEOPLE = [
     ("admin", "王海燕", Role.ADMIN, []),
     ("keeper1", "李建国", Role.KEEPER, ["信息中心", "教务处"]),
@@ -109,7 +113,7 @@ def _build_campus() -> dict[str, list[Location]]:
 def _build_categories() -> dict[str, tuple[Category, tuple]]:
     items: dict[str, tuple[Category, tuple]] = {}
     for name, kind, code, subs in CATEGORIES:
-        top = Category(name=name, kind=kind, code=code)
+        top = Category(name=name, kind=kind, code=code, min_years_of_use=MIN_YEARS_OF_USE.get(name))
         db.session.add(top)
         for sub_name, sub_code, products in subs:
             sub = Category(name=sub_name, kind=kind, code=sub_code, parent=top)

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tagsvc.structure.picker import TreePickerField
 from tagsvc.structure.display import DEPARTMENT_KIND_LABELS
@@ -21,3 +21,5 @@ class TreeNodeForm(FlaskForm):
     parent_id = TreePickerField(_l("Inside (empty: top level)"))  # the view says which tree
     kind = SelectField(_l("Kind"))
     code = StringField(_l("Code"), validators=[Length(max=40)])
+    min_years_of_use = IntegerField(_l("Minimum years of use before disposal (empty: as the parent category)"),
+                                    validators=[Optional(), NumberRange(min=1, max=100)])

@@ -229,6 +229,7 @@ class TreeNodeData:
     parent_id: int | None = None
     kind: LocationKind | AssetKind | None = None
     code: str = ""
+    min_years_of_use: int | None = None  # categories: minimum years of use before disposal (empty: as the parent's)
 
 
 def _apply_tree_node(model, node, data: TreeNodeData) -> None:
@@ -251,6 +252,10 @@ def _apply_tree_node(model, node, data: TreeNodeData) -> None:
         node.kind = data.kind
     if hasattr(node, "code"):
         node.code = (data.code or "").strip()
+    if hasattr(node, "min_years_of_use"):
+        if data.min_years_of_use is not None and not 0 < data.min_years_of_use <= 100:
+            raise ValidationError(_("The minimum years of use must be between 1 and 100 (or empty)."))
+        node.min_years_of_use = data.min_years_of_use
 
 
 def create_tree_node(actor, model, data: TreeNodeData):

@@ -154,7 +154,8 @@ def edit_node(tree_name: str, node_id: int | None = None):
     status = 200
     if form.validate_on_submit():
         data = services.TreeNodeData(
-            name=form.name.data, parent_id=form.parent_id.data, kind=kind.kind_enum(form.kind.data), code=form.code.data or ""
+            name=form.name.data, parent_id=form.parent_id.data, kind=kind.kind_enum(form.kind.data), code=form.code.data or "",
+            min_years_of_use=form.min_years_of_use.data if kind.model is Category else None,
         )
         try:
             if node is None:

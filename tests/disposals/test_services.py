@@ -224,3 +224,17 @@ def test_written_off_counts_only_that_years_disposals(school):
     assert services.written_off(year).items == 2 and services.written_off(year).value == 1500
     assert fresh(other).condition in tuple(AssetCondition)
     assert timedelta(0) <= utcnow() - db.session.get(Disposal, 1).closed_at < timedelta(minutes=5)
+
+
+def test_the_office_sets_a_categorys_minimum_years_and_sub_categories_inherit_it(school):
+    from tagsvc.structure.models import Category
+    from tagsvc.structure.services import TreeNodeData, update_tree_node
+
+    top = school.printers.parent
+    update_tree_node(school.head, Category, top.id, TreeNodeData(top.name, kind=top.kind, min_years_of_use=8))
+    assert services.min_years_of(db.session.get(Category, school.printers.id)) == 8
+    with pytest.raises(ValidationError, match="between 1 and 100"):
+        update_tree_node(school.head, Category, top.id, TreeNodeData(top.name, kind=top.kind, min_years_of_use=0))
+    update_tree_node(school.head, Category, school.printers.id, TreeNodeData("打印机", parent_id=top.id, kind=top.kind, min_years_of_use=2))
+    db.session.expire_all()
+    assert services.young_items([db.session.get(Asset, school.young_printer.id)]) == []  # its own two years: old enough
