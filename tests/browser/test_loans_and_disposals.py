@@ -143,3 +143,32 @@ def test_an_old_printer_is_disposed_of_and_its_record_printed(browser, live_serv
     text = public.locator("main").inner_text()
     assert "此标签已停用。" in text and "报废：不再使用" in text and "报修" not in text
     public.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 412])
+def test_the_loan_disposal_and_approval_pages_fit_a_phone(browser, live_server, width):
+    from tagsvc.disposals.models import DisposalReason
+    from tagsvc.disposals.services import Proposal, propose_disposal
+    from tagsvc.loans import services as loans
+    from tagsvc.loans.models import HandoutKind, RecipientKind
+    from tests.browser.test_roles_on_phones import _problems_on
+
+    school = build_loan_school()
+    loan = loans.start_handout(school.keeper, HandoutKind.LOAN, loans.Recipient(
+        RecipientKind.STUDENT, "欧阳娜娜", "高一(3)班", contact="13900001111", due_on=school_today()))
+    for ball in school.balls[:12]:
+        loans.hand_out(school.keeper, loan.id, ball.current_tag.code)
+    db.session.get(Handout, loan.id).due_on = school_today() - timedelta(days=1)
+    db.session.commit()
+    disposal = propose_disposal(school.keeper, Proposal([b.id for b in school.balls[20:30]], DisposalReason.OTHER, "皮面老化开裂，已无法充气使用，建议整批报废"))
+    phone = browser.new_context(**{**PHONE, "viewport": {"width": width, "height": 800}})
+    page = signed_in_page(phone, live_server, school.keeper.username, TEST_PASSWORD)
+    for path, item in [("/loans", "table.list tbody tr"), (f"/loans/{loan.id}", "ul.handout-items li"), ("/loans/returns", "select[name=condition]"),
+                       ("/approvals", "#overdue li"), ("/disposals", "table.list tbody tr"), (f"/disposals/{disposal.id}", "main li"),
+                       (f"/disposals/new?asset={school.balls[35].id}", "select[name=reason_kind]")]:
+        page.goto(f"{live_server}{path}")
+        assert _problems_on(page, item) == [], path
+    page.goto(f"{live_server}/loans/{loan.id}")
+    for button in page.locator("ul.handout-items .btn").all()[:3]:
+        assert button.bounding_box()["height"] >= 44
+    phone.close()
