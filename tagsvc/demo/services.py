@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.assets.states import condition_for
-from tagsvc.assets.models import AssetCondition, AssetStatus
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, _register_asset
 from tagsvc.errors import ValidationError
 from tagsvc.extensions import db, utcnow
@@ -197,6 +197,7 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
             asset.last_confirmed_at = utcnow() - timedelta(days=rng.randint(1, 120))
     db.session.commit()
     _demo_stocktake(users)
+    _demo_loan_and_disposal(users, rng)
     return f"{len(departments)} departments, {asset_count} assets, {len(PEOPLE)} people (password {DEMO_PASSWORD})"
 
 
@@ -233,3 +234,31 @@ def _demo_stocktake(users) -> None:
                                                               scan_id=f"demo-{item.id}", device="demo"))
     for username, sightings in walks.items():
         confirm_batch(users[username], stocktake.id, sightings)
+
+
+def _demo_loan_and_disposal(users, rng) -> None:
+    """A laptop lent to a teacher and not back on time, and an old printer proposed for disposal: the office's
+    "待我处理" has something to show."""
+    from sqlalchemy import select
+
+    from tagsvc.disposals.models import DisposalReason
+    from tagsvc.disposals.services import Proposal, propose_disposal
+    from tagsvc.errors import TagsvcError
+    from tagsvc.loans.models import HandoutKind, RecipientKind
+    from tagsvc.loans.services import Recipient, hand_out, school_today, start_handout
+
+    office = users["admin"]
+    laptop = db.session.scalar(select(Asset).where(Asset.name == "笔记本电脑", Asset.status.in_((AssetStatus.IN_USE, AssetStatus.IDLE))).order_by(Asset.id))
+    printer = db.session.scalar(select(Asset).where(Asset.name == "激光打印机", Asset.status == AssetStatus.IN_USE).order_by(Asset.purchase_date))
+    try:
+        if laptop is not None:
+            loan = start_handout(office, HandoutKind.LOAN, Recipient(RecipientKind.STAFF, user_id=users["teacher1"].id, due_on=school_today(),
+                                                                     note="公开课用"))
+            hand_out(office, loan.id, laptop.id)
+            loan.due_on = school_today() - timedelta(days=rng.randint(2, 5))  # lent a week ago, due some days back
+            db.session.commit()
+        if printer is not None:
+            propose_disposal(office, Proposal([printer.id], DisposalReason.OBSOLETE, "使用多年，硒鼓停产，维修不划算"))
+    except TagsvcError:
+        db.session.rollback()  # a demo too small for these items: the rest of the demo stands
+

@@ -43,6 +43,7 @@ class Landing:
     finished: list[DamageReport] = field(default_factory=list)  # a repairer's closed orders
     stocktakes: list = field(default_factory=list)  # open stocktakes the person takes part in (office: all open ones)
     transfers: list = field(default_factory=list)  # (transfer, steps) waiting for this person
+    overdue_loans: int = 0  # items on loan past their due date that this person answers for
 
 
 def landing_for(actor) -> Landing:
@@ -54,6 +55,10 @@ def landing_for(actor) -> Landing:
         landing = _office_landing(actor) if actor.is_admin else _keeper_landing(actor)
         landing.stocktakes = [s for s in stocktakes_for(actor) if s.is_open][:5]
         landing.transfers = waiting_for(actor)
+        if not actor.is_admin:  # the office counts them among its tiles
+            from tagsvc.loans.services import overdue_query, school_today
+
+            landing.overdue_loans = db.session.scalar(select(func.count()).select_from(overdue_query(actor, school_today()).subquery()))
         return landing
     if actor.role == Role.REPAIRER:
         return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))

@@ -146,3 +146,15 @@ def test_a_handover_to_a_room_changes_the_place_and_prints_a_handover_slip(clien
     client.post(f"/loans/{handout.id}/close", data=form_on(client.get(f"/loans/{handout.id}").get_data(as_text=True), f"/loans/{handout.id}/close"))
     assert db.session.get(Handout, handout.id).closed_at is not None
     assert "Asset handover slip (领用单)" in client.get(f"/loans/{handout.id}/slip").get_data(as_text=True)
+
+
+def test_a_keepers_start_page_says_how_many_of_their_loans_are_overdue(client, login_as, school):
+    loan = lend_to_student(school)
+    for ball in school.balls[:2]:
+        services.hand_out(school.keeper, loan.id, code(ball))
+    login_as(school.keeper)
+    assert "overdue" not in client.get("/").get_data(as_text=True)
+    db.session.get(Handout, loan.id).due_on = services.school_today() - timedelta(days=1)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "2 items overdue" in page and 'href="/approvals#overdue"' in page
