@@ -1,6 +1,7 @@
 """Read a form off a page as a browser would send it: every named input, chosen option and text area."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 
@@ -41,3 +42,11 @@ def form_values(html: str) -> dict[str, str]:
     reader = _FormReader()
     reader.feed(html)
     return reader.values
+
+
+def form_on(html: str, action: str) -> dict[str, str]:
+    """The values of the form on this page that posts to `action`, as a browser would send them."""
+    match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
+    assert match, f"no form posting to {action}"
+    return form_values(match.group(1))
+

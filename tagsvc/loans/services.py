@@ -35,8 +35,7 @@ from tagsvc.loans.models import Handout, HandoutItem, HandoutKind, RecipientKind
 from tagsvc.mail import send_mail
 from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
-from tagsvc.tags.models import Tag
-from tagsvc.tags.services import code_in
+from tagsvc.tags.services import asset_id_read
 
 DOCUMENT_PREFIXES = {HandoutKind.LOAN: "JY", HandoutKind.ISSUE: "LY"}  # 借用单, 领用单
 MAX_LOAN_DAYS = 366
@@ -349,18 +348,10 @@ def _outstanding(handout: Handout) -> int:
 
 def asset_of(code_or_asset_id: str | int) -> Asset:
     """The asset behind a scanned or typed label (its code or whole address), or an asset id from a list."""
-    if isinstance(code_or_asset_id, int):
-        asset = db.session.get(Asset, code_or_asset_id)
-        if asset is None:
-            raise NotFoundError(_("That item is no longer in the register."))
-        return asset
-    code = code_in(code_or_asset_id)
-    if code is None:
-        raise ValidationError(_("“%(text)s” is not a label of this school.", text=str(code_or_asset_id)[:40]))
-    asset_id = db.session.scalar(select(Tag.asset_id).where(Tag.code == code))
-    if asset_id is None:
-        raise NotFoundError(_("No item carries the label %(code)s.", code=code))
-    return db.session.get(Asset, asset_id)
+    asset = db.session.get(Asset, asset_id_read(code_or_asset_id))
+    if asset is None:
+        raise NotFoundError(_("That item is no longer in the register."))
+    return asset
 
 
 def get_handout(actor, handout_id: int) -> Handout:

@@ -6,8 +6,10 @@ import secrets
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tagsvc.errors import NotFoundError, ValidationError
 from tagsvc.extensions import db, utcnow
 from tagsvc.labels.qr import QrMatrix, label_url, qr_matrix
 from tagsvc.tags.models import Tag
@@ -108,6 +110,20 @@ def look_up_tag(raw_code: str) -> TagLookup:
         return TagLookup(tag, None)
     current = db.session.scalar(select(Tag).where(Tag.asset_id == tag.asset_id, Tag.retired_at.is_(None)))
     return TagLookup(tag, current)
+
+
+def asset_id_read(code_or_asset_id: str | int) -> int:
+    """The asset behind what a scanner read or a person typed (a label's code or address), or an asset id taken
+    from a list as it is. A text that is no label of ours, or a label no item carries, is refused with why."""
+    if isinstance(code_or_asset_id, int):
+        return code_or_asset_id
+    code = code_in(code_or_asset_id)
+    if code is None:
+        raise ValidationError(_("“%(text)s” is not a label of this school.", text=str(code_or_asset_id)[:40]))
+    asset_id = db.session.scalar(select(Tag.asset_id).where(Tag.code == code))
+    if asset_id is None:
+        raise NotFoundError(_("No item carries the label %(code)s.", code=code))
+    return asset_id
 
 
 def code_in(text: str) -> str | None:

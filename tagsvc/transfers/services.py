@@ -27,8 +27,7 @@ from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
-from tagsvc.tags.models import Tag
-from tagsvc.tags.services import code_in
+from tagsvc.tags.services import asset_id_read
 from tagsvc.transfers.models import OPEN_STATUSES, ArrivalMethod, Transfer, TransferItem, TransferStatus
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
@@ -305,15 +304,7 @@ def confirm_arrival(actor, transfer_id: int, code_or_asset_id: str | int, method
 
 
 def _item_of(transfer: Transfer, code_or_asset_id: str | int) -> TransferItem:
-    if isinstance(code_or_asset_id, int):
-        asset_id = code_or_asset_id
-    else:
-        code = code_in(code_or_asset_id)
-        if code is None:
-            raise ValidationError(_("“%(text)s” is not a label of this school.", text=str(code_or_asset_id)[:40]))
-        asset_id = db.session.scalar(select(Tag.asset_id).where(Tag.code == code))
-        if asset_id is None:
-            raise NotFoundError(_("No item carries the label %(code)s.", code=code))
+    asset_id = asset_id_read(code_or_asset_id)
     item = next((i for i in transfer.items if i.asset_id == asset_id), None)
     if item is None:
         asset = db.session.get(Asset, asset_id)

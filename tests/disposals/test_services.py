@@ -15,11 +15,12 @@ from tagsvc.disposals import services
 from tagsvc.disposals.models import Disposal, DisposalReason, DisposalStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, utcnow
-from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.ledger.models import LedgerAction
 from tagsvc.scanning.services import scan_facts
 from tagsvc.tags.models import Tag
 from tests.concurrency import at_once
 from tests.disposals.conftest import propose
+from tests.history import events, fresh
 from tests.factories import make_asset
 
 
@@ -27,16 +28,6 @@ def png_bytes() -> bytes:
     out = BytesIO()
     Image.new("RGB", (320, 240), "gray").save(out, "PNG")
     return out.getvalue()
-
-
-def events(asset, action=None):
-    query = select(LedgerEvent).where(LedgerEvent.asset_id == asset.id).order_by(LedgerEvent.id)
-    return [e for e in db.session.scalars(query) if action is None or e.action == action]
-
-
-def fresh(asset):
-    db.session.expire_all()
-    return db.session.get(Asset, asset.id)
 
 
 def test_an_old_printer_is_proposed_approved_by_the_office_head_and_leaves_service(school):

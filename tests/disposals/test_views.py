@@ -10,13 +10,7 @@ from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.disposals.models import Disposal, DisposalStatus
 from tagsvc.extensions import db
 from tests.disposals.conftest import propose
-from tests.forms_on_pages import form_values
-
-
-def form_on(html: str, action: str) -> dict:
-    match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
-    assert match, f"no form posting to {action}"
-    return form_values(match.group(1))
+from tests.forms_on_pages import form_on, form_values
 
 
 def proposal_form(html: str) -> dict:

@@ -6,26 +6,17 @@ import pytest
 from sqlalchemy import func, select
 
 from tagsvc.assets.holds import AssetHold, HoldKind
-from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, utcnow
-from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.ledger.models import LedgerAction
 from tagsvc.loans import services
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind, RecipientKind
 from tagsvc.repairs.models import DamageReport, LiablePartyKind
 from tests.concurrency import at_once
+from tests.history import events, fresh
 from tests.factories import make_asset, make_location
 from tests.loans.conftest import code, lend_to_student
-
-
-def events(asset, action=None):
-    query = select(LedgerEvent).where(LedgerEvent.asset_id == asset.id).order_by(LedgerEvent.id)
-    return [e for e in db.session.scalars(query) if action is None or e.action == action]
-
-
-def fresh(asset):
-    db.session.expire_all()
-    return db.session.get(Asset, asset.id)
 
 
 def test_a_class_set_is_lent_by_scanning_each_ball_and_the_books_say_who_has_it(school):

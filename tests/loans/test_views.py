@@ -10,14 +10,8 @@ from tagsvc.extensions import db
 from tagsvc.loans import services
 from tagsvc.loans.models import Handout
 from tagsvc.repairs.models import DamageReport
-from tests.forms_on_pages import form_values
+from tests.forms_on_pages import form_on, form_values
 from tests.loans.conftest import code, lend_to_student
-
-
-def form_on(html: str, action: str) -> dict:
-    match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
-    assert match, f"no form posting to {action}"
-    return form_values(match.group(1))
 
 
 def form_with_id(html: str, form_id: str) -> dict:

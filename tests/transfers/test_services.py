@@ -10,17 +10,13 @@ from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.assets.services import asset_data_of, update_asset
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
-from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.ledger.models import LedgerAction
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferStatus
 from tests.concurrency import at_once
+from tests.history import events
 from tests.factories import make_asset, make_user
 from tests.transfers.conftest import request
-
-
-def events(asset, action=None):
-    query = select(LedgerEvent).where(LedgerEvent.asset_id == asset.id).order_by(LedgerEvent.id)
-    return [e for e in db.session.scalars(query) if action is None or e.action == action]
 
 
 def test_the_whole_story_of_one_projector(school):

@@ -8,14 +8,8 @@ from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
 from tagsvc.transfers import services
 from tagsvc.transfers.models import Transfer, TransferStatus
-from tests.forms_on_pages import form_values
+from tests.forms_on_pages import form_on
 from tests.transfers.conftest import request
-
-
-def form_on(html: str, action: str) -> dict:
-    match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
-    assert match, f"no form posting to {action}"
-    return form_values(match.group(1))
 
 
 def test_a_projector_moves_from_its_label_page_to_the_new_books(app, client, login_as, school):
