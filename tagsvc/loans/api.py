@@ -68,6 +68,8 @@ class HandedOutSchema(ma.Schema):
     added = ma.fields.Boolean(required=True, metadata={"description": "False: it was on this list already (nothing changed)."})
     count = ma.fields.Integer(required=True)
     asset_id = ma.fields.Integer(required=True)
+    asset_number = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
 
 
 class ReturnSchema(CodeOrAssetSchema):
@@ -141,7 +143,8 @@ def read_handout(handout_id: int):
 @blp.response(200, HandedOutSchema)
 def add_item(body, handout_id: int):
     added = services.hand_out(current_user, handout_id, body["asset_id"] or body["code"])
-    return {"added": added.added, "count": added.count, "asset_id": added.item.asset_id}
+    return {"added": added.added, "count": added.count, "asset_id": added.item.asset_id, "asset_number": added.item.asset_number,
+            "name": added.item.name}
 
 
 @blp.route("/returns", methods=["POST"])

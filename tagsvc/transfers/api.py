@@ -70,6 +70,8 @@ class ArrivalSchema(CodeOrAssetSchema):
 class ArrivalResultSchema(ma.Schema):
     counted = ma.fields.Boolean(required=True, metadata={"description": "False: it had arrived before (see first_by, first_at)."})
     asset_id = ma.fields.Integer(required=True)
+    asset_number = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
     arrived = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)
     completed = ma.fields.Boolean(required=True)
@@ -151,5 +153,6 @@ def cancel(body, transfer_id: int):
 @blp.response(200, ArrivalResultSchema)
 def arrive(body, transfer_id: int):
     arrival = services.confirm_arrival(current_user, transfer_id, body["asset_id"] or body["code"], body["method"])
-    return {"counted": arrival.counted, "asset_id": arrival.item.asset_id, "arrived": arrival.arrived, "total": arrival.total,
+    return {"counted": arrival.counted, "asset_id": arrival.item.asset_id, "asset_number": arrival.item.asset_number,
+            "name": arrival.item.name, "arrived": arrival.arrived, "total": arrival.total,
             "completed": arrival.completed, "first_by": arrival.first_by, "first_at": arrival.first_at}

@@ -26,7 +26,8 @@ def test_a_loan_lent_by_a_scan_and_taken_back_damaged(api, token_of, school):
     assert db.session.scalar(select(func.count()).select_from(Handout)) == 1
     loan_id, code = created.json["id"], school.asset.current_tag.code
     added = api("POST", f"/loans/{loan_id}/items", keeper, json={"code": f"https://tags.example.edu/t/{code}"})
-    assert added.status_code == 200 and added.json == {"added": True, "count": 1, "asset_id": school.asset.id}
+    assert added.status_code == 200 and added.json == {"added": True, "count": 1, "asset_id": school.asset.id,
+                                                              "asset_number": school.asset.asset_number, "name": school.asset.name}
     assert api("POST", f"/loans/{loan_id}/items", keeper, json={"asset_id": school.asset.id}).json["added"] is False
     assert db.session.get(Asset, school.asset.id).status == AssetStatus.ON_LOAN
     back = api("POST", "/loans/returns", keeper, json={"code": code, "condition": "broken", "damage": "屏幕碎了"})

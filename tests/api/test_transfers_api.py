@@ -27,7 +27,8 @@ def test_the_whole_story_through_the_api(api, token_of, school):
     code = school.asset.current_tag.code
     arrived = api("POST", f"/transfers/{transfer_id}/arrivals", receiver, json={"code": f"https://tags.example.edu/t/{code}", "method": "camera"})
     assert arrived.status_code == 200 and arrived.json | {"first_at": None} == {
-        "counted": True, "asset_id": school.asset.id, "arrived": 1, "total": 1, "completed": True, "first_by": "", "first_at": None}
+        "counted": True, "asset_id": school.asset.id, "asset_number": school.asset.asset_number, "name": school.asset.name,
+        "arrived": 1, "total": 1, "completed": True, "first_by": "", "first_at": None}
     replay = api("POST", f"/transfers/{transfer_id}/arrivals", receiver, json={"asset_id": school.asset.id})
     assert replay.status_code == 200 and replay.json["counted"] is False and replay.json["first_by"] == school.other_keeper.display_name
     assert db.session.get(Asset, school.asset.id).department_id == school.other_asset.department_id

@@ -5,22 +5,14 @@
   "use strict";
   var data = JSON.parse(document.getElementById("scanner-data").textContent);
   var words = data.words;
-  var CODE = /^[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{8}$/;
-  var SAME_CODE_PAUSE = 3000, FRAME_GAP = 100, BATCH = 50, RETRY = 15000;
-  var camera = document.getElementById("camera");
-  var video = document.getElementById("camera-video");
-  var statusLine = document.getElementById("camera-status");
+  var SAME_CODE_PAUSE = 3000, BATCH = 50, RETRY = 15000;
+  var cameraCard = document.getElementById("camera");
   var queueLine = document.getElementById("queue-status");
   var log = document.getElementById("scan-log");
-  var switcher = document.getElementById("camera-switch");
   var lastSeen = {};
-  var detector = null, stream = null, busy = false, running = false, sending = false, audio = null;
-  var stats = { frames: 0, decodeMs: 0, startedAt: null, confirmed: [], detector: "" };
-  window.tagsvcScanner = { stats: stats, flush: flush };
+  var sending = false;
 
-  function say(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, key) { return values && key in values ? values[key] : ""; });
-  }
+  var say = TagsvcCamera.say, codeIn = TagsvcCamera.codeIn, beep = TagsvcCamera.beep;
 
   function deviceId() {
     var id = localStorage.getItem("tagsvc-device");
@@ -36,32 +28,12 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  /* A label's code from what was read: its URL (…/t/CODE) or the code itself, with or without the dash. */
-  function codeIn(text) {
-    text = (text || "").trim();
-    var at = Math.max(text.lastIndexOf("/t/"), text.lastIndexOf("/T/"));
-    if (at >= 0) { text = text.slice(at + 3).split(/[?#\/]/)[0]; }
-    text = text.replace(/[\s\-_.]+/g, "").toUpperCase();
-    return CODE.test(text) ? text : null;
-  }
-
   function note(text, kind) {
     var li = document.createElement("li");
     li.textContent = text;
     if (kind) { li.className = "log-" + kind; }
     log.insertBefore(li, log.firstChild);
     while (log.children.length > 8) { log.removeChild(log.lastChild); }
-  }
-
-  function beep() {
-    if (navigator.vibrate) { navigator.vibrate(60); }
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      var osc = audio.createOscillator(), gain = audio.createGain();
-      osc.frequency.value = 880; gain.gain.value = 0.1;
-      osc.connect(gain); gain.connect(audio.destination);
-      osc.start(); osc.stop(audio.currentTime + 0.08);
-    } catch (e) { /* no sound: the tick and the vibration still say it */ }
   }
 
   /* The row of an expected item moves from "still missing" to "found". */
@@ -185,89 +157,14 @@
     }).catch(function () {});
   }
 
-  /* ------------------------------------------------------------- decoding */
+  /* ------------------------------------------------------------- the camera */
 
-  function chooseDetector() {
-    // The browser's own only where it really reads QR codes: WeChat's and Xiaomi's claim to and throw, Alipay's
-    // lists nothing. Everywhere else the vendored zxing-wasm, served from this server.
-    var native = window.BarcodeDetector && window.BarcodeDetector.getSupportedFormats
-      ? window.BarcodeDetector.getSupportedFormats().then(function (f) { return f.indexOf("qr_code") >= 0; }, function () { return false; })
-      : Promise.resolve(false);
-    return native.then(function (real) {
-      if (real) { stats.detector = "native"; return new window.BarcodeDetector({ formats: ["qr_code"] }); }
-      var overrides = { locateFile: function (path, prefix) { return path.slice(-5) === ".wasm" ? data.wasm : prefix + path; } };
-      BarcodeDetectionAPI.setZXingModuleOverrides(overrides);
-      // Fetched now, while there is a network: the camera may first be opened in a basement without one.
-      BarcodeDetectionAPI.prepareZXingModule({ overrides: overrides, fireImmediately: true });
-      stats.detector = "zxing-wasm";
-      return new BarcodeDetectionAPI.BarcodeDetector({ formats: ["qr_code"] });
-    });
-  }
-
-  function ready() {
-    if (!detector) { detector = chooseDetector(); }
-    return detector;
-  }
-
-  function loop() {
-    if (!running) { return; }
-    if (!busy && video.readyState >= 2) {
-      busy = true;
-      var began = performance.now();
-      ready().then(function (d) { return d.detect(video); }).then(function (codes) {
-        stats.frames += 1; stats.decodeMs += performance.now() - began;
-        return codes.reduce(function (p, c) { return p.then(function () { return record(c.rawValue, "camera"); }); }, Promise.resolve());
-      }).catch(function () {}).then(function () { busy = false; });
-    }
-    setTimeout(loop, FRAME_GAP);
-  }
-
-  function startCamera(deviceChoice) {
-    if (!window.isSecureContext) { statusLine.textContent = words.needHttps; return; }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { statusLine.textContent = words.noCamera; return; }
-    statusLine.textContent = words.loading;
-    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
-    var constraints = { audio: false, video: deviceChoice ? { deviceId: { exact: deviceChoice } } : { facingMode: "environment" } };
-    navigator.mediaDevices.getUserMedia(constraints).then(function (s) {
-      stream = s;
-      video.srcObject = s;
-      video.hidden = false;
-      return video.play();  // iOS WeChat stays black without an explicit play()
-    }).then(function () {
-      stats.startedAt = stats.startedAt || performance.now();
-      statusLine.textContent = words.scanning;
-      document.getElementById("camera-start").hidden = true;
-      if (!running) { running = true; loop(); }
-      ready();
-      return navigator.mediaDevices.enumerateDevices();
-    }).then(function (devices) {
-      var cams = devices.filter(function (d) { return d.kind === "videoinput"; });
-      if (cams.length > 1 && !switcher.options.length) {
-        cams.forEach(function (cam, i) { switcher.add(new Option(cam.label || ("Camera " + (i + 1)), cam.deviceId)); });
-        switcher.hidden = false;
-      }
-    }).catch(function (error) {
-      statusLine.textContent = error && (error.name === "NotAllowedError" || error.name === "SecurityError") ? words.denied : words.noCamera + " (" + (error && error.name) + ")";
-    });
-  }
-
-  document.getElementById("camera-start").addEventListener("click", function () {
-    try { audio = audio || new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { /* silent */ }
-    startCamera();
-  });
-  switcher.addEventListener("change", function () { startCamera(switcher.value); });
-
-  document.getElementById("camera-photo").addEventListener("change", function (event) {
-    var file = event.target.files && event.target.files[0];
-    if (!file) { return; }
-    createImageBitmap(file).then(function (bitmap) {
-      return ready().then(function (d) { return d.detect(bitmap); });
-    }).then(function (codes) {
-      if (!codes.length) { note(words.noCode, "error"); return; }
-      return codes.reduce(function (p, c) { return p.then(function () { return record(c.rawValue, "photo"); }); }, Promise.resolve());
-    }).catch(function () { note(words.noCode, "error"); });
-    event.target.value = "";
-  });
+  var camera = TagsvcCamera.open({ video: "camera-video", status: "camera-status", start: "camera-start", switcher: "camera-switch",
+                                   photo: "camera-photo", words: words, wasm: data.wasm, onCode: record,
+                                   onNoCode: function () { note(words.noCode, "error"); } });
+  var stats = camera.stats, video = camera.video;
+  stats.confirmed = [];
+  window.tagsvcScanner = { stats: stats, flush: flush };
 
   /* A hand-held scanner types the code (or the URL) and presses Enter: the same queue as the camera. */
   document.getElementById("typed").addEventListener("submit", function (event) {
@@ -279,8 +176,7 @@
     record(text, "typed").then(function () { field.value = ""; field.focus(); });
   });
 
-  camera.hidden = false;
-  ready();
+  cameraCard.hidden = false;
   window.addEventListener("online", flush);
   window.addEventListener("pageshow", flush);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { flush(); } });
