@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-01 14:22:23.114643
+Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
@@ -34,6 +34,9 @@ def upgrade() -> None:
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_by_name', sa.String(length=100), nullable=False),
     sa.Column('closed_at', tagsvc.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signature', sa.String(length=80), nullable=False),
+    sa.Column('signed_at', tagsvc.extensions.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('signed_name', sa.String(length=100), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_handout_created_by_id_user_account'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_handout_location_id_location'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['recipient_department_id'], ['department.id'], name=op.f('fk_handout_recipient_department_id_department'), ondelete='RESTRICT'),

@@ -35,3 +35,11 @@ class ReturnForm(FlaskForm):
     condition = SelectField(_l("Condition on return"), choices=[(c.value, _l(label)) for c, label in CONDITION_LABELS.items()], default=AssetCondition.GOOD.value)
     damage = TextAreaField(_l("Damaged? Say what is wrong (opens a damage report naming the borrower)"), validators=[Length(max=2000)])
     note = StringField(_l("Note"), validators=[Length(max=2000)])
+
+
+class SignatureForm(FlaskForm):
+    """The drawn signature travels as a PNG data URL made by the page's script from its canvas."""
+
+    signer = StringField(_l("Name of whoever signs"), validators=[DataRequired(message=_l("Write the name of whoever signs (at most 100 characters).")),
+                                                                 Length(max=100)])
+    picture = HiddenField()

@@ -47,6 +47,11 @@ class Handout(Base):
     created_by_name: Mapped[str] = mapped_column(String(100), default="")
     # A loan closes when every item is back; an issue when the person who hands out says it is finished.
     closed_at: Mapped[datetime | None]
+    # Signed on the phone by the recipient (instead of, or as well as, on the printed slip): the drawn signature, kept
+    # as a stored picture, and the name they signed under.
+    signature: Mapped[str] = mapped_column(String(80), default="")
+    signed_at: Mapped[datetime | None]
+    signed_name: Mapped[str] = mapped_column(String(100), default="")
 
     recipient_department: Mapped[Department | None] = relationship()
     location: Mapped[Location | None] = relationship()

@@ -33,6 +33,7 @@ from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind, RecipientKind
 from tagsvc.mail import send_mail
+from tagsvc.photos.services import delete_photo, store_photo
 from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.services import asset_id_read
@@ -244,6 +245,36 @@ def close_handout(actor, handout_id: int) -> Handout:
         raise ConflictError(_("%(number)s still has items out: it closes when they are all back.", number=handout.number))
     handout.closed_at = utcnow()
     db.session.commit()
+    return handout
+
+
+def sign_handout(actor, handout_id: int, picture: bytes, signer: str) -> Handout:
+    """The recipient signs for what they received, on the phone of whoever hands it out: the drawn signature is
+    kept (re-encoded, as every uploaded picture) with the name signed under and the time. Once signed, it stays. Commits."""
+    require_signed_in(actor)
+    handout = get_handout(actor, handout_id)
+    if not handout.items:
+        raise ValidationError(_("Nothing to sign for yet: add the items first."))
+    if handout.signed_at is not None:
+        raise ConflictError(_("%(name)s signed for %(number)s at %(time)s already.", name=handout.signed_name, number=handout.number,
+                              time=handout.signed_at.strftime("%Y-%m-%d %H:%M")))
+    signer = (signer or "").strip()
+    if not signer or len(signer) > 100:
+        raise ValidationError(_("Write the name of whoever signs (at most 100 characters)."))
+    if not picture:
+        raise ValidationError(_("Sign in the box first."))
+    name = store_photo(picture)
+    taken = db.session.execute(update(Handout).where(Handout.id == handout.id, Handout.signed_at.is_(None))
+                               .values(signature=name, signed_at=utcnow(), signed_name=signer)
+                               .execution_options(synchronize_session=False)).rowcount
+    if not taken:  # someone signed at the same moment on another phone: theirs stands
+        db.session.rollback()
+        delete_photo(name)
+        db.session.refresh(handout)
+        raise ConflictError(_("%(name)s signed for %(number)s at %(time)s already.", name=handout.signed_name, number=handout.number,
+                              time=handout.signed_at.strftime("%Y-%m-%d %H:%M")))
+    db.session.commit()
+    db.session.refresh(handout)
     return handout
 
 

@@ -2,6 +2,9 @@
 adds items one after another, returns (a scan loop too, with the condition), and the printable slip."""
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,7 +16,7 @@ from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.loans import services
-from tagsvc.loans.forms import ItemForm, ReturnForm, StartHandoutForm
+from tagsvc.loans.forms import ItemForm, ReturnForm, SignatureForm, StartHandoutForm
 from tagsvc.loans.models import HandoutKind, RecipientKind
 from tagsvc.structure.services import all_departments
 
@@ -161,6 +164,37 @@ def return_item():
     elif form.errors:
         status = 400
     return render_template("loans/returns.html", form=form), status
+
+
+@bp.route("/<int:handout_id>/sign", methods=["GET", "POST"])
+@login_required
+def sign(handout_id: int):
+    """The recipient signs on this phone for what they received."""
+    handout = _handout_or_404(handout_id)
+    form = SignatureForm() if request.method == "POST" else SignatureForm(formdata=None, signer=handout.recipient_name)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.sign_handout(current_user, handout.id, picture_in(form.picture.data), form.signer.data)
+        except TagsvcError as error:
+            status = show_refusal(error)
+        else:
+            flash(_("Signed by %(name)s.", name=form.signer.data.strip()), "success")
+            return redirect(url_for("loans.detail", handout_id=handout.id))
+    elif form.errors:
+        status = 400
+    return render_template("loans/sign.html", handout=handout, form=form), status
+
+
+def picture_in(data_url: str | None) -> bytes:
+    """The bytes of a PNG data URL from the signature box (what the page's script sends); empty when there is none."""
+    prefix = "data:image/png;base64,"
+    if not data_url or not data_url.startswith(prefix):
+        return b""
+    try:
+        return base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 @bp.get("/<int:handout_id>/slip")

@@ -58,6 +58,19 @@ def test_a_class_set_is_lent_by_scanning_and_one_ball_comes_back_damaged(browser
     assert widest(page) <= 360
     screenshot(page, "loan-loop-phone")
 
+    # The student signs for the first five on the keeper's phone, with a finger.
+    page.get_by_role("link", name="在手机上签收").click()
+    assert page.locator("input[name=signer]").input_value() == "王小明"
+    pad = page.locator("#signature-pad").bounding_box()
+    page.mouse.move(pad["x"] + 20, pad["y"] + pad["height"] * 0.7)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(pad["x"] + 20 + step * 25, pad["y"] + pad["height"] * (0.7 - 0.4 * (step % 2)))
+    page.mouse.up()
+    page.get_by_role("button", name="签好了：保存").click()
+    assert page.locator(".flash-success").inner_text() == "王小明 已签收。"
+    assert "王小明 于" in page.locator("main").inner_text()
+
     # The phone's own camera: each label opens its page, which offers to add it to the loan being filled.
     assert "用手机相机打开的标签页会提供“加入本单”" in page.locator("main").inner_text()
     for ball in school.balls[5:8]:
@@ -93,6 +106,14 @@ def test_a_class_set_is_lent_by_scanning_and_one_ball_comes_back_damaged(browser
     phone.close()
 
     db.session.expire_all()
+    signed = db.session.scalar(select(Handout))
+    assert signed.signed_name == "王小明"
+    from PIL import Image
+
+    from tagsvc.photos.services import stored_photo_path
+
+    with Image.open(stored_photo_path(signed.signature)) as picture:  # the strokes, re-encoded: dark ink on white
+        assert picture.convert("L").getextrema()[0] < 60 and picture.convert("L").getextrema()[1] > 200
     report = db.session.scalar(select(DamageReport))
     assert report.handout_id == db.session.scalar(select(Handout.id)) and "王小明" in report.description
     assert db.session.get(Asset, school.balls[0].id).status == AssetStatus.DAMAGED

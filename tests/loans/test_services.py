@@ -228,3 +228,33 @@ def test_two_loans_taking_the_same_ball_at_once_lend_it_once(school, app):
     db.session.expire_all()
     assert len(events(school.balls[0], LedgerAction.LENT)) == 1
     assert db.session.scalar(select(func.count()).select_from(HandoutItem)) == 1
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    picture = Image.new("RGBA", (300, 110), (0, 0, 0, 0))
+    ImageDraw.Draw(picture).line([(10, 80), (80, 20), (150, 90), (280, 30)], fill=(0, 0, 0, 255), width=4)
+    out = BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_recipient_signs_once_on_the_phone(school):
+    loan = lend_to_student(school)
+    with pytest.raises(ValidationError, match="add the items first"):
+        services.sign_handout(school.keeper, loan.id, _png(), "王小明")
+    services.hand_out(school.keeper, loan.id, code(school.balls[0]))
+    with pytest.raises(ValidationError, match="Sign in the box"):
+        services.sign_handout(school.keeper, loan.id, b"", "王小明")
+    with pytest.raises(ValidationError, match="not a photo"):
+        services.sign_handout(school.keeper, loan.id, b"<svg onload=alert(1)>", "王小明")
+    signed = services.sign_handout(school.keeper, loan.id, _png(), " 王小明 ")
+    assert signed.signed_name == "王小明" and signed.signature.endswith(".jpg") and signed.signed_at is not None
+    with pytest.raises(ConflictError, match="signed for"):
+        services.sign_handout(school.office, loan.id, _png(), "李雷")
+    with pytest.raises(NotFoundError):
+        services.sign_handout(school.other_keeper, loan.id, _png(), "李雷")
+    assert db.session.get(Handout, loan.id).signed_name == "王小明"

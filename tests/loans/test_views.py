@@ -152,3 +152,23 @@ def test_a_keepers_start_page_says_how_many_of_their_loans_are_overdue(client, l
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert "2 items overdue" in page and 'href="/approvals#overdue"' in page
+
+
+def test_signing_on_the_phone_shows_on_the_slip(client, login_as, school):
+    import base64
+
+    from tests.loans.test_services import _png
+
+    loan = lend_to_student(school)
+    services.hand_out(school.keeper, loan.id, code(school.balls[0]))
+    login_as(school.keeper)
+    page = client.get(f"/loans/{loan.id}/sign").get_data(as_text=True)
+    assert 'value="王小明"' in page and "LQ-001" in page
+    data = form_with_id(page, "signing")
+    refused = client.post(f"/loans/{loan.id}/sign", data={**data, "picture": "data:image/png;base64,not-base64!"})
+    assert refused.status_code == 400 and "Sign in the box first" in refused.get_data(as_text=True)
+    picture = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    answer = client.post(f"/loans/{loan.id}/sign", data={**data, "picture": picture}, follow_redirects=True).get_data(as_text=True)
+    assert "Signed by 王小明." in answer and "Sign on this phone" not in answer
+    slip = client.get(f"/loans/{loan.id}/slip").get_data(as_text=True)
+    assert 'alt="Signature of 王小明"' in slip
