@@ -55,7 +55,15 @@ def index():
     if page.exact_tag is not None and page.total == 1:
         return redirect(url_for("assets.detail", asset_id=page.exact_tag.id))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("assets/index.html", form=form, page=page, args=args, active_filters=active_filter_count(form))
+    write_offs = None
+    if query.status == AssetStatus.DISPOSED and current_user.is_admin:  # the disposed items: what left the books
+        from tagsvc.disposals.services import written_off
+        from tagsvc.loans.services import school_today
+
+        year = school_today().year
+        write_offs = {"all": written_off(), "year": year, "this_year": written_off(year)}
+    return render_template("assets/index.html", form=form, page=page, args=args, active_filters=active_filter_count(form),
+                           write_offs=write_offs)
 
 
 def _per_page() -> int:

@@ -122,3 +122,15 @@ def test_the_register_ticks_several_items_for_one_disposal(client, login_as, sch
     assert 'formaction="/disposals/new"' in register
     page = client.get(f"/disposals/new?asset={school.printer.id}&asset={school.young_printer.id}").get_data(as_text=True)
     assert "2 items" in page and "3,100.00" in page
+
+
+def test_the_register_filtered_to_disposed_items_shows_what_was_written_off(client, login_as, school):
+    from tagsvc.disposals.services import approve_disposal
+
+    approve_disposal(school.head, propose(school).id)
+    login_as(school.head)
+    page = client.get("/assets?status=disposed").get_data(as_text=True)
+    assert "DYJ-001" in page and "Written off in" in page and "1 item, book value 1,500.00 yuan" in page
+    assert "DYJ-001" not in client.get("/assets").get_data(as_text=True)  # out of the active list
+    login_as(school.keeper)
+    assert 'id="write-offs"' not in client.get("/assets?status=disposed").get_data(as_text=True)  # the office's figure
