@@ -139,6 +139,11 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
         if asset.status == AssetStatus.DISPOSED:
             raise ConflictError(_("%(name)s (%(number)s) was disposed of already.", name=asset.name, number=asset.asset_number))
     check_free([a.id for a in assets])  # on loan, in a transfer, proposed already: named
+    repairing = db.session.scalar(select(DamageReport).where(
+        DamageReport.asset_id.in_(asset_ids), DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))).limit(1))
+    if repairing is not None:
+        raise ConflictError(_("Repair #%(id)d of %(name)s is under way: let the repairer finish it, or mark it not repairable, first.",
+                              id=repairing.id, name=repairing.asset.name))
     report = None
     if proposal.repair_report_id is not None:
         report = db.session.get(DamageReport, proposal.repair_report_id)

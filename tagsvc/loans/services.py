@@ -40,6 +40,9 @@ from tagsvc.tags.services import asset_id_read
 
 DOCUMENT_PREFIXES = {HandoutKind.LOAN: "JY", HandoutKind.ISSUE: "LY"}  # 借用单, 领用单
 MAX_LOAN_DAYS = 366
+# An item scanned again at the returns desk within this time was taken back already (who, when); later it is simply
+# not on loan.
+RETURN_ANSWERED_FOR = timedelta(hours=12)
 # Only an item in service can be handed out: the message says why another cannot.
 HANDABLE_STATUSES = (AssetStatus.IN_USE, AssetStatus.IDLE)
 RECIPIENTS_BY_KIND = {
@@ -300,6 +303,8 @@ def return_item(actor, code_or_asset_id: str | int, condition: AssetCondition, n
         raise PermissionDeniedError(_("Only the keeper of %(department)s or the office can take this item back.",
                                       department=asset.department.name if asset.department else "—"))
     if item.returned_at is not None:
+        if utcnow() - item.returned_at > RETURN_ANSWERED_FOR:  # not a second scan of the same return: it is just not out
+            raise ConflictError(_("%(name)s (%(number)s) is not on loan.", name=asset.name, number=asset.asset_number))
         return Returned(item=item, counted=False, outstanding=_outstanding(handout))
     if condition == AssetCondition.BROKEN and not damage:
         raise ValidationError(_("It came back broken: say what is wrong, and a damage report is opened."))

@@ -81,9 +81,14 @@ def test_not_repairable_links_the_repair_that_said_so(school):
 
     report = repairs.submit_report(school.keeper, school.printer.current_tag.code, DamageKind.NOT_WORKING, "不出纸")
     repairs.triage_report(school.head, report.id, repairs.Triage("accept", Priority.NORMAL, school.head.id))
-    with pytest.raises(ValidationError, match="did not find"):
+    with pytest.raises(ConflictError, match="under way"):
         propose(school, reason_kind=DisposalReason.NOT_REPAIRABLE, repair_report_id=report.id)
     repairs.finish_repair(school.head, report.id, "主板烧坏，维修费超过原值一半", repairable=False)
+    fixed = repairs.submit_report(school.keeper, school.young_printer.current_tag.code, DamageKind.NOT_WORKING, "卡纸")
+    repairs.triage_report(school.head, fixed.id, repairs.Triage("accept", Priority.NORMAL, school.head.id))
+    repairs.finish_repair(school.head, fixed.id, "清理了搓纸轮")
+    with pytest.raises(ValidationError, match="did not find"):
+        propose(school, [school.young_printer], reason_kind=DisposalReason.NOT_REPAIRABLE, repair_report_id=fixed.id)
     disposal = propose(school, reason_kind=DisposalReason.NOT_REPAIRABLE, repair_report_id=report.id)
     assert disposal.repair_report_id == report.id
 
@@ -229,3 +234,14 @@ def test_the_office_sets_a_categorys_minimum_years_and_sub_categories_inherit_it
     update_tree_node(school.head, Category, school.printers.id, TreeNodeData("打印机", parent_id=top.id, kind=top.kind, min_years_of_use=2))
     db.session.expire_all()
     assert services.young_items([db.session.get(Asset, school.young_printer.id)]) == []  # its own two years: old enough
+
+
+def test_an_item_whose_repair_is_under_way_is_not_proposed_for_disposal(school):
+    from tagsvc.repairs import services as repairs
+    from tagsvc.repairs.models import DamageKind
+
+    report = repairs.submit_report(school.keeper, school.printer.current_tag.code, DamageKind.NOT_WORKING, "卡纸")
+    repairs.triage_report(school.head, report.id, repairs.Triage("accept", assignee_id=school.head.id))
+    with pytest.raises(ConflictError, match=f"Repair #{report.id} of 激光打印机 is under way"):
+        propose(school)
+    assert db.session.get(AssetHold, school.printer.id) is None

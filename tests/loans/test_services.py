@@ -258,3 +258,13 @@ def test_the_recipient_signs_once_on_the_phone(school):
     with pytest.raises(NotFoundError):
         services.sign_handout(school.other_keeper, loan.id, _png(), "李雷")
     assert db.session.get(Handout, loan.id).signed_name == "王小明"
+
+
+def test_an_item_taken_back_long_ago_is_simply_not_on_loan(school):
+    loan = lend_to_student(school)
+    services.hand_out(school.keeper, loan.id, code(school.balls[0]))
+    returned = services.return_item(school.keeper, code(school.balls[0]), AssetCondition.GOOD)
+    db.session.get(HandoutItem, returned.item.id).returned_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    with pytest.raises(ConflictError, match="is not on loan"):
+        services.return_item(school.keeper, code(school.balls[0]), AssetCondition.GOOD)
