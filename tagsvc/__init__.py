@@ -24,6 +24,7 @@ def import_models() -> None:
     from tagsvc.ledger import models as _ledger  # noqa: F401
     from tagsvc.loans import models as _loans  # noqa: F401
     from tagsvc.repairs import models as _repairs  # noqa: F401
+    from tagsvc.spreadsheets import models as _spreadsheets  # noqa: F401
     from tagsvc.stocktake import models as _stocktake  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401

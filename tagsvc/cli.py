@@ -109,6 +109,36 @@ def register_commands(app: Flask) -> None:
         count = send_overdue_reminders()
         click.echo(f"Reminded of {count} overdue item(s).")
 
+    @app.cli.command("import-register")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check everything and print what would happen; write nothing.")
+    @click.option("--update-existing", "existing", flag_value="update", help="Assets already in the register (same asset number) take the file's values.")
+    @click.option("--skip-existing", "existing", flag_value="skip", default=True, help="Assets already in the register are left alone (the default).")
+    @click.option("--valid-rows-only", is_flag=True, help="Import the rows without problems even when others have some.")
+    @click.option("--as", "username", default=None, help="The office account the import is recorded under (default: the first one).")
+    def import_register(file, dry_run, existing, valid_rows_only, username):
+        """Import a register file (.xlsx, .xls, .ods or CSV): the same checks and dry run as the office's page. Prints the
+        counts and every row's problem; exits 1 when nothing was written because of problems."""
+        from pathlib import Path
+
+        from tagsvc.errors import TagsvcError
+        from tagsvc.spreadsheets.cli import run_import
+
+        try:
+            code = run_import(Path(file), dry_run=dry_run, existing=existing or "skip", valid_rows_only=valid_rows_only, username=username,
+                              echo=click.echo)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        raise SystemExit(code)
+
+    @app.cli.command("export-register")
+    @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    def export_register_command(file):
+        """Write the whole register (disposed items included) to FILE as .xlsx, with the headers the import reads."""
+        from tagsvc.spreadsheets.cli import run_export
+
+        click.echo(f"Wrote {run_export(file):,} assets to {file}.")
+
     @app.cli.command("sheets")
     def sheets_command():
         """List the label sheets and check every definition file."""

@@ -55,6 +55,8 @@ class Asset(Base):
     photo: Mapped[str] = mapped_column(String(80), default="")  # a stored photo's file name, chosen by us
     last_confirmed_at: Mapped[datetime | None]
     disposed_on: Mapped[date | None]  # set when a disposal (报废) is approved: the scan page and reports say when
+    # How many: 1 for a thing with its own label; more for consumables kept as one record (an import's "40 mops").
+    quantity: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     # Counts every change to the row. SQLAlchemy writes "WHERE version = <the one read>", so of two people (or

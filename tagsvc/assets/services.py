@@ -74,6 +74,7 @@ class AssetQuery:
     category_id: int | None = None
     status: AssetStatus | None = None
     never_printed: bool = False  # only assets whose current label was never printed
+    include_disposed: bool = False  # disposed items stay out of the active lists unless asked for (or filtered by status)
     sort: str = "number"
     page: int = 1
     per_page: int = 50
@@ -375,7 +376,7 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
         query = query.where(Asset.category_id.in_(descendant_ids(Category, q.category_id)))
     if q.status:
         query = query.where(Asset.status == q.status)
-    else:  # disposed items stay in the register, out of the active lists: the status filter shows them
+    elif not q.include_disposed:  # disposed items stay in the register, out of the active lists: the status filter shows them
         query = query.where(Asset.status != AssetStatus.DISPOSED)
     if q.never_printed:
         # Correlated to the asset only: a caller may join the current tag into the outer statement (the API list).
@@ -439,6 +440,12 @@ def search_assets(actor, q: AssetQuery) -> AssetPage:
     by_id = {a.id: a for a in db.session.scalars(select(Asset).where(Asset.id.in_(ids.items))).unique()}
     return AssetPage(items=[by_id[i] for i in ids.items], total=ids.total, page=ids.page, per_page=ids.per_page,
                      exact_tag=by_id.get(ids.exact_tag_id))
+
+
+def filtered_assets(actor, q: AssetQuery):
+    """The SELECT of every asset a query finds that this person may see, unsorted and unpaged (an export)."""
+    require_signed_in(actor)
+    return _matching(actor, q)[0]
 
 
 def matching_asset_ids(actor, q: AssetQuery) -> list[int]:

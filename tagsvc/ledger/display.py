@@ -43,6 +43,7 @@ ACTION_LABELS = {
     LedgerAction.DISPOSAL_REJECTED: N_("Disposal rejected"),
     LedgerAction.DISPOSAL_CANCELLED: N_("Disposal cancelled"),
     LedgerAction.DISPOSED: N_("Disposed of"),
+    LedgerAction.IMPORTED: N_("Imported from a register file"),
 }
 
 _VALUE_LABELS = {

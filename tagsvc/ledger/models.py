@@ -49,6 +49,7 @@ class LedgerAction(StrEnum):
     DISPOSAL_REJECTED = "disposal_rejected"
     DISPOSAL_CANCELLED = "disposal_cancelled"
     DISPOSED = "disposed"  # approved: out of service, label retired, still in the register
+    IMPORTED = "imported"  # created or changed by an import of a register file (the note names it and the row)
 
 
 class LedgerEvent(Base):
