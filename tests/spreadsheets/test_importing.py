@@ -173,3 +173,17 @@ def test_only_the_office_imports(app):
 def test_no_recognisable_header_is_refused_with_what_to_do(office):
     with pytest.raises(ValidationError, match="No header row found"):
         plan_of(ledger_xlsx([[1, 2, 3]] * 5, headers=["甲", "乙", "丙"]))
+
+
+def test_a_two_thousand_row_chinese_ledger_with_problems_scattered_in_it(office):
+    rows = ledger_rows(2000)
+    rows[99][8] = "2019年13月1日"  # no such month
+    rows[1499][6] = "三千二"
+    rows[1999][1] = rows[0][1]
+    plan = plan_of(ledger_xlsx(rows))
+    assert plan.rows == 2000 and len(plan.creates) == 1997
+    assert [(p.row, p.column) for p in plan.problems] == [(104, "购置日期"), (1504, "单价（元）"), (2004, "资产编号")]
+    run = commit_import(office, plan_of(ledger_xlsx(rows), valid_rows_only=True), "本部资产表.xlsx")
+    assert run.created == 1997 and assets() == 1997
+    assert db.session.scalar(select(func.count()).select_from(Tag).where(Tag.retired_at.is_(None))) == 1997
+    assert len(set(db.session.scalars(select(Tag.code)))) == 1997  # every label code its own
