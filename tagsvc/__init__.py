@@ -101,10 +101,11 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc.loans import views as loans
     from tagsvc.disposals import views as disposals
     from tagsvc.approvals import views as approvals
+    from tagsvc.spreadsheets import views as spreadsheets
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, spreadsheets, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 

@@ -87,6 +87,7 @@ def asset_filter_from_args(args, per_page: int) -> tuple[AssetFilterForm, AssetQ
         sort=args.get("sort", "number"),
         page=args.get("page", 1, type=int) or 1,
         per_page=args.get("per_page", type=int) or per_page,
+        import_run=args.get("import", type=int),
     )
     return form, query
 

@@ -75,6 +75,7 @@ class AssetQuery:
     status: AssetStatus | None = None
     never_printed: bool = False  # only assets whose current label was never printed
     include_disposed: bool = False  # disposed items stay out of the active lists unless asked for (or filtered by status)
+    import_run: int | None = None  # only the assets one import created (to print their labels)
     sort: str = "number"
     page: int = 1
     per_page: int = 50
@@ -378,6 +379,11 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
         query = query.where(Asset.status == q.status)
     elif not q.include_disposed:  # disposed items stay in the register, out of the active lists: the status filter shows them
         query = query.where(Asset.status != AssetStatus.DISPOSED)
+    if q.import_run:
+        from tagsvc.spreadsheets.models import ImportRun
+
+        run = db.session.get(ImportRun, q.import_run)
+        query = query.where(Asset.id.in_(run.asset_ids if run is not None and run.asset_ids else [-1]))
     if q.never_printed:
         # Correlated to the asset only: a caller may join the current tag into the outer statement (the API list).
         printed = select(Tag.id).where(Tag.asset_id == Asset.id, Tag.retired_at.is_(None), Tag.printed_at.is_not(None)).correlate(Asset)

@@ -19,7 +19,7 @@ from tagsvc.structure.services import descendant_ids, tree_in_order
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
 # Query-string keys that say which assets to print: ticked ids, or the asset list's filters.
-SELECTION_KEYS = ("asset", "select", "all", "q", "department", "location", "location-path", "category", "category-path", "status",
+SELECTION_KEYS = ("asset", "select", "all", "q", "import", "department", "location", "location-path", "category", "category-path", "status",
                   "never_printed", "sort")
 PREVIEW_HEADERS = {"Cache-Control": "no-store"}
 
@@ -78,7 +78,7 @@ def print_assets():
 
 def _chooses_everything(source: MultiDict, filter_form) -> bool:
     """Filters left empty (so every asset the person may print) and not yet confirmed as meant."""
-    return (not source.getlist("asset") and not source.get("all") and not (source.get("q") or "").strip()
+    return (not source.getlist("asset") and not source.get("all") and not source.get("import") and not (source.get("q") or "").strip()
             and active_filter_count(filter_form) == 0)
 
 
