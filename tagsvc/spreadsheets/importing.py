@@ -214,7 +214,7 @@ def _read_row(plan: Plan, lookups: _Lookups, row_number: int, row: list) -> Plan
     values: dict = {}
     for key in ("asset_number", "name", "model", "brand", "serial_number", "supplier", "invoice_number", "notes", "custodian"):
         if key in cells:
-            values[key] = _text(cells[key])
+            values[key] = cell_text(cells[key])
     limits = {"asset_number": 64, "name": 200, "model": 200, "brand": 100, "serial_number": 100, "supplier": 200, "invoice_number": 100,
               "custodian": 100, "notes": 5000}
     for key, limit in limits.items():
@@ -259,7 +259,7 @@ def _read_row(plan: Plan, lookups: _Lookups, row_number: int, row: list) -> Plan
     values["condition"] = AssetCondition.BROKEN if values["status"] == AssetStatus.DAMAGED else AssetCondition.GOOD
     for key, kind in (("department", "department"), ("location", "location"), ("category", "category")):
         if key in cells and not _blank(cells[key]):
-            values[key] = lookups.resolve(plan, kind, _text(cells[key]))
+            values[key] = lookups.resolve(plan, kind, cell_text(cells[key]))
     kind = lookups.kind_of(values.get("category"), price)
     values["_kind"] = kind
     if problems:
@@ -268,16 +268,17 @@ def _read_row(plan: Plan, lookups: _Lookups, row_number: int, row: list) -> Plan
     return PlannedAsset(row_number, values, quantity)
 
 
-def _text(cell) -> str:
+def cellcell_text(cell) -> str:
+    """A cell as a person reads it: 1001.0 (a code column read as a number) is 1001, a date is 2024-09-01."""
     if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))  # a code column read as a number: 1001.0 is "1001"
+        return str(int(cell))
     if isinstance(cell, datetime | date):
         return cell.isoformat()
     return str(cell if cell is not None else "").strip()
 
 
 def _shown(cell) -> str:
-    return _text(cell)[:40]
+    return cell_text(cell)[:40]
 
 
 def _number(cell) -> float | None:

@@ -10,6 +10,7 @@ import secrets
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -24,7 +25,7 @@ from tagsvc.spreadsheets import files
 from tagsvc.spreadsheets.columns import COLUMNS
 from tagsvc.spreadsheets.exporting import export_register
 from tagsvc.spreadsheets.forms import ImportChoicesForm, UploadForm
-from tagsvc.spreadsheets.importing import Options, commit_import, find_header, plan_import
+from tagsvc.spreadsheets.importing import Options, cell_text, commit_import, find_header, plan_import, remember_mapping
 from tagsvc.spreadsheets.models import ImportRun
 from tagsvc.spreadsheets.reading import read_sheet
 from tagsvc.structure.models import AssetKind, Category, Department, Location
@@ -119,22 +120,27 @@ def review(token: str):
             return redirect(url_for("spreadsheets.upload"))
         plan, sheet = None, read_sheet(data, name)
     status = 200
-    if request.method == "POST" and plan is not None:
+    if request.method == "POST":
         if not ImportChoicesForm().validate_on_submit():
             abort(400)
-        try:
-            run = commit_import(current_user, plan, name)
-        except TagsvcError as error:
-            status = show_refusal(error)
-        else:
-            files.forget_upload(_uploads(), token)
-            return redirect(url_for("spreadsheets.done", run_id=run.id))
-    form = ImportChoicesForm(source, meta={"csrf": True}) if "existing" in source else ImportChoicesForm(formdata=None)
+        if plan is not None and options.columns is not None:
+            remember_mapping(plan.headers, plan.columns)  # the person's choice: this file's next upload, and the school's next file
+            db.session.commit()
+        if plan is not None and request.form.get("action") == "commit":
+            try:
+                run = commit_import(current_user, plan, name)
+            except TagsvcError as error:
+                status = show_refusal(error)
+            else:
+                files.forget_upload(_uploads(), token)
+                return redirect(url_for("spreadsheets.done", run_id=run.id))
+    form = ImportChoicesForm(source) if "existing" in source else ImportChoicesForm(formdata=None)
     header_row, headers = (plan.header_row, plan.headers) if plan else _header_of(sheet)
-    sample = sheet.rows[header_row + 1] if len(sheet.rows) > header_row + 1 else []
+    sample = [cell_text(cell) for cell in sheet.rows[header_row + 1]] if len(sheet.rows) > header_row + 1 else []
     mapped = plan.columns if plan else (options.columns or {})
     return render_template("spreadsheets/review.html", token=token, name=name, plan=plan, form=form, headers=headers, sample=sample,
-                           mapped=mapped, columns=COLUMNS, existing=_existing_choices(), query=request.query_string.decode()), status
+                           mapped=mapped, columns=COLUMNS, existing=_existing_choices(),
+                           query=urlencode([(k, v) for k, v in source.items(multi=True) if k not in ("csrf_token", "action")])), status
 
 
 def _header_of(sheet) -> tuple[int, list[str]]:

@@ -28,7 +28,7 @@ def upload(client, data: bytes, name: str = "台账.xlsx"):
 
 
 def review_form(html: str) -> dict:
-    return form_values(re.search(r'<form method="get"[^>]*id="review"[^>]*>(.*?)</form>', html, re.S).group(1))
+    return form_values(re.search(r'<form method="post"[^>]*id="review"[^>]*>(.*?)</form>', html, re.S).group(1))
 
 
 def test_upload_review_fix_and_import_then_print_exactly_those_labels(client, login_as, office):
@@ -45,10 +45,10 @@ def test_upload_review_fix_and_import_then_print_exactly_those_labels(client, lo
     fixed_rows = list(sheet.iter_rows(values_only=True))
     assert fixed_rows[0][-1] == "Problem" and len(fixed_rows) == 2 and fixed_rows[1][1] == "ZC-00005" and "is not a date" in fixed_rows[1][-1]
     # The person ticks "valid rows only", checks again, and imports.
-    values = {**review_form(review), "valid_rows_only": "y", "existing": "skip"}
-    again = client.get(response.location, query_string=values).get_data(as_text=True)
+    values = {**review_form(review), "valid_rows_only": "y", "existing": "skip", "action": "check"}
+    again = client.post(response.location, data=values).get_data(as_text=True)
     assert 'disabled' not in again.split('id="commit"')[1].split(">")[0]
-    done = client.post(response.location, data={**review_form(again), "valid_rows_only": "y", "existing": "skip"})
+    done = client.post(response.location, data={**review_form(again), "valid_rows_only": "y", "existing": "skip", "action": "commit"})
     assert done.status_code == 302
     run = db.session.scalar(select(ImportRun))
     page = client.get(done.location).get_data(as_text=True)
@@ -69,7 +69,7 @@ def test_a_corrected_mapping_is_applied_and_the_department_matched(client, login
     assert "looks like 高一(3)班" in review
     values = review_form(review)
     assert values["match-department-高一三班"] == str(class3.id)  # the look-alike is chosen by default
-    values.update({"col-12": "", "existing": "skip"})  # the status column left out
+    values.update({"col-12": "", "existing": "skip", "action": "commit"})  # the status column left out
     client.post(location, data=values)
     assert {a.department_id for a in db.session.scalars(select(Asset))} == {class3.id}
 
