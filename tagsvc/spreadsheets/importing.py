@@ -268,7 +268,7 @@ def _read_row(plan: Plan, lookups: _Lookups, row_number: int, row: list) -> Plan
     return PlannedAsset(row_number, values, quantity)
 
 
-def cellcell_text(cell) -> str:
+def cell_text(cell) -> str:
     """A cell as a person reads it: 1001.0 (a code column read as a number) is 1001, a date is 2024-09-01."""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
