@@ -19,10 +19,10 @@ from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.models import Asset
 from tagsvc.assets.services import AssetQuery, filtered_assets
 from tagsvc.extensions import db
+from tagsvc.spreadsheets.cells import FORMULA_STARTS
 from tagsvc.spreadsheets.columns import BY_KEY, EXPORT_KEYS
 from tagsvc.structure.models import Category, Department, Location
 
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def export_headers() -> list[str]:

@@ -14,7 +14,7 @@ from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.models import AssetStatus
 from tagsvc.extensions import db
 from tagsvc.spreadsheets.columns import BY_KEY, EXPORT_KEYS
-from tagsvc.spreadsheets.exporting import FORMULA_STARTS
+from tagsvc.spreadsheets.cells import append_row
 from tagsvc.spreadsheets.importing import Plan
 from tagsvc.spreadsheets.reading import Sheet
 from tagsvc.structure.models import Category, Department
@@ -25,14 +25,6 @@ def forget_upload(folder: Path, token: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def _append_as_text(sheet, values: list) -> None:
-    """A row whose cells that look like formulas (= + - @) stay text: shown as typed, never run."""
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-
-
 def write_error_file(sheet: Sheet, plan: Plan, out: IO[bytes]) -> int:
     """The header and every failed row as the file had them, with a last column of what is wrong. Returns the rows."""
     reasons: dict[int, list[str]] = {}
@@ -41,12 +33,12 @@ def write_error_file(sheet: Sheet, plan: Plan, out: IO[bytes]) -> int:
     book = Workbook()
     out_sheet = book.active
     out_sheet.title = _("Rows to fix")
-    _append_as_text(out_sheet, list(plan.headers) + [_("Problem")])
+    append_row(out_sheet, list(plan.headers) + [_("Problem")])
     for cell in out_sheet[1]:
         cell.font = Font(bold=True)
     for row_number in sorted(reasons):
         original = sheet.rows[row_number - 1]
-        _append_as_text(out_sheet, list(original) + [" ".join(reasons[row_number])])
+        append_row(out_sheet, list(original) + [" ".join(reasons[row_number])])
     out_sheet.freeze_panes = "A2"
     book.save(out)
     return len(reasons)

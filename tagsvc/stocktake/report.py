@@ -8,16 +8,7 @@ from flask_babel import gettext as _
 from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS
 from tagsvc.structure.display import ASSET_KIND_LABELS
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _append(sheet, values) -> None:
-    """A row whose texts stay texts: a name typed as "=HYPERLINK(…)" must not run as a formula in Excel."""
-    sheet.append(values)
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+from tagsvc.spreadsheets.cells import append_row as _append
 
 
 def _place(location) -> str:
