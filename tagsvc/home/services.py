@@ -44,6 +44,7 @@ class Landing:
     stocktakes: list = field(default_factory=list)  # open stocktakes the person takes part in (office: all open ones)
     transfers: list = field(default_factory=list)  # (transfer, steps) waiting for this person
     overdue_loans: int = 0  # items on loan past their due date that this person answers for
+    glance: object = None  # the office: the register by property kind, and the latest ledger lines
 
 
 def landing_for(actor) -> Landing:
@@ -86,7 +87,9 @@ def _office_landing(actor) -> Landing:
         Tile(N_("Overdue loans"), db.session.scalar(select(func.count()).select_from(overdue_query(actor, school_today()).subquery())),
              "approvals.index", {}, late=True),
     ]
-    return Landing(Role.ADMIN, decisions=decisions, reports=repairs.office_queue(actor, ReportStatus.NEW, limit=5))
+    from tagsvc.reports.services import glance
+
+    return Landing(Role.ADMIN, decisions=decisions, reports=repairs.office_queue(actor, ReportStatus.NEW, limit=5), glance=glance(actor))
 
 
 def _keeper_landing(actor) -> Landing:
