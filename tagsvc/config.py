@@ -76,6 +76,9 @@ class Config:
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
         # A disposal (报废) worth more than this many yuan in book value needs a second office approver; up to it,
         # one (the office head). Schools set their own rule's limit (e.g. 20,000 元).
+        # The fixed-asset threshold (事业单位财务规则 art. 41: a unit value of 1,000 元 or more): an item at or above it is
+        # suggested as a fixed asset, below it as low-value; an import without categories files its rows by it.
+        self.FIXED_ASSET_THRESHOLD = int(env.get("TAGSVC_FIXED_ASSET_THRESHOLD", "1000"))
         self.DISPOSAL_SECOND_APPROVAL_ABOVE = int(env.get("TAGSVC_DISPOSAL_SECOND_APPROVAL_ABOVE", "20000"))
         # The JSON API (/api/v1): requests a token or a signed-in person may make (a moving window), the same for
         # an address without either, where the counts are kept, the largest JSON body and page it takes.

@@ -66,6 +66,24 @@ def index():
                            write_offs=write_offs)
 
 
+def _hint_property_kind(asset) -> None:
+    """The school's fixed-asset threshold suggests a property kind; a category of the other kind is worth a look."""
+    from flask import current_app
+
+    from tagsvc.structure.models import AssetKind
+    from tagsvc.structure.services import suggested_kind
+
+    if asset.category is None or asset.price is None or asset.category.kind == AssetKind.CONSUMABLE:
+        return
+    suggested = suggested_kind(asset.price)
+    if suggested != asset.category.kind:
+        threshold = f"{current_app.config.get('FIXED_ASSET_THRESHOLD', 1000):,}"
+        flash(_("At ¥%(price)s it is at or above the fixed-asset threshold (%(threshold)s 元) but filed under a low-value category: check its category.",
+                price=asset.price, threshold=threshold) if suggested == AssetKind.FIXED_ASSET else
+              _("At ¥%(price)s it is below the fixed-asset threshold (%(threshold)s 元) but filed under a fixed-asset category: check its category.",
+                price=asset.price, threshold=threshold), "info")
+
+
 def _per_page() -> int:
     from flask import current_app
 
@@ -89,6 +107,7 @@ def create():
             status = error.status_code
         else:
             flash(_("%(name)s is registered with label code %(code)s.", name=asset.name, code=asset.current_tag.code), "success")
+            _hint_property_kind(asset)
             return redirect(url_for("assets.detail", asset_id=asset.id))
     elif form.errors:
         status = 400
@@ -137,6 +156,7 @@ def edit(asset_id: int):
             status = show_refusal(error)
         else:
             flash(_("Changes to %(name)s are saved.", name=asset.name), "success")
+            _hint_property_kind(asset)
             return redirect(url_for("assets.detail", asset_id=asset.id))
     elif form.errors:
         status = 400

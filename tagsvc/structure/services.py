@@ -12,7 +12,7 @@ from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.models import Asset
 from tagsvc.errors import ConflictError, NotFoundError, ValidationError
 from tagsvc.extensions import db, same_text
-from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Department, DepartmentKind, Location, LocationKind
+from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Category, Department, DepartmentKind, Location, LocationKind
 
 
 def all_departments() -> list[Department]:
@@ -297,3 +297,47 @@ def _commit_deletion(name: str) -> None:
     except IntegrityError:
         db.session.rollback()
         raise ConflictError(_("%(name)s is still referred to (by a label, a report or a record), so it is kept.", name=name)) from None
+
+
+# Starting category trees a school can load (FIELD-NOTES: GB/T 14885-2022 has seven 门类; schools still use the older
+# six classes). Codes are left for the office to fill in: the full code table was not verified, and a guessed code
+# would be copied into every report. Furniture keeps the minimum years of use one province sets (15).
+STANDARD_CATEGORIES = {
+    "gbt2022": [("房屋和构筑物", AssetKind.FIXED_ASSET, None), ("设备", AssetKind.FIXED_ASSET, None), ("文物和陈列品", AssetKind.FIXED_ASSET, None),
+                ("图书和档案", AssetKind.FIXED_ASSET, None), ("家具和用具", AssetKind.FIXED_ASSET, 15), ("特种动植物", AssetKind.FIXED_ASSET, None),
+                ("物资", AssetKind.CONSUMABLE, None)],
+    "six": [("房屋及构筑物", AssetKind.FIXED_ASSET, None), ("通用设备", AssetKind.FIXED_ASSET, None), ("专用设备", AssetKind.FIXED_ASSET, None),
+            ("文物和陈列品", AssetKind.FIXED_ASSET, None), ("图书和档案", AssetKind.FIXED_ASSET, None),
+            ("家具用具装具及动植物", AssetKind.FIXED_ASSET, 15)],
+}
+
+
+def load_standard_categories(actor, which: str) -> list[Category]:
+    """Add a standard set of top categories (those the tree lacks; nothing is renamed or moved). Commits."""
+    require_admin(actor)
+    if which not in STANDARD_CATEGORIES:
+        raise ValidationError(_("Choose one of the standard classifications."))
+    existing = {folded_name(c.name) for c in db.session.scalars(select(Category).where(Category.parent_id.is_(None)))}
+    added = []
+    for name, kind, min_years in STANDARD_CATEGORIES[which]:
+        if folded_name(name) in existing:
+            continue
+        category = Category(name=name, kind=kind, min_years_of_use=min_years)
+        db.session.add(category)
+        added.append(category)
+    db.session.commit()
+    return added
+
+
+def folded_name(name: str) -> str:
+    return "".join((name or "").split()).lower()
+
+
+def suggested_kind(price) -> AssetKind:
+    """The property kind the school's fixed-asset threshold (单位价值 ≥ 1,000 元 by default) suggests for a price."""
+    from decimal import Decimal
+
+    from flask import current_app
+
+    threshold = Decimal(str(current_app.config.get("FIXED_ASSET_THRESHOLD", 1000)))
+    return AssetKind.FIXED_ASSET if price is not None and Decimal(price) >= threshold else AssetKind.LOW_VALUE

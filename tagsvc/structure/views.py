@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -178,6 +178,21 @@ def delete_node(tree_name: str, node_id: int):
     if ConfirmForm().validate_on_submit():
         _delete(lambda: services.delete_tree_node(current_user, kind.model, node_id))
     return redirect(url_for("structure.tree", tree_name=tree_name))
+
+
+@bp.post("/categories/standard")
+def load_standard():
+    """Add the top classes of a standard classification to the category tree."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        added = services.load_standard_categories(current_user, request.form.get("which", ""))
+    except TagsvcError as error:
+        show_refusal(error)
+    else:
+        flash(ngettext("%(num)d category added: %(names)s", "%(num)d categories added: %(names)s", len(added),
+                       names="、".join(c.name for c in added)) if added else _("The tree has these classes already."), "success")
+    return redirect(url_for("structure.tree", tree_name="categories"))
 
 
 # The tree picker's search: every signed-in person who fills a form with a place or a category ---------------

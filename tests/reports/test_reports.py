@@ -91,3 +91,39 @@ def test_the_offices_start_page_shows_the_register_at_a_glance_and_recent_activi
     assert recent.count("<li>") == 10 and "Registered" in recent
     login_as(school.keeper)
     assert 'id="glance"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_office_loads_a_standard_classification_once(client, login_as, school):
+    from sqlalchemy import func, select
+
+    from tagsvc.extensions import db
+    from tagsvc.structure.models import Category
+    from tests.forms_on_pages import form_on
+
+    login_as(school.office)
+    page = client.get("/admin/categories").get_data(as_text=True)
+    form = form_on(page, "/admin/categories/standard")
+    answer = client.post("/admin/categories/standard", data={**form, "which": "six"}, follow_redirects=True).get_data(as_text=True)
+    assert "6 categories added" in answer and "家具用具装具及动植物" in answer
+    again = client.post("/admin/categories/standard", data={**form, "which": "six"}, follow_redirects=True).get_data(as_text=True)
+    assert "The tree has these classes already." in again
+    furniture = db.session.scalar(select(Category).where(Category.name == "家具用具装具及动植物"))
+    assert furniture.min_years_of_use == 15 and furniture.code == ""
+    client.post("/admin/categories/standard", data={**form, "which": "gbt2022"})
+    assert db.session.scalar(select(func.count()).select_from(Category).where(Category.parent_id.is_(None))) == 3 + 6 + 7 - 2  # 文物和陈列品 and 图书和档案 once
+
+
+def test_a_price_above_the_threshold_in_a_low_value_category_is_pointed_out(client, login_as, school, app):
+    from tests.factories import make_category
+    from tests.forms_on_pages import form_values
+
+    low = make_category("体育器材", kind=AssetKind.LOW_VALUE)
+    login_as(school.office)
+    import re
+
+    page = client.get("/assets/new").get_data(as_text=True)
+    form = form_values(re.search(r'<form method="post"[^>]*enctype="multipart/form-data"[^>]*>(.*?)</form>', page, re.S).group(1))
+    form.update({"asset_number": "TY-9", "name": "乒乓球台", "category_id": low.id, "price": "2600", "category_id-path": ""})
+    form.pop("category_id-path")
+    answer = client.post("/assets/new", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "above the fixed-asset threshold (1,000 元)" in answer
