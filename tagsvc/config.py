@@ -71,8 +71,10 @@ class Config:
         self.MAIL_FROM = env.get("TAGSVC_MAIL_FROM", "")
         self.REPAIR_NOTIFY = [a.strip() for a in env.get("TAGSVC_REPAIR_NOTIFY", "").split(",") if a.strip()]
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
+        # The largest register file the import reads (a 100,000-row .xlsx is about 8 MB).
+        self.IMPORT_MAX_MB = int(env.get("TAGSVC_IMPORT_MAX_MB", "20"))
         # A damage report carries up to three photos of MAX_UPLOAD_MB each, plus the form.
-        self.MAX_CONTENT_LENGTH = (3 * self.MAX_UPLOAD_MB + 1) * 1024 * 1024
+        self.MAX_CONTENT_LENGTH = (max(3 * self.MAX_UPLOAD_MB, self.IMPORT_MAX_MB) + 1) * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))
         # A disposal (报废) worth more than this many yuan in book value needs a second office approver; up to it,
         # one (the office head). Schools set their own rule's limit (e.g. 20,000 元).
