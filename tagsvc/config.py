@@ -73,6 +73,8 @@ class Config:
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         # The largest register file the import reads (a 100,000-row .xlsx is about 8 MB).
         self.IMPORT_MAX_MB = int(env.get("TAGSVC_IMPORT_MAX_MB", "20"))
+        # Imports of more rows than this run in the background, with a page that follows them.
+        self.IMPORT_INLINE_MAX = int(env.get("TAGSVC_IMPORT_INLINE_MAX", "5000"))
         # A damage report carries up to three photos of MAX_UPLOAD_MB each, plus the form.
         self.MAX_CONTENT_LENGTH = (max(3 * self.MAX_UPLOAD_MB, self.IMPORT_MAX_MB) + 1) * 1024 * 1024
         self.ASSETS_PER_PAGE = int(env.get("TAGSVC_ASSETS_PER_PAGE", "50"))

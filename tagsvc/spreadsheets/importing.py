@@ -480,25 +480,32 @@ def _changes(asset: Asset, values: dict) -> dict:
 # ---------------------------------------------------------------- writing
 
 
-def commit_import(actor, plan: Plan, file_name: str) -> ImportRun:
-    """Write what the plan says in one transaction: the missing departments, places and categories, the new assets
-    (with their label codes), the updates; a ledger event for every asset naming the import and its row. With
-    problems, nothing is written unless the person chose to import only the valid rows. Commits."""
-    require_admin(actor)
+def check_committable(plan: Plan) -> None:
     if plan.problems and not plan.options.valid_rows_only:
         raise ConflictError(_("%(n)d rows have problems, so nothing was imported. Fix them (the error file lists them), or choose to import "
                               "only the valid rows.", n=len(plan.failed_rows)))
     if not plan.creates and not plan.updates:
         raise ValidationError(_("Nothing to import: every row is already in the register or has a problem."))
-    run = ImportRun(file_name=(file_name or "")[:255], created_by_id=actor.id, created_by_name=actor.display_name, rows=plan.rows,
-                    skipped=len(plan.skipped), failed=len(plan.failed_rows))
-    db.session.add(run)
+
+
+def commit_import(actor, plan: Plan, file_name: str, run: ImportRun | None = None) -> ImportRun:
+    """Write what the plan says in one transaction: the missing departments, places and categories, the new assets
+    (with their label codes), the updates; a ledger event for every asset naming the import and its row. With
+    problems, nothing is written unless the person chose to import only the valid rows. `run`: the background
+    import's own record, which this fills in. Commits."""
+    require_admin(actor)
+    check_committable(plan)
+    if run is None:
+        run = ImportRun(file_name=(file_name or "")[:255], created_by_id=actor.id, created_by_name=actor.display_name)
+        db.session.add(run)
+    run.rows, run.skipped, run.failed = plan.rows, len(plan.skipped), len(plan.failed_rows)
     db.session.flush()
     made = _create_named(plan)
     new_ids = _create_assets(actor, plan, run, made)
     for planned, asset, changes in plan.updates:
         _update_asset(actor, run, planned, asset, changes, made)
     run.created, run.updated, run.asset_ids = len(new_ids), len(plan.updates), new_ids
+    run.status, run.finished_at = "done", utcnow()
     remember_mapping(plan.headers, plan.columns)
     db.session.commit()
     return run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, utcnow
@@ -25,6 +25,14 @@ class ImportRun(Base):
     failed: Mapped[int] = mapped_column(default=0)
     # The assets it created, for "print their labels" (ids, in the file's order).
     asset_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # A large file is imported in the background: "queued", "running", then "done" or "failed" (with why).
+    status: Mapped[str] = mapped_column(String(16), default="done")
+    error: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("queued", "running")
 
 
 class ColumnMemory(Base):

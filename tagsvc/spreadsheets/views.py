@@ -25,7 +25,8 @@ from tagsvc.spreadsheets import files
 from tagsvc.spreadsheets.columns import COLUMNS
 from tagsvc.spreadsheets.exporting import export_register
 from tagsvc.spreadsheets.forms import ImportChoicesForm, UploadForm
-from tagsvc.spreadsheets.importing import Options, cell_text, commit_import, find_header, plan_import, remember_mapping
+from tagsvc.spreadsheets.importing import Options, cell_text, find_header, plan_import, remember_mapping
+from tagsvc.spreadsheets.jobs import start_import
 from tagsvc.spreadsheets.models import ImportRun
 from tagsvc.spreadsheets.reading import read_sheet
 from tagsvc.structure.models import AssetKind, Category, Department, Location
@@ -128,7 +129,7 @@ def review(token: str):
             db.session.commit()
         if plan is not None and request.form.get("action") == "commit":
             try:
-                run = commit_import(current_user, plan, name)
+                run = start_import(current_user, plan, data, name, options)
             except TagsvcError as error:
                 status = show_refusal(error)
             else:

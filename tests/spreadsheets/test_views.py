@@ -109,3 +109,42 @@ def test_the_export_follows_the_registers_filters(client, login_as, office):
     numbers = [r[0] for r in openpyxl.load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2, values_only=True)]
     assert numbers == ["X-1"]
     assert f'/register/export.xlsx?department={it.id}' in client.get(f"/assets?department={it.id}").get_data(as_text=True)
+
+
+def test_a_large_file_is_imported_in_the_background_with_a_page_that_follows_it(client, login_as, office, app):
+    import time
+
+    app.config["IMPORT_INLINE_MAX"] = 10
+    login_as(office)
+    location = upload(client, ledger_xlsx(ledger_rows(40))).location
+    review = client.get(location).get_data(as_text=True)
+    done = client.post(location, data={**review_form(review), "existing": "skip", "action": "commit"})
+    assert done.status_code == 302
+    page = client.get(done.location).get_data(as_text=True)
+    run_id = int(done.location.rsplit("/", 1)[1])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if not db.session.get(ImportRun, run_id).running:
+            break
+        assert "in the background" in page and 'http-equiv="refresh"' in page
+        time.sleep(0.1)
+        page = client.get(done.location).get_data(as_text=True)
+    run = db.session.get(ImportRun, run_id)
+    assert (run.status, run.created) == ("done", 40)
+    page = client.get(done.location).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in page and "Print the labels of the 40 imported assets" in page
+
+
+def test_a_background_import_that_meets_a_problem_fails_and_writes_nothing(app, office):
+    from tagsvc.spreadsheets.importing import Options
+    from tagsvc.spreadsheets.jobs import run_import_job
+
+    run = ImportRun(file_name="台账.xlsx", created_by_id=office.id, status="queued")
+    db.session.add(run)
+    db.session.commit()
+    rows = ledger_rows(5)
+    rows[1][6] = "很贵"  # the file changed since its dry run: the same checks refuse it
+    finished = run_import_job(run.id, office.id, ledger_xlsx(rows), "台账.xlsx", Options())
+    assert finished.status == "failed" and "nothing was imported" in finished.error
+    assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
