@@ -7,7 +7,8 @@ into a register that already holds the demo school, then times reading the file,
 (every new asset's label code included; QR matrices are drawn when labels are first printed). Then it seeds the
 register up to --assets and times the export, with the process's peak memory before and after.
 Budgets (issue 12): dry run and commit of 10,000 rows ≤ 10 s each on PostgreSQL; the export of 100,000 assets
-streams in ≤ 20 s without holding them all in memory.
+streams in ≤ 20 s without holding them all in memory. It also times the office's start page figures and the register
+summary over the whole register.
 """
 from __future__ import annotations
 
@@ -80,6 +81,15 @@ def main() -> None:
         took = time.perf_counter() - started
         size = (workdir / "register.xlsx").stat().st_size / 1024 / 1024
         print(f"  export             {took:6.2f} s  ({written:,} assets, {size:.1f} MB; peak memory {before:.0f} MB before, {peak_mb():.0f} MB after)")
+        from tagsvc.reports.services import glance, register_summary
+
+        for label, step in (("office start page's glance", glance), ("register summary", register_summary)):
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                step(office)
+                times.append(time.perf_counter() - started)
+            print(f"  {label:<26} median {sorted(times)[2] * 1000:6.0f} ms")
 
 
 def seed_more(database_url: str, count: int) -> None:
