@@ -103,10 +103,11 @@ def find_header(sheet: Sheet) -> tuple[int, dict[int, str]]:
     """The header row (the one among the first rows that names the most known columns) and its recognised columns.
     A header with merged cells is refused: each column needs its own name."""
     best_row, best = None, {}
+    memory = {m.header: m.key for m in db.session.scalars(select(ColumnMemory))}
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         found = {}
         for column, cell in enumerate(row):
-            key = _remembered(cell) if str(cell).strip() else None
+            key = _remembered(memory, cell) if str(cell).strip() else None
             if key and key not in found.values():
                 found[column] = key
         if len(found) > len(best):
@@ -121,10 +122,11 @@ def find_header(sheet: Sheet) -> tuple[int, dict[int, str]]:
     return best_row, best
 
 
-def _remembered(header) -> str | None:
-    memory = db.session.get(ColumnMemory, folded(header)[:200])
-    if memory is not None:
-        return memory.key or None
+def _remembered(memory: dict, header) -> str | None:
+    """The school's own choice for this header, else what tagsvc recognises."""
+    folded_header = folded(header)[:200]
+    if folded_header in memory:
+        return memory[folded_header] or None
     return recognised(header)
 
 
