@@ -115,3 +115,8 @@ class CodeOrAssetSchema(ma.Schema):
     def _one_of(self, data, **kwargs):
         if bool(data.get("code")) == bool(data.get("asset_id")):
             raise ma.ValidationError("Give either the label's code or the asset id.")
+
+
+def paged(page) -> dict:
+    """A page of a list as the API answers it: its items and the paging meta (PageMeta)."""
+    return {"items": page.items, "meta": {"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages}}

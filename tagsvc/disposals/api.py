@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
-from tagsvc.api.schemas import ID_RULE, CancelSchema, Id, PageArgs, PageMeta, ReasonSchema, Text
+from tagsvc.api.schemas import CancelSchema, ID_RULE, Id, PageArgs, PageMeta, ReasonSchema, Text, paged
 from tagsvc.assets.models import AssetCondition
 from tagsvc.disposals import services
 from tagsvc.disposals.models import DisposalReason, DisposalStatus
@@ -68,7 +68,7 @@ class NewDisposalSchema(ma.Schema):
 @blp.response(200, DisposalPageSchema)
 def list_disposals(args):
     page = services.disposals_for(current_user, args["page"], args["per_page"])
-    return {"items": page.items, "meta": {"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages}}
+    return paged(page)
 
 
 @blp.route("", methods=["POST"])

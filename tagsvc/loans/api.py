@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
-from tagsvc.api.schemas import ID_RULE, CodeOrAssetSchema, Id, PageArgs, PageMeta, Text
+from tagsvc.api.schemas import CodeOrAssetSchema, ID_RULE, Id, PageArgs, PageMeta, Text, paged
 from tagsvc.assets.models import AssetCondition
 from tagsvc.loans import services
 from tagsvc.loans.models import HandoutKind, RecipientKind
@@ -106,7 +106,7 @@ class OverdueSchema(ma.Schema):
 @blp.response(200, HandoutPageSchema)
 def list_handouts(args):
     page = services.handouts_for(current_user, args["page"], args["per_page"])
-    return {"items": page.items, "meta": {"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages}}
+    return paged(page)
 
 
 @blp.route("", methods=["POST"])

@@ -12,7 +12,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
-from tagsvc.accounts.permissions import require_admin, require_asset_reader, require_signed_in
+from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.errors import NotFoundError, PermissionDeniedError
 from tagsvc.extensions import db
@@ -167,11 +167,9 @@ class AssetCard:
 
 def asset_card(actor, asset_id: int) -> AssetCard:
     """资产卡片: one asset with its whole history, to print."""
-    require_signed_in(actor)
-    asset = db.session.get(Asset, asset_id)
-    if asset is None:
-        raise NotFoundError(_("There is no asset with that id."))
-    require_asset_reader(actor, asset.department_id)
+    from tagsvc.assets.services import get_asset
+
+    asset = get_asset(actor, asset_id)
     events = list(db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == asset.id).order_by(LedgerEvent.at, LedgerEvent.id)))
     return AssetCard(asset, events)
 

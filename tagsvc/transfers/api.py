@@ -9,7 +9,7 @@ from marshmallow import validate
 
 from tagsvc.api import BEARER
 from tagsvc.api.idempotency import idempotent
-from tagsvc.api.schemas import ID_RULE, CancelSchema, CodeOrAssetSchema, Id, PageArgs, PageMeta, ReasonSchema, Text
+from tagsvc.api.schemas import CancelSchema, CodeOrAssetSchema, ID_RULE, Id, PageArgs, PageMeta, ReasonSchema, Text, paged
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, TransferStatus
 
@@ -85,7 +85,7 @@ class ArrivalResultSchema(ma.Schema):
 @blp.response(200, TransferPageSchema)
 def list_transfers(args):
     page = services.transfers_for(current_user, args["page"], args["per_page"])
-    return {"items": page.items, "meta": {"total": page.total, "page": page.page, "per_page": page.per_page, "pages": page.pages}}
+    return paged(page)
 
 
 @blp.route("", methods=["POST"])

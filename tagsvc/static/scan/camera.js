@@ -36,6 +36,15 @@
     } catch (e) { /* no sound: the tick and the vibration still say it */ }
   }
 
+  /* A line at the top of a scan log (the newest first; the last eight kept). */
+  function note(log, text, kind) {
+    var li = document.createElement("li");
+    li.textContent = text;
+    if (kind) { li.className = "log-" + kind; }
+    log.insertBefore(li, log.firstChild);
+    while (log.children.length > 8) { log.removeChild(log.lastChild); }
+  }
+
   function element(value) { return typeof value === "string" ? document.getElementById(value) : value; }
 
   function open(options) {
@@ -135,5 +144,5 @@
     return { stats: stats, video: video };
   }
 
-  window.TagsvcCamera = { codeIn: codeIn, say: say, beep: beep, open: open };
+  window.TagsvcCamera = { codeIn: codeIn, say: say, beep: beep, note: note, open: open };
 })();

@@ -15,13 +15,7 @@
   var lastSeen = {};
   var say = TagsvcCamera.say;
 
-  function note(text, kind) {
-    var li = document.createElement("li");
-    li.textContent = text;
-    if (kind) { li.className = "log-" + kind; }
-    log.insertBefore(li, log.firstChild);
-    while (log.children.length > 8) { log.removeChild(log.lastChild); }
-  }
+  function note(text, kind) { TagsvcCamera.note(log, text, kind); }
 
   /* The page's parts marked data-loop-refresh (the count, the list) are read again after each item, so they say
      what the books say now; a burst of scans costs one read. */

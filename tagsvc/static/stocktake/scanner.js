@@ -28,13 +28,7 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
-  function note(text, kind) {
-    var li = document.createElement("li");
-    li.textContent = text;
-    if (kind) { li.className = "log-" + kind; }
-    log.insertBefore(li, log.firstChild);
-    while (log.children.length > 8) { log.removeChild(log.lastChild); }
-  }
+  function note(text, kind) { TagsvcCamera.note(log, text, kind); }
 
   /* The row of an expected item moves from "still missing" to "found". */
   function markFound(code) {
