@@ -66,4 +66,6 @@ def card(asset_id: int):
         abort(404)
     except TagsvcError as error:
         abort(error.status_code)
+    if request.args.get("format") == "xlsx":
+        return _xlsx(workbooks.card_xlsx(result), result.asset.asset_number)
     return render_template("reports/card.html", card=result)

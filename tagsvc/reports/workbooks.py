@@ -79,3 +79,29 @@ def rooms_xlsx(place, rooms) -> bytes:
             del row[6]
             append_row(sheet, [room.location.full_name] + row)
     return _saved(book)
+
+
+def card_xlsx(card) -> bytes:
+    """The asset card: its facts, then its history, a line each."""
+    from tagsvc.ledger.display import ACTION_LABELS
+
+    asset = card.asset
+    book = Workbook()
+    sheet = book.active
+    sheet.title = asset.asset_number[:31]
+    facts = [(_("Asset number"), asset.asset_number), (_("Name"), asset.name),
+             (_("Category"), asset.category.full_name if asset.category else ""), (_("Brand"), asset.brand), (_("Model / specification"), asset.model),
+             (_("Serial number"), asset.serial_number), (_("Quantity"), asset.quantity),
+             (_("Price"), float(asset.price) if asset.price is not None else None), (_("Purchase date"), asset.purchase_date),
+             (_("Supplier"), asset.supplier), (_("Invoice number"), asset.invoice_number),
+             (_("Department"), asset.department.name if asset.department else ""), (_("Location"), asset.location.full_name if asset.location else ""),
+             (_("Custodian"), asset.custodian_name), (_("Status"), _(STATUS_LABELS[asset.status]))]
+    for label, value in facts:
+        append_row(sheet, [label, value])
+    append_row(sheet, [])
+    _header(sheet, [_("When"), _("What"), _("Who"), _("Note")])
+    for event in card.events:
+        append_row(sheet, [event.at.replace(tzinfo=None), _(ACTION_LABELS[event.action]), event.actor_name, event.note])
+    sheet.column_dimensions["A"].width = 22
+    sheet.column_dimensions["B"].width = 36
+    return _saved(book)

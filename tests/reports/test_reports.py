@@ -77,6 +77,8 @@ def test_room_lists_for_a_building_and_the_asset_card(client, login_as, school):
     pc = db.session.scalar(select(Asset).where(Asset.asset_number == "PC-1"))
     card = client.get(f"/assets/{pc.id}/card").get_data(as_text=True)
     assert "Asset card (资产卡片)" in card and "PC-1" in card and "Registered" in card  # with its history
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(f"/assets/{pc.id}/card?format=xlsx").data)).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Asset number", "PC-1") and ("When", "What", "Who", "Note") in rows and any(r[1] == "Registered" for r in rows)
     login_as(school.teacher)
     assert client.get(f"/assets/{pc.id}/card").status_code == 200  # staff read the register
     assert client.get(f"/reports/rooms/{school.building.id}").status_code == 403
