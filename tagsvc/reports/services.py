@@ -95,7 +95,7 @@ def register_summary(actor) -> Summary:
         else:
             summary.by_status.append(line)
     year = extract("year", Asset.purchase_date)
-    for bought, n, v in db.session.execute(select(year, count, value).where(active).group_by(year).order_by(year.desc())):
+    for bought, n, v in db.session.execute(select(year, count, value).where(active).group_by(year).order_by(year.desc().nulls_last())):
         summary.by_year.append(Line(str(int(bought)) if bought else _("Unknown"), n, _value(v)))
     return summary
 
