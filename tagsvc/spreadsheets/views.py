@@ -47,10 +47,14 @@ def office_only():
 def _uploads() -> Path:
     folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():  # yesterday's uploads nobody imported
+    return folder
+
+
+def _forget_old_uploads(folder: Path) -> None:
+    """Yesterday's uploads nobody imported: cleared when a new one arrives, not on every page."""
+    for old in folder.iterdir():
         if old.stat().st_mtime < time.time() - KEPT_FOR:
             old.unlink(missing_ok=True)
-    return folder
 
 
 def _upload(token: str) -> tuple[bytes, str]:
@@ -79,6 +83,7 @@ def upload():
         else:
             token = secrets.token_hex(16)
             folder = _uploads()
+            _forget_old_uploads(folder)
             (folder / token).write_bytes(data)
             (folder / f"{token}.json").write_text(json.dumps({"name": name, "by": current_user.id}))
             return redirect(url_for("spreadsheets.review", token=token))
