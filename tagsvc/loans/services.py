@@ -348,8 +348,9 @@ def _report_damage_on_return(actor, asset: Asset, handout: Handout, item: Handou
 
     if asset.current_tag is None:
         return None, _("The item has no label, so no damage report could be opened: report it from the register.")
-    description = _("Damaged on return from loan %(number)s (borrower: %(recipient)s): %(damage)s", number=handout.number,
-                    recipient=handout.recipient, damage=damage)[:2000]
+    # Anyone who scans the label reads the description: it names the loan, never the borrower (often a student). The
+    # office finds the borrower through the report's loan, on the report's page and its liability form.
+    description = _("Damaged on return from loan %(number)s: %(damage)s", number=handout.number, damage=damage)[:2000]
     try:
         report = submit_report(actor, asset.current_tag.code, DamageKind.BROKEN, description, Reporter(), handout_id=handout.id)
     except (ConflictError, ValidationError) as error:

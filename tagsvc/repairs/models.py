@@ -13,6 +13,7 @@ from tagsvc.extensions import Base, enum_column_type, utcnow
 from tagsvc.structure.models import Department, Location
 
 if TYPE_CHECKING:
+    from tagsvc.loans.models import Handout
     from tagsvc.accounts.models import User
 
 
@@ -81,6 +82,9 @@ class DamageReport(Base):
     photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
     additions: Mapped[list[ReportAddition]] = relationship(order_by="ReportAddition.id", cascade="all, delete-orphan")
     liability: Mapped[Liability | None] = relationship(back_populates="report", uselist=False)
+    # The loan it came back damaged from: who borrowed it is private (the office's, for liability), never in the
+    # description, which anyone who scans the label reads.
+    handout: Mapped[Handout | None] = relationship("Handout", lazy="select")
 
     @property
     def is_open(self) -> bool:

@@ -169,9 +169,13 @@ def _email_about(report: DamageReport, recipients: list[str], subject_text: str)
     send_mail(recipients, subject, "\n".join(line for line in lines if line))
 
 
-def add_to_report(actor, report_id: int, note: str = "", reporter: Reporter = Reporter(), client_hash: str = "") -> ReportAddition:
-    """Someone else saw the same fault: their details and words join the open report."""
+def add_to_report(actor, report_id: int, note: str = "", reporter: Reporter = Reporter(), client_hash: str = "",
+                  raw_code: str | None = None) -> ReportAddition:
+    """Someone else saw the same fault: their details and words join the open report. From a scanned label
+    (`raw_code`), only the report on that label's item: report ids are not secrets, a label is what grants it."""
     report = db.session.get(DamageReport, report_id)
+    if report is not None and raw_code is not None and report.asset_id != asset_for_code(raw_code).id:
+        raise NotFoundError(_("That report is not about this item. Scan the item's own label to add to its report."))
     if report is None or not report.is_open:
         raise NotFoundError(_("That report is closed; if the item is still broken, report it again."))
     reporter = _clean_reporter(reporter, actor)

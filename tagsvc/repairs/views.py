@@ -18,7 +18,7 @@ from tagsvc.structure.services import all_departments
 
 bp = Blueprint("repairs", __name__)
 
-SENT_KEY = "sent_report"  # the session remembers which report this browser sent, to confirm it
+SENT_KEY = "sent_report"  # the session remembers what this browser sent last ([report id, addition id or None]) to confirm it
 
 
 def _reporter(form) -> services.Reporter:
@@ -59,7 +59,7 @@ def report(code: str):
         except TagsvcError as error:
             status = show_refusal(error)
         else:
-            session[SENT_KEY] = sent.id
+            session[SENT_KEY] = [sent.id, None]
             return redirect(url_for("repairs.sent", code=tag_code))
     elif form.errors:
         status = 400
@@ -71,12 +71,12 @@ def add_details(code: str, report_id: int):
     form = AddToReportForm()
     if form.validate_on_submit():
         try:
-            services.add_to_report(current_user, report_id, form.note.data, _reporter(form), _client_hash())
+            addition = services.add_to_report(current_user, report_id, form.note.data, _reporter(form), _client_hash(), raw_code=code)
         except TagsvcError as error:
             show_refusal(error)
         else:
-            session[SENT_KEY] = report_id
-            return redirect(url_for("repairs.sent", code=code, added=1))
+            session[SENT_KEY] = [report_id, addition.id]
+            return redirect(url_for("repairs.sent", code=code))
     else:
         flash(_("Please check the form and send it again."), "error")
     return redirect(url_for("repairs.report", code=code))
@@ -84,11 +84,21 @@ def add_details(code: str, report_id: int):
 
 @bp.get("/t/<code>/report/sent")
 def sent(code: str):
-    report_id = session.get(SENT_KEY)
-    sent_report = db.session.get(DamageReport, report_id) if report_id else None
-    if sent_report is None:
+    """What this browser sent, and only that: the report it made, or the details it added to one, about the item
+    behind this label. Anything else (another item's report, a cookie from before) goes back to the item."""
+    remembered = session.get(SENT_KEY)
+    report_id, addition_id = remembered if isinstance(remembered, list) and len(remembered) == 2 else (None, None)
+    sent_report = db.session.get(DamageReport, report_id) if isinstance(report_id, int) else None
+    try:
+        asset = services.asset_for_code(code)
+    except TagsvcError:
+        asset = None
+    if sent_report is None or asset is None or sent_report.asset_id != asset.id:
         return redirect(url_for("scanning.scan", code=code))
-    return render_template("repairs/sent.html", report=sent_report, code=code, added=bool(request.args.get("added")))
+    addition = next((a for a in sent_report.additions if a.id == addition_id), None) if addition_id is not None else None
+    if addition_id is not None and addition is None:
+        return redirect(url_for("scanning.scan", code=code))
+    return render_template("repairs/sent.html", report=sent_report, addition=addition, code=code)
 
 
 # -- the office and the repairers --------------------------------------------------------------------

@@ -79,8 +79,32 @@ def test_a_second_reporter_adds_details_instead_of_a_new_report(client, app, des
     assert "This item has already been reported" in page and "Add to the report" in page
     report_id = db.session.scalar(select(DamageReport.id))
     response = other.post(f"/t/{desk.current_tag.code}/report/{report_id}/add", data={"note": "椅子也晃", "reporter_contact": "13900000000"})
-    assert "your details were added" in other.get(response.location).get_data(as_text=True)
+    page = other.get(response.location).get_data(as_text=True)
+    assert "your details were added" in page and "椅子也晃" in page
+    assert "桌腿松了" not in page  # the sent page shows what this person sent, not the first reporter's words
     assert report_count() == 1
+
+
+def test_a_report_cannot_be_reached_through_another_items_label(client, app, desk):
+    """Report ids are not secrets: walking them from another label neither writes to nor reads another item's report."""
+    post_report(client, desk, reporter_contact="13900000000")
+    report_id = db.session.scalar(select(DamageReport.id))
+    other_item = make_asset(name="书柜")
+    walker = app.test_client()
+    response = walker.post(f"/t/{other_item.current_tag.code}/report/{report_id}/add", data={"note": "随便写写", "reporter_name": "路人"})
+    assert response.status_code == 302 and response.location.endswith(f"/t/{other_item.current_tag.code}/report")
+    assert "not about this item" in walker.get(response.location).get_data(as_text=True)
+    assert db.session.get(DamageReport, report_id).additions == []
+    for code in (other_item.current_tag.code, desk.current_tag.code):
+        response = walker.get(f"/t/{code}/report/sent")
+        assert response.status_code == 302 and response.location == f"/t/{code}"
+
+
+def test_a_browser_sees_its_own_report_only_through_that_items_label(client, desk):
+    post_report(client, desk)
+    other_item = make_asset(name="书柜")
+    response = client.get(f"/t/{other_item.current_tag.code}/report/sent")
+    assert response.status_code == 302 and response.location == f"/t/{other_item.current_tag.code}"
 
 
 def test_a_flood_from_one_phone_gets_a_clear_answer(client, desk):

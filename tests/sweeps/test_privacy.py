@@ -1,0 +1,117 @@
+"""What each role may read, swept over every page and API answer: every private field of the school carries a
+recognisable marker, and no marker appears where that role may not see it. Many borrowers and reporters are minors."""
+from __future__ import annotations
+
+import io
+import zipfile
+from decimal import Decimal
+
+import pypdfium2
+import pytest
+from sqlalchemy import update
+
+from tagsvc.accounts.models import User
+from tagsvc.api.tokens import create_token
+from tagsvc.assets.models import Asset
+from tagsvc.extensions import db
+from tagsvc.loans.models import Handout
+from tagsvc.repairs.models import DamageReport, ReportAddition
+from tests.conftest import TEST_PASSWORD
+from tests.sweeps.world import build_world, page_urls
+
+# marker → what it is. Phones are digits, as people type them.
+ASSET_PRIVATE = {"MKCUSTODIAN": "custodian", "13911110001": "custodian's phone", "MKSUPPLIER": "supplier", "MKINVOICE": "invoice",
+                 "MKSERIAL": "serial number", "97531.86": "price", "97,531.86": "price"}
+BORROWER = {"MKBORROWER": "borrower"}
+PEOPLE_PRIVATE = {"13911110002": "borrower's contact", "MKREPORTER": "reporter", "13911110003": "reporter's contact",
+                  "13911110004": "an account's phone", "mk-user@example.invalid": "an account's email"}
+
+# What a role may not read: the public nothing private; a teacher signed in reads the register (custodian, price,
+# purchase) and who has a lent item, never how to reach a borrower or a reporter, nor colleagues' phones.
+FORBIDDEN = {
+    "anonymous": {**ASSET_PRIVATE, **BORROWER, **PEOPLE_PRIVATE},
+    "staff": PEOPLE_PRIVATE,
+}
+
+
+def _mark_everything() -> None:
+    db.session.execute(update(Asset).values(custodian_name="MKCUSTODIAN", custodian_phone="13911110001", supplier="MKSUPPLIER",
+                                            invoice_number="MKINVOICE", serial_number="MKSERIAL", price=Decimal("97531.86")))
+    db.session.execute(update(Handout).values(recipient_contact="13911110002"))
+    db.session.execute(update(DamageReport).values(reporter_name="MKREPORTER", reporter_contact="13911110003"))
+    db.session.execute(update(ReportAddition).values(reporter_name="MKREPORTER", reporter_contact="13911110003"))
+    db.session.execute(update(User).values(phone="13911110004", email="mk-user@example.invalid"))
+    db.session.commit()
+
+
+def readable_text(response) -> str:
+    """What a person could read in an answer: a page, JSON, a workbook's cells, a PDF's text."""
+    body = response.get_data()
+    kind = response.content_type or ""
+    if "spreadsheetml" in kind:
+        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+            return " ".join(workbook.read(n).decode("utf-8") for n in workbook.namelist() if n.endswith(".xml"))
+    if kind.startswith("application/pdf"):
+        document = pypdfium2.PdfDocument(body)
+        return " ".join(page.get_textpage().get_text_range() for page in document)
+    if kind.startswith(("text/", "application/json", "application/problem+json")):
+        return body.decode("utf-8", "replace")
+    return ""
+
+
+@pytest.fixture
+def world(app):
+    world = build_world(loan_borrower="MKBORROWER", loan_class="高一(3)班")
+    _mark_everything()
+    return world
+
+
+def _leaks(response, role: str) -> list[str]:
+    text = readable_text(response)
+    return [what for marker, what in FORBIDDEN[role].items() if marker in text]
+
+
+@pytest.mark.parametrize("role", ["anonymous", "staff"])
+def test_no_page_shows_a_role_what_it_may_not_read(app, client, world, role):
+    if role == "staff":
+        assert client.post("/login", data={"username": world.staff.username, "password": TEST_PASSWORD}).status_code == 302
+    leaks, seen = [], 0
+    for _endpoint, url in page_urls(app, world):
+        response = client.get(url)
+        seen += response.status_code == 200
+        if found := _leaks(response, role):
+            leaks.append((url, found))
+    assert seen > 20  # the sweep reached real pages, not only refusals
+    assert leaks == []
+
+
+@pytest.mark.parametrize("role", ["anonymous", "staff"])
+def test_no_api_answer_shows_a_role_what_it_may_not_read(app, client, world, role):
+    headers = {}
+    if role == "staff":
+        headers["Authorization"] = f"Bearer {create_token(world.staff, 'sweep', read_only=True)[1]}"
+    leaks, seen = [], 0
+    for endpoint, url in page_urls(app, world):
+        if not url.startswith("/api/v1/") or endpoint.startswith("api_pages"):
+            continue
+        response = client.get(url, headers=headers)
+        seen += response.status_code == 200
+        if found := _leaks(response, role):
+            leaks.append((url, found))
+    assert seen >= (1 if role == "anonymous" else 10)
+    assert leaks == []
+
+
+def test_a_broken_return_keeps_the_borrower_off_the_public_report(app, client, world):
+    """The issue's own case: the report a broken return opens is read by anyone who scans the label."""
+    report = db.session.query(DamageReport).filter(DamageReport.handout_id.is_not(None)).one()
+    page = client.get(f"/t/{report.asset.current_tag.code}/report").get_data(as_text=True)
+    assert "屏幕裂了" in page and report.handout.number in page
+    assert "MKBORROWER" not in page and "MKBORROWER" not in report.description
+
+
+def test_the_office_reads_the_borrower_on_the_report(app, client, world, login_as):
+    report = db.session.query(DamageReport).filter(DamageReport.handout_id.is_not(None)).one()
+    login_as(world.office)
+    page = client.get(f"/repairs/{report.id}").get_data(as_text=True)
+    assert "MKBORROWER" in page and report.handout.number in page

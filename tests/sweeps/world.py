@@ -1,0 +1,98 @@
+"""A whole school for the app-wide sweeps: the demo school (a register, a walked stocktake, an overdue loan, a
+proposed disposal) with one of each document more (a transfer, a student's loan returned broken, anonymous damage
+reports with their details), and every page's URL filled in from it, taken from the URL map so that a new page
+cannot be forgotten."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from tagsvc.accounts.models import User
+from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.demo.services import load_demo_data
+from tagsvc.disposals.models import Disposal
+from tagsvc.extensions import db
+from tagsvc.loans.models import Handout, HandoutKind, RecipientKind
+from tagsvc.loans.services import Recipient, hand_out, return_item, school_today, start_handout
+from tagsvc.repairs.models import DamageKind, DamageReport
+from tagsvc.repairs.services import Reporter, add_to_report, submit_report
+from tagsvc.stocktake.models import Stocktake
+from tagsvc.structure.models import Department, Location
+from tagsvc.transfers.models import Transfer
+from tagsvc.transfers.services import TransferRequest, request_transfer
+from tests.conftest import TEST_PASSWORD
+
+# Pages a sweep does not request by URL: the static files, the language switch (a redirect) and the photo store
+# (random names, checked by tests/photos).
+NOT_PAGES = {"static", "i18n.switch", "photos.show"}
+
+
+@dataclass
+class World:
+    office: User
+    keeper: User
+    staff: User
+    repairer: User
+    values: dict[str, list] = field(default_factory=dict)  # a URL argument's name → values to fill it with
+
+
+def build_world(loan_borrower: str = "王小明", loan_class: str = "高一(3)班", loan_contact: str = "") -> World:
+    load_demo_data(asset_count=300)
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    for user in users.values():
+        user.set_password(TEST_PASSWORD)
+    db.session.commit()
+    office, keeper = users["admin"], users["keeper1"]
+    in_use = list(db.session.scalars(select(Asset).where(Asset.status == AssetStatus.IN_USE, Asset.department_id.in_(
+        [d.id for d in keeper.departments])).order_by(Asset.id).limit(4)))
+    other_department = db.session.scalar(select(Department).where(Department.id.not_in([d.id for d in keeper.departments])).order_by(Department.id))
+    request_transfer(keeper, TransferRequest([in_use[0].id], other_department.id, reason="下学期用"))
+    loan = start_handout(office, HandoutKind.LOAN, Recipient(RecipientKind.STUDENT, name=loan_borrower, class_name=loan_class,
+                                                             contact=loan_contact, due_on=school_today() + timedelta(days=7)))
+    hand_out(office, loan.id, in_use[1].id)
+    hand_out(office, loan.id, in_use[2].id)
+    return_item(office, in_use[1].id, AssetCondition.BROKEN, damage="屏幕裂了")
+    report = submit_report(None, in_use[3].current_tag.code, DamageKind.BROKEN, "桌腿松了", Reporter("李同学", "高二(1)班", "13800001111"),
+                           client_hash="phone-1")
+    add_to_report(None, report.id, "我也看到了", Reporter("张同学", "高二(1)班", "13800002222"), client_hash="phone-2")
+    db.session.commit()
+    world = World(office=office, keeper=keeper, staff=users["teacher1"], repairer=users["repair1"])
+    world.values = _url_values()
+    return world
+
+
+def _url_values() -> dict[str, list]:
+    """For each URL argument, the ids (or codes) of the documents that carry something to see."""
+    def ids(model, limit: int = 4) -> list[int]:
+        return list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(limit)))
+
+    reported = list(db.session.scalars(select(DamageReport.asset_id)))
+    held = list(db.session.scalars(select(Asset.id).where(Asset.status != AssetStatus.IN_USE).limit(6)))
+    assets = list(dict.fromkeys(reported + held))[:10]
+    codes = [db.session.get(Asset, a).current_tag.code for a in assets if db.session.get(Asset, a).current_tag]
+    return {
+        "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
+        "disposal_id": ids(Disposal), "stocktake_id": ids(Stocktake), "department_id": ids(Department, 3),
+        "location_id": ids(Location, 2), "node_id": ids(Location, 1), "user_id": ids(User, 5), "tree_name": ["locations", "categories"],
+    }
+
+
+def page_urls(app: Flask, world: World, methods: str = "GET") -> list[tuple[str, str]]:
+    """(endpoint, URL) of every page the app answers with this method, each argument filled with the world's values;
+    a page whose arguments the world cannot fill is listed with the argument itself (a 404 is a fine answer)."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if methods not in rule.methods or rule.endpoint in NOT_PAGES:
+            continue
+        combos = [{}]
+        for name in rule.arguments:
+            values = world.values.get(name) or [1]
+            combos = [dict(c, **{name: v}) for c in combos for v in values]
+        for combo in combos:
+            url = re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m, combo=combo: str(combo[m.group(1)]), rule.rule)
+            urls.append((rule.endpoint, url))
+    return urls
