@@ -76,6 +76,14 @@ def _init_login(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def forget_an_earlier_requests_user() -> None:
+        # Flask-Login keeps the user in g, and a request made inside an app context that is already pushed (a
+        # test client's, a CLI command's) shares that g: each request must load its own sign-in.
+        from flask import g
+
+        g.pop("_login_user", None)
+
     @login_manager.user_loader
     def load_user(user_id: str):
         from tagsvc.accounts.services import signed_in_user

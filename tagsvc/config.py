@@ -4,6 +4,8 @@ Every setting is listed in README.md; keep the two in step.
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 import os
 import secrets
 from pathlib import Path
@@ -94,6 +96,11 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = self.ENV_NAME == "production"
         self.REMEMBER_COOKIE_SECURE = self.ENV_NAME == "production"
+        # "Remember me" keeps a sign-in for 30 days (accounts.services.SIGN_IN_LIFETIME ends it then anyway), never
+        # sent by another site's page, never read by a script.
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
         self.WTF_CSRF_TIME_LIMIT = None  # a form left open on a phone all lesson still submits
         self.TESTING = False
         self.SEND_FILE_MAX_AGE_DEFAULT = 7 * 24 * 3600

@@ -48,6 +48,26 @@ class User(UserMixin, Base):
         secondary=department_keeper, back_populates="keepers", order_by="Department.name"
     )
 
+    # The sign-in this request came with ("<sign-in id>.<secret>"), set when it is loaded or made: Flask-Login
+    # keeps it in the session and the remember cookie instead of the bare user id, so that each sign-in ends alone.
+    sign_in_key = None  # str, when signed in
+
+    def get_id(self) -> str:
+        if not self.sign_in_key:
+            raise RuntimeError("a user is signed in through accounts.services.start_sign_in, never by id")
+        return self.sign_in_key
+
+    def __eq__(self, other):  # the same account (UserMixin compares get_id, which is now the sign-in)
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = object.__hash__
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -93,3 +113,28 @@ class SignInFailure(Base):
     username: Mapped[str] = mapped_column(String(64), index=True)
     client_hash: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SignIn(Base):
+    """One sign-in of a person on one browser: what its session and remember cookies carry (its id and a secret
+    whose hash is kept here). Logout ends it; a password change, deactivation and "sign out everywhere" end all of
+    the person's; past SIGN_IN_LIFETIME it ends by itself."""
+
+    __tablename__ = "sign_in"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class SignInLock(Base):
+    """One row per account name that anyone tried to sign in to: the row a sign-in locks while it counts the
+    account's failures and books its own check, so that checks arriving together are counted one by one."""
+
+    __tablename__ = "sign_in_lock"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(default=utcnow)

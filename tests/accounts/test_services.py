@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import inspect
 
 from tagsvc.accounts.models import Role
-from tagsvc.accounts.services import UserData, authenticate, change_own_password, create_user, signed_in_user, update_user
+from tagsvc.accounts.services import UserData, authenticate, change_own_password, create_user, signed_in_user, start_sign_in, update_user
 from tagsvc.extensions import db
 from tagsvc.errors import ConflictError, PermissionDeniedError, ValidationError
 from tests.conftest import TEST_PASSWORD
@@ -77,27 +77,30 @@ def test_change_own_password_needs_the_current_one(app):
 def test_a_session_loads_its_user_with_the_departments_kept_as_if_the_orm_had(app):
     library, office = make_department("图书馆"), make_department("教务处")
     keeper = make_user(Role.KEEPER, departments=[office, library], display_name="周老师")
+    key = start_sign_in(keeper)
     db.session.expunge_all()  # as a new request finds it: nothing loaded yet
-    user = signed_in_user(str(keeper.id))
+    user = signed_in_user(key)
     assert user.display_name == "周老师" and [d.name for d in user.departments] == ["图书馆", "教务处"]
     assert user.keeps(library.id) and inspect(user).persistent
     user.display_name = "周建国"  # changes are flushed as for any loaded object
     db.session.commit()
     db.session.expunge_all()
-    assert signed_in_user(str(keeper.id)).display_name == "周建国"
+    assert signed_in_user(key).display_name == "周建国"
 
 
 def test_a_session_of_a_deactivated_or_removed_account_loads_nobody(app):
     user = make_user(Role.STAFF)
+    key = start_sign_in(user)
     user.active = False
     db.session.commit()
     db.session.expunge_all()
-    assert signed_in_user(str(user.id)) is None
-    assert signed_in_user("987654") is None and signed_in_user("abc") is None
+    assert signed_in_user(key) is None
+    assert signed_in_user("987654") is None and signed_in_user("abc") is None and signed_in_user(str(user.id)) is None
 
 
 def test_an_account_without_departments_keeps_none(app):
     user = make_user(Role.KEEPER)
+    key = start_sign_in(user)
     db.session.expunge_all()
-    loaded = signed_in_user(str(user.id))
+    loaded = signed_in_user(key)
     assert loaded.departments == [] and not loaded.can_create_assets
