@@ -27,6 +27,14 @@ def register_commands(app: Flask) -> None:
         upgrade_database(db.engine)
         click.echo("Database schema is at the newest version.")
 
+    @db_group.command("settle")
+    def db_settle():
+        """Close what earlier versions left stuck: transfers whose every item arrived, loans whose every item is back."""
+        from tagsvc.approvals.services import settle_stuck_documents
+
+        transfers, loans = settle_stuck_documents()
+        click.echo(f"Completed {transfers} transfers and closed {loans} loans that were left open.")
+
     @app.cli.command("create-admin")
     @click.argument("username")
     @click.option("--name", "display_name", default="", help="The person's name as others see it.")

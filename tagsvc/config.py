@@ -86,6 +86,9 @@ class Config:
         # suggested as a fixed asset, below it as low-value; an import without categories files its rows by it.
         self.FIXED_ASSET_THRESHOLD = int(env.get("TAGSVC_FIXED_ASSET_THRESHOLD", "1000"))
         self.DISPOSAL_SECOND_APPROVAL_ABOVE = int(env.get("TAGSVC_DISPOSAL_SECOND_APPROVAL_ABOVE", "20000"))
+        # Four eyes: whoever proposed a disposal never approves it. A school whose office is one person turns this on;
+        # the disposal's record then says the proposer approved it.
+        self.DISPOSAL_SELF_APPROVAL = env.get("TAGSVC_DISPOSAL_SELF_APPROVAL", "0") == "1"
         # The JSON API (/api/v1): requests a token or a signed-in person may make (a moving window), the same for
         # an address without either, where the counts are kept, the largest JSON body and page it takes.
         self.API_RATE_LIMIT = env.get("TAGSVC_API_RATE_LIMIT", "600/minute")

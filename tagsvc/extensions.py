@@ -185,6 +185,22 @@ def same_text(column, text: str):
     return func.lower(column) == func.lower(literal(text))
 
 
+def lock_document(model, document_id: int, shared: bool = False) -> None:
+    """Hold this document's row until the transaction ends, then read everything fresh: of two steps on one document
+    arriving at the same moment (two last arrivals, an approval and a cancellation), the second waits for the first
+    and decides on what the first left. PostgreSQL locks the row (SELECT … FOR UPDATE); SQLite, which has no row
+    locks, takes its one write lock at once by a write that changes nothing. Objects the session loaded before may
+    predate the lock, so they are expired. Call it first, before reading the document's state. `shared`: steps that
+    may run beside each other but never beside an exclusive one (confirmations of a stocktake, against its close)."""
+    from sqlalchemy import select, update
+
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(model).where(model.id == document_id).values(id=model.id).execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(model.id).where(model.id == document_id).with_for_update(read=shared))
+    db.session.expire_all()
+
+
 def enum_column_type(enum_cls):
     """Store a StrEnum by its value as a short string: readable in SQL, portable across databases."""
     from sqlalchemy import Enum

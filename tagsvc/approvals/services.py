@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from flask import current_app
+from sqlalchemy import Boolean, and_, bindparam, exists, func, or_, select
 
 from tagsvc.accounts.models import Role, department_keeper
 from tagsvc.assets.models import Asset
@@ -48,7 +49,8 @@ def _build_count_query(for_office: bool):
         transfer_steps = select(func.count(Transfer.id)).where(Transfer.status == TransferStatus.REQUESTED, Transfer.approved_at.is_(None))
         to_approve = (select(func.count(Disposal.id)).where(
             Disposal.status == DisposalStatus.PROPOSED,
-            or_(Disposal.first_approved_by_id.is_(None), Disposal.first_approved_by_id != bindparam("user_id"))))
+            or_(Disposal.first_approved_by_id.is_(None), Disposal.first_approved_by_id != bindparam("user_id")),
+            or_(bindparam("self_approval", type_=Boolean), Disposal.proposed_by_id != bindparam("user_id"))))
         return select(transfer_steps.scalar_subquery() + to_approve.scalar_subquery() + overdue.scalar_subquery())
     transfer_steps = select(func.count(Transfer.id)).where(
         _keeps(Transfer.to_department_id),
@@ -67,4 +69,25 @@ def waiting_count(actor) -> int:
     if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
         return 0
     query = _OFFICE_COUNT if actor.is_admin else _KEEPER_COUNT
+    if actor.is_admin:
+        return query.first(user_id=actor.id, today=loans.school_today(), self_approval=bool(current_app.config.get("DISPOSAL_SELF_APPROVAL")))[0] or 0
     return query.first(user_id=actor.id, today=loans.school_today())[0] or 0
+
+
+def settle_stuck_documents() -> tuple[int, int]:
+    """Earlier versions decided completion without a lock: two last arrivals (or returns) at the same moment could
+    leave a transfer "approved" with every item arrived, or a loan open with every item back, counted as waiting
+    forever. Close them as the last step would have, at the time of that step. Returns how many of each. Commits."""
+    settled_transfers = 0
+    for transfer in db.session.scalars(select(Transfer).where(Transfer.status == TransferStatus.APPROVED)):
+        if transfer.items and all(item.arrived_at is not None for item in transfer.items):
+            last = max(transfer.items, key=lambda item: item.arrived_at)
+            transfer.status, transfer.closed_at, transfer.closed_by_name = TransferStatus.COMPLETED, last.arrived_at, last.arrived_by_name
+            settled_transfers += 1
+    settled_loans = 0
+    for handout in db.session.scalars(select(Handout).where(Handout.kind == HandoutKind.LOAN, Handout.closed_at.is_(None))):
+        if handout.items and all(item.returned_at is not None for item in handout.items):
+            handout.closed_at = max(item.returned_at for item in handout.items)
+            settled_loans += 1
+    db.session.commit()
+    return settled_transfers, settled_loans

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -24,7 +25,7 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.holds import HoldKind, check_free, release_holds, take_holds
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.disposals.models import Disposal, DisposalItem, DisposalPhoto, DisposalReason, DisposalStatus
 from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
@@ -175,6 +176,8 @@ def approve_disposal(actor, disposal_id: int) -> Disposal:
     """One office approval. The last one the rule asks for disposes of the items. Commits."""
     require_admin(actor)
     disposal = _disposal_for_decision(actor, disposal_id)
+    if disposal.proposed_by_id == actor.id and not current_app.config.get("DISPOSAL_SELF_APPROVAL"):
+        raise PermissionDeniedError(_("You proposed %(number)s: another member of the office approves it (four eyes).", number=disposal.number))
     now = utcnow()
     if disposal.first_approved_at is None:
         taken = db.session.execute(
@@ -228,11 +231,14 @@ def cancel_disposal(actor, disposal_id: int, reason: str = "") -> Disposal:
     disposal = get_disposal(actor, disposal_id)
     if not (actor.is_admin or disposal.proposed_by_id == actor.id):
         raise PermissionDeniedError(_("Only whoever proposed it or the office can cancel this disposal."))
-    return _close(actor, disposal_id, DisposalStatus.CANCELLED, LedgerAction.DISPOSAL_CANCELLED, (reason or "").strip())
+    return _close(actor, disposal_id, DisposalStatus.CANCELLED, LedgerAction.DISPOSAL_CANCELLED, (reason or "").strip(), cancelling=True)
 
 
-def _close(actor, disposal_id: int, status: DisposalStatus, action: LedgerAction, reason: str) -> Disposal:
+def _close(actor, disposal_id: int, status: DisposalStatus, action: LedgerAction, reason: str, cancelling: bool = False) -> Disposal:
     disposal = _disposal_for_decision(actor, disposal_id)
+    if cancelling and disposal.first_approved_at is not None:
+        raise ConflictError(_("%(name)s of the office approved %(number)s at %(time)s: it can no longer be withdrawn, only rejected by the office.",
+                              name=disposal.first_approved_by_name, number=disposal.number, time=format_datetime(disposal.first_approved_at, "short")))
     taken = db.session.execute(
         update(Disposal).where(Disposal.id == disposal.id, Disposal.status == DisposalStatus.PROPOSED)
         .values(status=status, closed_at=utcnow(), closed_by_name=actor.display_name, close_reason=reason)
@@ -248,6 +254,9 @@ def _close(actor, disposal_id: int, status: DisposalStatus, action: LedgerAction
 
 
 def _disposal_for_decision(actor, disposal_id: int) -> Disposal:
+    """The disposal, read under a lock on it (see lock_document), still waiting for a decision."""
+    get_disposal(actor, disposal_id)  # refuses an unknown or unreadable one before anything waits on a lock
+    lock_document(Disposal, disposal_id)
     disposal = get_disposal(actor, disposal_id)
     if disposal.status != DisposalStatus.PROPOSED:
         raise ConflictError(_state_message(disposal))
@@ -263,10 +272,10 @@ def _required_reason(reason: str) -> str:
 
 def _state_message(disposal: Disposal) -> str:
     if disposal.status == DisposalStatus.APPROVED:
-        return _("%(number)s was approved on %(date)s: its items are disposed of.", number=disposal.number,
-                 date=disposal.closed_at.date().isoformat())
-    return _("%(number)s was closed on %(date)s by %(name)s.", number=disposal.number,
-             date=disposal.closed_at.date().isoformat() if disposal.closed_at else "", name=disposal.closed_by_name)
+        return _("%(number)s was approved by %(name)s at %(time)s: its items are disposed of.", number=disposal.number,
+                 name=disposal.closed_by_name, time=format_datetime(disposal.closed_at, "short"))
+    return _("%(number)s was closed at %(time)s by %(name)s.", number=disposal.number,
+             time=format_datetime(disposal.closed_at, "short") if disposal.closed_at else "", name=disposal.closed_by_name)
 
 
 def _record_for_items(disposal: Disposal, action: LedgerAction, actor, note: str) -> None:
@@ -302,7 +311,8 @@ def disposals_for(actor, page: int = 1, per_page: int = 30) -> Page[Disposal]:
 def may_approve_now(actor, disposal: Disposal) -> bool:
     """The office, once each: a disposal that needs two approvals needs two people."""
     return (actor.is_admin and disposal.status == DisposalStatus.PROPOSED
-            and (disposal.first_approved_at is None or disposal.first_approved_by_id != actor.id))
+            and (disposal.first_approved_at is None or disposal.first_approved_by_id != actor.id)
+            and (disposal.proposed_by_id != actor.id or bool(current_app.config.get("DISPOSAL_SELF_APPROVAL"))))
 
 
 def waiting_for_approval(actor, limit: int = 50) -> list[Disposal]:
@@ -311,6 +321,8 @@ def waiting_for_approval(actor, limit: int = 50) -> list[Disposal]:
     query = (select(Disposal).where(Disposal.status == DisposalStatus.PROPOSED,
                                     (Disposal.first_approved_by_id.is_(None)) | (Disposal.first_approved_by_id != actor.id))
              .order_by(Disposal.proposed_at, Disposal.id).limit(limit))
+    if not current_app.config.get("DISPOSAL_SELF_APPROVAL"):
+        query = query.where(Disposal.proposed_by_id != actor.id)  # four eyes: not waiting for its own proposer
     return list(db.session.scalars(query))
 
 

@@ -28,7 +28,7 @@ from tagsvc.assets.holds import HoldKind, check_free, release_holds, take_holds
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind, RecipientKind
@@ -302,6 +302,11 @@ def return_item(actor, code_or_asset_id: str | int, condition: AssetCondition, n
     if not (actor.is_admin or handout.created_by_id == actor.id or (actor.role == Role.KEEPER and actor.keeps(asset.department_id))):
         raise PermissionDeniedError(_("Only the keeper of %(department)s or the office can take this item back.",
                                       department=asset.department.name if asset.department else "—"))
+    # The last two items back at the same moment: each counts what is still out under a lock on the loan, so that the
+    # second sees the first's return and the loan closes.
+    lock_document(Handout, handout.id)
+    item, asset = db.session.get(HandoutItem, item.id), db.session.get(Asset, asset.id)
+    handout = item.handout
     if item.returned_at is not None:
         if utcnow() - item.returned_at > RETURN_ANSWERED_FOR:  # not a second scan of the same return: it is just not out
             raise ConflictError(_("%(name)s (%(number)s) is not on loan.", name=asset.name, number=asset.asset_number))

@@ -13,7 +13,6 @@ from tagsvc.extensions import Base, enum_column_type, utcnow
 from tagsvc.structure.models import Department, Location
 
 if TYPE_CHECKING:
-    from tagsvc.loans.models import Handout
     from tagsvc.accounts.models import User
 
 
@@ -73,7 +72,8 @@ class DamageReport(Base):
     repair_note: Mapped[str] = mapped_column(Text, default="")
     parts_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     repair_photo: Mapped[str] = mapped_column(String(100), default="")
-    # Found damaged when it came back from a loan: the borrower is the likely liable party.
+    # Found damaged when it came back from a loan: the borrower is the likely liable party. Who borrowed it is the
+    # office's to read (repairs.views.detail), never written into the description, which anyone scanning the label reads.
     handout_id: Mapped[int | None] = mapped_column(ForeignKey("handout.id", ondelete="RESTRICT"))
 
     asset: Mapped[Asset] = relationship(lazy="joined")
@@ -82,9 +82,6 @@ class DamageReport(Base):
     photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
     additions: Mapped[list[ReportAddition]] = relationship(order_by="ReportAddition.id", cascade="all, delete-orphan")
     liability: Mapped[Liability | None] = relationship(back_populates="report", uselist=False)
-    # The loan it came back damaged from: who borrowed it is private (the office's, for liability), never in the
-    # description, which anyone who scans the label reads.
-    handout: Mapped[Handout | None] = relationship("Handout", lazy="select")
 
     @property
     def is_open(self) -> bool:

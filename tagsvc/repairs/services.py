@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
@@ -20,7 +21,7 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import SERVICE_STATUSES, Governance, condition_for, register_status_governor
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, TooManyRequestsError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event
@@ -237,11 +238,15 @@ class Triage:
 
 def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
     require_admin(actor)
+    from tagsvc.repairs.display import REPORT_STATUS_LABELS
+
+    lock_document(DamageReport, report_id)  # two office members deciding at once: the second reads the first's decision
     report = db.session.get(DamageReport, report_id)
     if report is None:
         raise NotFoundError(_("There is no such report."))
     if report.status != ReportStatus.NEW and not (triage.decision == "accept" and report.status == ReportStatus.ACCEPTED):
-        raise ConflictError(_("This report has been dealt with already."))
+        raise ConflictError(_("This report has been dealt with already (%(status)s at %(time)s).", status=_(REPORT_STATUS_LABELS[report.status]),
+                              time=format_datetime(report.triaged_at or report.created_at, "short")))
     note = (triage.note or "").strip()
     newly_assigned = False
     if triage.decision == "accept":
@@ -285,6 +290,8 @@ def _require_assigned(actor, report: DamageReport) -> None:
 
 
 def start_repair(actor, report_id: int) -> DamageReport:
+    get_report(actor, report_id)
+    lock_document(DamageReport, report_id)
     report = get_report(actor, report_id)
     _require_assigned(actor, report)
     if report.status != ReportStatus.ACCEPTED:
@@ -299,6 +306,8 @@ def finish_repair(actor, report_id: int, note: str, parts_cost: Decimal | None =
                   repairable: bool = True) -> DamageReport:
     """Close the work order: repaired (the item is back in use), or not repairable (the office is asked to
     dispose of it)."""
+    get_report(actor, report_id)
+    lock_document(DamageReport, report_id)  # finished twice at once (two phones of one repairer): once
     report = get_report(actor, report_id)
     _require_assigned(actor, report)
     if report.status not in (ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS):

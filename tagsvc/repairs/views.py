@@ -153,7 +153,14 @@ def detail(report_id: int):
     return render_template("repairs/detail.html", report=report, triage_form=triage_form, finish_form=finish_form,
                            liability_form=_liability_form(report) if current_user.is_admin else None,
                            is_overdue=services.is_overdue, describe_party=liability.describe_party,
-                           confirmed=report.status in liability.CONFIRMED_STATUSES), status
+                           confirmed=report.status in liability.CONFIRMED_STATUSES, loan=_loan_it_came_back_from(report)), status
+
+
+def _loan_it_came_back_from(report: DamageReport):
+    """The loan a broken return opened this report from, for the office alone: it names the borrower."""
+    from tagsvc.loans.models import Handout
+
+    return db.session.get(Handout, report.handout_id) if report.handout_id and current_user.is_admin else None
 
 
 def _liability_form(report: DamageReport, formdata=None) -> LiabilityForm:

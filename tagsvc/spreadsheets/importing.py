@@ -17,6 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy import insert, select
 
 from tagsvc.accounts.permissions import require_admin
@@ -501,15 +503,22 @@ def commit_import(actor, plan: Plan, file_name: str, run: ImportRun | None = Non
         run = ImportRun(file_name=(file_name or "")[:255], created_by_id=actor.id, created_by_name=actor.display_name)
         db.session.add(run)
     run.rows, run.skipped, run.failed = plan.rows, len(plan.skipped), len(plan.failed_rows)
-    db.session.flush()
-    made = _create_named(plan)
-    new_ids = _create_assets(actor, plan, run, made)
-    for planned, asset, changes in plan.updates:
-        _update_asset(actor, run, planned, asset, changes, made)
-    run.created, run.updated, run.asset_ids = len(new_ids), len(plan.updates), new_ids
-    run.status, run.finished_at = "done", utcnow()
-    remember_mapping(plan.headers, plan.columns)
-    db.session.commit()
+    try:
+        db.session.flush()
+        made = _create_named(plan)
+        new_ids = _create_assets(actor, plan, run, made)
+        for planned, asset, changes in plan.updates:
+            _update_asset(actor, run, planned, asset, changes, made)
+        run.created, run.updated, run.asset_ids = len(new_ids), len(plan.updates), new_ids
+        run.status, run.finished_at = "done", utcnow()
+        remember_mapping(plan.headers, plan.columns)
+        db.session.commit()
+    except (IntegrityError, StaleDataError):
+        # Another import (or a person) wrote some of the same asset numbers or names since this file was checked:
+        # nothing of this one is written, and the person checks the file again to see what is left.
+        db.session.rollback()
+        raise ConflictError(_("Some of these rows were written by someone else at the same moment (another import of the same "
+                              "file?). Nothing of this import was written: check the file again and import what is left.")) from None
     return run
 
 

@@ -21,7 +21,7 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.ledger.services import _record_event
 from tagsvc.stocktake.models import (
@@ -258,7 +258,11 @@ def takes_part(actor, stocktake: Stocktake) -> bool:
     return actor.is_admin or any(p.user_id == actor.id for p in stocktake.participants)
 
 
-def _open(stocktake_id: int) -> Stocktake:
+def _open(stocktake_id: int, closing: bool = False) -> Stocktake:
+    """The stocktake, still open, under a lock held to the end of the transaction: shared by the steps that add to
+    it (confirmations, findings, conditions), exclusive for closing it. A confirmation that arrives while the close
+    commits waits, then finds it closed; none lands after the close."""
+    lock_document(Stocktake, stocktake_id, shared=not closing)
     stocktake = db.session.get(Stocktake, stocktake_id)
     if stocktake is None:
         raise NotFoundError(_("There is no such stocktake."))
@@ -653,7 +657,7 @@ def close_stocktake(actor, stocktake_id: int, pending_override: int | None = Non
     """Close: nothing more is confirmed, the reconciliation is final. Refused while phones report unsent
     confirmations, unless the office says how many it accepts to lose (the number it was shown). Commits."""
     require_admin(actor)
-    stocktake = _open(stocktake_id)
+    stocktake = _open(stocktake_id, closing=True)
     waiting = sum(d.pending for d in pending_on_devices(stocktake_id))
     if waiting and pending_override != waiting:
         raise ConflictError(_("%(count)s confirmations are still waiting to be sent on participants' phones. Ask them to open "

@@ -22,7 +22,7 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.holds import HoldKind, check_free, release_holds, take_holds
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from tagsvc.extensions import db, utcnow
+from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.ledger.documents import next_document_number
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.pagination import Page, paginate
@@ -151,7 +151,7 @@ def request_transfer(actor, data: TransferRequest, direct: bool = False) -> Tran
 
 def accept_transfer(actor, transfer_id: int) -> Transfer:
     """The receiving side says yes. Commits."""
-    transfer = _transfer_for_decision(actor, transfer_id)
+    transfer = _transfer_for_decision(actor, transfer_id, acceptance=True)
     if not may_accept(actor, transfer):
         raise PermissionDeniedError(_("Only the keeper of %(department)s (or the office) can accept this transfer.",
                                       department=transfer.to_department.name))
@@ -164,7 +164,7 @@ def accept_transfer(actor, transfer_id: int) -> Transfer:
 def approve_transfer(actor, transfer_id: int) -> Transfer:
     """The office says yes. Commits."""
     require_admin(actor)
-    transfer = _transfer_for_decision(actor, transfer_id)
+    transfer = _transfer_for_decision(actor, transfer_id, approval=True)
     _decide(transfer, actor, Transfer.approved_at, Transfer.approved_by_name, other=Transfer.accepted_at)
     _record_for_items(transfer, LedgerAction.TRANSFER_APPROVED, actor, transfer.number)
     db.session.commit()
@@ -172,8 +172,8 @@ def approve_transfer(actor, transfer_id: int) -> Transfer:
 
 
 def decline_transfer(actor, transfer_id: int, reason: str) -> Transfer:
-    """The receiving side says no, with a reason. Commits."""
-    transfer = _transfer_for_decision(actor, transfer_id)
+    """The receiving side says no, with a reason (not once it said yes). Commits."""
+    transfer = _transfer_for_decision(actor, transfer_id, acceptance=True)
     if not may_accept(actor, transfer):
         raise PermissionDeniedError(_("Only the keeper of %(department)s (or the office) can decline this transfer.",
                                       department=transfer.to_department.name))
@@ -181,31 +181,52 @@ def decline_transfer(actor, transfer_id: int, reason: str) -> Transfer:
 
 
 def reject_transfer(actor, transfer_id: int, reason: str) -> Transfer:
-    """The office says no, with a reason. Commits."""
+    """The office says no, with a reason (not once it said yes). Commits."""
     require_admin(actor)
-    transfer = _transfer_for_decision(actor, transfer_id)
+    transfer = _transfer_for_decision(actor, transfer_id, approval=True)
     return _close(transfer, actor, TransferStatus.REJECTED, LedgerAction.TRANSFER_REJECTED, _required_reason(reason))
 
 
 def cancel_transfer(actor, transfer_id: int, reason: str = "") -> Transfer:
     """Either side (or the office) withdraws a transfer the office has not approved yet. Commits."""
     require_signed_in(actor)
-    transfer = get_transfer(actor, transfer_id)
+    transfer = _locked_transfer(actor, transfer_id)
     if not may_read(actor, transfer):
         raise PermissionDeniedError(_("Only the keepers of the two departments or the office can cancel this transfer."))
     if transfer.approved_at is not None:
-        raise ConflictError(_("The office approved %(number)s on %(date)s: it can no longer be cancelled.",
-                              number=transfer.number, date=transfer.approved_at.date().isoformat()))
+        raise ConflictError(_("%(name)s of the office approved %(number)s at %(time)s: it can no longer be cancelled.",
+                              name=transfer.approved_by_name, number=transfer.number, time=_when(transfer.approved_at)))
     if transfer.status != TransferStatus.REQUESTED:
         raise ConflictError(_state_message(transfer))
     return _close(transfer, actor, TransferStatus.CANCELLED, LedgerAction.TRANSFER_CANCELLED, (reason or "").strip())
 
 
-def _transfer_for_decision(actor, transfer_id: int) -> Transfer:
+def _locked_transfer(actor, transfer_id: int) -> Transfer:
+    """The transfer, read under a lock on it (see lock_document): every step that changes a transfer starts here."""
+    get_transfer(actor, transfer_id)  # refuses an unknown or unreadable one before anything waits on a lock
+    lock_document(Transfer, transfer_id)
+    return get_transfer(actor, transfer_id)
+
+
+def _when(moment) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(moment, "short")
+
+
+def _transfer_for_decision(actor, transfer_id: int, acceptance: bool = False, approval: bool = False) -> Transfer:
+    """A transfer still to be decided: not closed, and (for the receiving side's or the office's step) that side has
+    not decided yet. Whoever comes second is told who decided and when."""
     require_signed_in(actor)
-    transfer = get_transfer(actor, transfer_id)
+    transfer = _locked_transfer(actor, transfer_id)
     if transfer.status != TransferStatus.REQUESTED:
         raise ConflictError(_state_message(transfer))
+    if acceptance and transfer.accepted_at is not None:
+        raise ConflictError(_("%(name)s accepted %(number)s at %(time)s.", name=transfer.accepted_by_name, number=transfer.number,
+                              time=_when(transfer.accepted_at)))
+    if approval and transfer.approved_at is not None:
+        raise ConflictError(_("%(name)s of the office approved %(number)s at %(time)s.", name=transfer.approved_by_name,
+                              number=transfer.number, time=_when(transfer.approved_at)))
     return transfer
 
 
@@ -253,11 +274,12 @@ def _close(transfer: Transfer, actor, status: TransferStatus, action: LedgerActi
 
 def _state_message(transfer: Transfer) -> str:
     if transfer.status == TransferStatus.APPROVED:
-        return _("%(number)s is approved and under way: its items arrive as the receiver confirms them.", number=transfer.number)
+        return _("%(number)s is approved and under way (approved by %(name)s at %(time)s): its items arrive as the receiver confirms them.",
+                 number=transfer.number, name=transfer.approved_by_name, time=_when(transfer.approved_at) if transfer.approved_at else "")
     if transfer.status == TransferStatus.COMPLETED:
         return _("%(number)s is complete: every item arrived.", number=transfer.number)
-    return _("%(number)s was closed on %(date)s by %(name)s.", number=transfer.number,
-             date=transfer.closed_at.date().isoformat() if transfer.closed_at else "", name=transfer.closed_by_name)
+    return _("%(number)s was closed at %(time)s by %(name)s.", number=transfer.number,
+             time=_when(transfer.closed_at) if transfer.closed_at else "", name=transfer.closed_by_name)
 
 
 # ---------------------------------------------------------------- arrival
@@ -267,7 +289,7 @@ def confirm_arrival(actor, transfer_id: int, code_or_asset_id: str | int, method
     """The receiver confirms that one item has arrived (by its label's code, or its asset id from a list): the item
     moves in the books now. Confirming it again answers who confirmed it first and changes nothing. Commits."""
     require_signed_in(actor)
-    transfer = get_transfer(actor, transfer_id)
+    transfer = _locked_transfer(actor, transfer_id)  # the last two arrivals at once: the second counts the first's
     if not may_accept(actor, transfer):
         raise PermissionDeniedError(_("Only the keeper of %(department)s (or the office) can confirm what arrives.",
                                       department=transfer.to_department.name))

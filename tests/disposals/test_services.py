@@ -216,7 +216,7 @@ def test_written_off_counts_only_that_years_disposals(school):
     year = fresh(school.printer).disposed_on.year
     assert services.written_off(year - 1).items == 0 and services.written_off(year).value == 1500
     other = make_asset(name="旧椅子", price=None)
-    services.approve_disposal(school.head, propose(school, [other], actor=school.head).id)
+    services.approve_disposal(school.second, propose(school, [other], actor=school.head).id)
     assert services.written_off(year).items == 2 and services.written_off(year).value == 1500
     assert fresh(other).condition in tuple(AssetCondition)
     assert timedelta(0) <= utcnow() - db.session.get(Disposal, 1).closed_at < timedelta(minutes=5)

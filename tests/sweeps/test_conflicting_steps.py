@@ -1,0 +1,289 @@
+"""Every pair of steps that may meet on one document at the same moment, in one table, each run released together by
+a barrier for many trials (really in parallel on PostgreSQL, as CI runs it): the document is decided once, the step
+that loses is told why (a ConflictError naming who decided), and nothing stays stuck half-way."""
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.assets.models import AssetCondition
+from tagsvc.disposals import services as disposals
+from tagsvc.disposals.models import Disposal, DisposalReason, DisposalStatus
+from tagsvc.errors import ConflictError
+from tagsvc.extensions import db
+from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.loans import services as loans
+from tagsvc.loans.models import Handout, HandoutKind, RecipientKind
+from tagsvc.repairs import services as repairs
+from tagsvc.repairs.models import DamageKind, DamageReport, ReportStatus
+from tagsvc.spreadsheets.importing import Options, commit_import, plan_import
+from tagsvc.spreadsheets.reading import read_sheet
+from tagsvc.stocktake import services as stocktakes
+from tagsvc.stocktake.models import ConfirmMethod, Stocktake, StocktakeScan
+from tagsvc.transfers import services as transfers
+from tagsvc.transfers.models import Transfer, TransferStatus
+from tests.concurrency import at_once
+from tests.conftest import POSTGRES_URL
+from tests.factories import make_asset, make_department, make_location, make_user
+from tests.spreadsheets.files import ledger_rows, ledger_xlsx
+
+TRIALS = 10 if POSTGRES_URL else 2
+_numbers = itertools.count(1)
+
+
+@dataclass
+class School:
+    """People by id (each request loads its own), the two departments and a room."""
+
+    office: int
+    second_office: int
+    sender: int  # keeps the sending department
+    receiver: int  # keeps the receiving department
+    repairer: int
+    sending_id: int
+    receiving_id: int
+    room_id: int
+    office_name: str = "后勤王主任"
+
+    def asset(self, price: str = "1500.00"):
+        n = next(_numbers)
+        return make_asset(name=f"投影仪{n}", asset_number=f"RACE-{n:05d}", department_id=self.sending_id, location_id=self.room_id,
+                          price=Decimal(price))
+
+
+def _user(user_id: int) -> User:
+    return db.session.get(User, user_id)
+
+
+@dataclass
+class Pair:
+    """Two steps on one document. `setup` makes a fresh document and returns (first, second, check): the two calls
+    (each with its own session, as two requests) and a check of the document afterwards, given both results."""
+
+    setup: Callable[[School], tuple[Callable, Callable, Callable]]
+
+
+def _one_wins(results) -> None:
+    failures = [r for r in results if isinstance(r, Exception)]
+    assert len(failures) == 1 and isinstance(failures[0], ConflictError) and failures[0].message, results
+
+
+def _approved_transfer(school: School, count: int) -> Transfer:
+    assets = [school.asset() for _ in range(count)]
+    transfer = transfers.request_transfer(_user(school.sender), transfers.TransferRequest([a.id for a in assets], school.receiving_id, reason="换教室"))
+    transfers.accept_transfer(_user(school.receiver), transfer.id)
+    transfers.approve_transfer(_user(school.office), transfer.id)
+    return transfer
+
+
+def transfer_last_two_arrivals(school: School):
+    transfer = _approved_transfer(school, 2)
+    first, second = (item.asset_id for item in transfer.items)
+
+    def check(results):
+        assert all(r.counted for r in results)
+        assert db.session.get(Transfer, transfer.id).status == TransferStatus.COMPLETED  # never "approved" forever
+    return (lambda: transfers.confirm_arrival(_user(school.receiver), transfer.id, first),
+            lambda: transfers.confirm_arrival(_user(school.office), transfer.id, second), check)
+
+
+def _requested_transfer(school: School) -> Transfer:
+    return transfers.request_transfer(_user(school.sender), transfers.TransferRequest([school.asset().id], school.receiving_id, reason="换教室"))
+
+
+def transfer_approval_and_cancellation(school: School):
+    transfer = _requested_transfer(school)
+
+    def check(results):
+        _one_wins(results)
+        done = db.session.get(Transfer, transfer.id)
+        assert (done.status == TransferStatus.CANCELLED) != (done.approved_at is not None)
+        if isinstance(results[1], ConflictError):
+            assert school.office_name in results[1].message  # told who decided
+    return (lambda: transfers.approve_transfer(_user(school.office), transfer.id),
+            lambda: transfers.cancel_transfer(_user(school.sender), transfer.id, "不调了"), check)
+
+
+def transfer_approval_and_rejection(school: School):
+    transfer = _requested_transfer(school)
+
+    def check(results):
+        _one_wins(results)
+        done = db.session.get(Transfer, transfer.id)
+        assert (done.status == TransferStatus.REJECTED) != (done.approved_at is not None)
+    return (lambda: transfers.approve_transfer(_user(school.office), transfer.id),
+            lambda: transfers.reject_transfer(_user(school.second_office), transfer.id, "预算不够"), check)
+
+
+def transfer_acceptance_and_decline(school: School):
+    transfer = _requested_transfer(school)
+
+    def check(results):
+        _one_wins(results)
+        done = db.session.get(Transfer, transfer.id)
+        assert (done.status == TransferStatus.DECLINED) != (done.accepted_at is not None)
+    return (lambda: transfers.accept_transfer(_user(school.receiver), transfer.id),
+            lambda: transfers.decline_transfer(_user(school.office), transfer.id, "放不下"), check)
+
+
+def loan_last_two_returns(school: School):
+    loan = loans.start_handout(_user(school.office), HandoutKind.LOAN, loans.Recipient(RecipientKind.STUDENT, name="王小明", class_name="高一(3)班",
+                                                                              due_on=loans.school_today() + timedelta(days=3)))
+    first, second = school.asset(), school.asset()
+    loans.hand_out(_user(school.office), loan.id, first.id)
+    loans.hand_out(_user(school.office), loan.id, second.id)
+
+    def check(results):
+        assert all(r.counted for r in results)
+        assert db.session.get(Handout, loan.id).closed_at is not None  # the loan closes
+    return (lambda: loans.return_item(_user(school.office), first.id, AssetCondition.GOOD),
+            lambda: loans.return_item(_user(school.sender), second.id, AssetCondition.GOOD), check)
+
+
+def _proposal(school: School, price: str = "1500.00") -> Disposal:
+    return disposals.propose_disposal(_user(school.sender), disposals.Proposal([school.asset(price).id], DisposalReason.OBSOLETE, "太旧了"))
+
+
+def disposal_approval_and_cancellation(school: School):
+    disposal = _proposal(school)
+
+    def check(results):
+        _one_wins(results)
+        assert db.session.get(Disposal, disposal.id).status in (DisposalStatus.APPROVED, DisposalStatus.CANCELLED)
+    return (lambda: disposals.approve_disposal(_user(school.office), disposal.id),
+            lambda: disposals.cancel_disposal(_user(school.sender), disposal.id, "还能用"), check)
+
+
+def disposal_approval_and_rejection(school: School):
+    disposal = _proposal(school)  # one approval decides it
+
+    def check(results):
+        _one_wins(results)
+        assert db.session.get(Disposal, disposal.id).status in (DisposalStatus.APPROVED, DisposalStatus.REJECTED)
+    return (lambda: disposals.approve_disposal(_user(school.office), disposal.id),
+            lambda: disposals.reject_disposal(_user(school.second_office), disposal.id, "先修一修"), check)
+
+
+def stocktake_confirmation_and_close(school: School):
+    asset = school.asset()
+    stocktake = stocktakes.open_stocktake(_user(school.office), f"盘点{next(_numbers)}", stocktakes.Scope(location_ids=(school.room_id,)),
+                                          assignments=[stocktakes.Assignment(user_id=school.sender, location_id=school.room_id)])
+    sighting = stocktakes.Sighting(code=asset.current_tag.code, location_id=school.room_id, method=ConfirmMethod.CAMERA,
+                                   scan_id=str(uuid.uuid4()))
+
+    def check(results):
+        closed = db.session.get(Stocktake, stocktake.id)
+        assert closed.closed_at is not None and not isinstance(results[1], Exception)
+        late = db.session.scalar(select(func.count()).select_from(StocktakeScan).where(
+            StocktakeScan.stocktake_id == stocktake.id, StocktakeScan.received_at > closed.closed_at))
+        assert late == 0  # nothing written after "closed"
+        if isinstance(results[0], Exception):
+            assert isinstance(results[0], ConflictError) and "closed" in results[0].message
+    return (lambda: stocktakes.confirm_batch(_user(school.sender), stocktake.id, [sighting]),
+            lambda: stocktakes.close_stocktake(_user(school.office), stocktake.id), check)
+
+
+def repair_acceptance_and_rejection(school: School):
+    report = repairs.submit_report(_user(school.office), school.asset().current_tag.code, DamageKind.BROKEN, "不亮了")
+
+    def check(results):
+        _one_wins(results)
+        assert db.session.get(DamageReport, report.id).status in (ReportStatus.ACCEPTED, ReportStatus.REJECTED)
+    return (lambda: repairs.triage_report(_user(school.office), report.id, repairs.Triage("accept", assignee_id=school.repairer)),
+            lambda: repairs.triage_report(_user(school.second_office), report.id, repairs.Triage("reject", note="不是故障")), check)
+
+
+def repair_finished_twice(school: School):
+    report = repairs.submit_report(_user(school.office), school.asset().current_tag.code, DamageKind.BROKEN, "不亮了")
+    repairs.triage_report(_user(school.office), report.id, repairs.Triage("accept", assignee_id=school.repairer))
+
+    def check(results):
+        _one_wins(results)
+        done = db.session.scalar(select(func.count()).select_from(LedgerEvent).where(
+            LedgerEvent.asset_id == report.asset_id, LedgerEvent.action == LedgerAction.REPAIR_DONE))
+        assert done == 1
+    return (lambda: repairs.finish_repair(_user(school.repairer), report.id, "换了灯泡"),
+            lambda: repairs.finish_repair(_user(school.repairer), report.id, "换了灯泡"), check)
+
+
+def import_of_one_file_twice(school: School):
+    start = next(_numbers) * 100
+    data = ledger_xlsx(ledger_rows(5, start=start))
+    plans = [plan_import(read_sheet(data, "台账.xlsx"), Options()) for _ in range(2)]
+
+    def check(results):
+        _one_wins(results)
+        numbers = [f"ZC-{n:05d}" for n in range(start, start + 5)]
+        from tagsvc.assets.models import Asset
+        assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.asset_number.in_(numbers))) == 5
+    return (lambda: commit_import(_user(school.office), plans[0], "台账.xlsx"),
+            lambda: commit_import(_user(school.office), plans[1], "台账.xlsx"), check)
+
+
+CONFLICTING_STEPS = {
+    "transfer: the last two arrivals": transfer_last_two_arrivals,
+    "transfer: approval and cancellation": transfer_approval_and_cancellation,
+    "transfer: approval and rejection": transfer_approval_and_rejection,
+    "transfer: acceptance and decline": transfer_acceptance_and_decline,
+    "loan: the last two returns": loan_last_two_returns,
+    "disposal: approval and cancellation": disposal_approval_and_cancellation,
+    "disposal: approval and rejection": disposal_approval_and_rejection,
+    "stocktake: a confirmation and the close": stocktake_confirmation_and_close,
+    "repair: acceptance and rejection": repair_acceptance_and_rejection,
+    "repair: finished from two phones": repair_finished_twice,
+    "import: one file imported twice": import_of_one_file_twice,
+}
+
+
+@pytest.fixture
+def school(app) -> School:
+    sending, receiving = make_department("信息中心"), make_department("教务处")
+    return School(office=make_user(Role.ADMIN, display_name="后勤王主任").id, second_office=make_user(Role.ADMIN, display_name="后勤刘副主任").id,
+                  sender=make_user(Role.KEEPER, departments=[sending], display_name="信息中心李老师").id,
+                  receiver=make_user(Role.KEEPER, departments=[receiving], display_name="教务处张老师").id,
+                  repairer=make_user(Role.REPAIRER).id, sending_id=sending.id, receiving_id=receiving.id, room_id=make_location("301").id)
+
+
+@pytest.mark.parametrize("pair", CONFLICTING_STEPS, ids=list(CONFLICTING_STEPS))
+def test_two_steps_at_the_same_moment_decide_a_document_once(app, school, pair):
+    for _trial in range(TRIALS):
+        first, second, check = CONFLICTING_STEPS[pair](school)
+        db.session.commit()
+        results = at_once(app, first, second)
+        db.session.expire_all()
+        check(results)
+
+
+def test_documents_left_stuck_by_earlier_versions_are_settled(app, school, runner):
+    """What the race left behind before the lock: every item arrived (or back) and the document still open."""
+    from sqlalchemy import update
+
+    from tagsvc.transfers.models import TransferItem
+    from tagsvc.loans.models import HandoutItem
+
+    transfer = _approved_transfer(school, 2)
+    transfers.confirm_arrival(_user(school.receiver), transfer.id, transfer.items[0].asset_id)
+    stuck_at = transfer.items[0].arrived_at
+    db.session.execute(update(TransferItem).where(TransferItem.transfer_id == transfer.id, TransferItem.arrived_at.is_(None))
+                       .values(arrived_at=stuck_at, arrived_by_name="教务处张老师"))
+    loan = loans.start_handout(_user(school.office), HandoutKind.LOAN, loans.Recipient(
+        RecipientKind.STUDENT, name="王小明", class_name="高一(3)班", due_on=loans.school_today() + timedelta(days=3)))
+    loans.hand_out(_user(school.office), loan.id, school.asset().id)
+    db.session.execute(update(HandoutItem).where(HandoutItem.handout_id == loan.id).values(returned_at=stuck_at))
+    db.session.commit()
+    db.session.expire_all()  # as a fresh command finds the database
+
+    result = runner.invoke(args=["db", "settle"])
+    assert result.exit_code == 0 and "Completed 1 transfers and closed 1 loans" in result.output
+    db.session.expire_all()
+    assert db.session.get(Transfer, transfer.id).status == TransferStatus.COMPLETED
+    assert db.session.get(Handout, loan.id).closed_at is not None
+    assert "Completed 0 transfers and closed 0 loans" in runner.invoke(args=["db", "settle"]).output
