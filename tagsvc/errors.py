@@ -33,6 +33,15 @@ class ConflictError(TagsvcError):
     status_code = 409
 
 
+class InFlightError(ConflictError):
+    """The same request (a retry, the same batch sent twice) is being answered right now: sent again in a moment, it
+    gets the first one's answer. Retryable: the answer carries Retry-After."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class AuthenticationError(TagsvcError):
     """The request says who it is, and that cannot be checked (an unknown or revoked token)."""
 

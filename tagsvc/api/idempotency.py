@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from tagsvc.api.models import IdempotentRequest
-from tagsvc.errors import ConflictError, ValidationError
+from tagsvc.errors import InFlightError, ConflictError, ValidationError
 from tagsvc.extensions import db, utcnow
 
 KEPT_FOR = timedelta(hours=24)
@@ -69,7 +69,7 @@ def _earlier(key: str, fingerprint: str):
     if earlier.fingerprint != fingerprint:
         raise ValidationError(_("This Idempotency-Key was already used for a different request. Use a new key for a new request."))
     if earlier.status_code is None:
-        raise ConflictError(_("The first request with this Idempotency-Key is still being answered. Try again in a moment."))
+        raise InFlightError(_("The first request with this Idempotency-Key is still being answered. Try again in a moment."))
     response = make_response(earlier.response_body or "", earlier.status_code)
     for name, value in earlier.response_headers.items():
         response.headers[name] = value

@@ -20,7 +20,7 @@ from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.states import contradiction
-from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from tagsvc.errors import ConflictError, InFlightError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.ledger.services import _record_event
@@ -267,8 +267,10 @@ def _open(stocktake_id: int, closing: bool = False) -> Stocktake:
     if stocktake is None:
         raise NotFoundError(_("There is no such stocktake."))
     if not stocktake.is_open:
-        raise ConflictError(_("The stocktake “%(name)s” was closed on %(date)s: nothing more can be confirmed in it.",
-                              name=stocktake.name, date=stocktake.closed_at.date().isoformat()))
+        closed = ConflictError(_("The stocktake “%(name)s” was closed on %(date)s: nothing more can be confirmed in it.",
+                                 name=stocktake.name, date=stocktake.closed_at.date().isoformat()))
+        closed.current = {"stocktake": "closed"}  # final: a phone stops sending to it (static/stocktake/scanner.js)
+        raise closed
     return stocktake
 
 
@@ -374,10 +376,16 @@ def confirm_batch(actor, stocktake_id: int, sightings: list[Sighting], device_id
         raise ValidationError(_("Send at most %(count)s confirmations at a time.", count=MAX_BATCH))
     if len({s.scan_id for s in sightings}) != len(sightings):
         raise ValidationError(_("The same confirmation id appears twice in this batch."))
-    results = _confirm(actor, stocktake_id, sightings)
-    if device_id:
-        _report_device(actor, stocktake_id, device_id, pending if pending is not None else 0)
-    db.session.commit()
+    try:
+        results = _confirm(actor, stocktake_id, sightings)
+        if device_id:
+            _report_device(actor, stocktake_id, device_id, pending if pending is not None else 0)
+        db.session.commit()
+    except IntegrityError:
+        # The same confirmations in another request at this moment (a phone's retry while the first send is still
+        # on its way): that one counts them. Sent again in a moment, this batch gets its answer, each counted once.
+        db.session.rollback()
+        raise InFlightError(_("These confirmations are being received right now from another send. Send them again in a moment.")) from None
     return results
 
 
@@ -470,7 +478,7 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
 
 def _replayed(previous: StocktakeScan, stocktake_id: int) -> ConfirmResult:
     if previous.stocktake_id != stocktake_id or previous.user_id is None:
-        raise ConflictError(_("This confirmation id was already used for something else."))
+        raise ValidationError(_("This confirmation id was already used for something else."))  # for good: 422, never retried
     item = db.session.get(StocktakeItem, previous.item_id) if previous.item_id else None
     return ConfirmResult(outcome=previous.outcome, scan_id=previous.scan_id, code=previous.code, item_id=previous.item_id,
                          asset_id=item.asset_id if item else None, name=item.name if item else "", replayed=True,

@@ -65,3 +65,41 @@ def test_the_camera_confirms_each_desk_that_arrives(playwright, live_server, tmp
     arrived = db.session.scalars(select(TransferItem).where(TransferItem.transfer_id == transfer.id, TransferItem.arrived_at.is_not(None))).all()
     assert sorted(i.asset_id for i in arrived) == [d.id for d in desks] and {i.arrival_method.value for i in arrived} == {"camera"}
     assert all(db.session.get(Asset, d.id).department_id == school.academic.id for d in desks)
+
+
+@pytest.mark.parametrize("answer", [503, "no network"])
+def test_an_arrival_whose_answer_was_lost_is_sent_again_and_counts_once(playwright, live_server, tmp_path, answer):
+    """The server records the arrival but the answer never reaches the phone (or it says 503): the page sends the same
+    label again by itself, and the second answer ("already arrived") is shown; the item arrived once."""
+    import json
+
+    school = build_transfer_school()
+    desk = school.desks[0]
+    transfer = transfers.request_transfer(school.sender, transfers.TransferRequest([d.id for d in school.desks[:2]], school.academic.id,
+                                                                                    reason="高一(3)班换教室"))
+    transfers.accept_transfer(school.receiver, transfer.id)
+    transfers.approve_transfer(school.office, transfer.id)
+    write_clip(tmp_path / "desk.y4m", label_pictures(live_server, [desk]))
+    lost = {"answers": 0}
+
+    def lose_the_first_answer(route):
+        if lost["answers"]:
+            return route.continue_()
+        lost["answers"] += 1
+        route.fetch()  # recorded by the server ...
+        if answer == "no network":
+            return route.abort()  # ... the answer lost on the way back
+        route.fulfill(status=answer, headers={"Content-Type": "application/problem+json"}, body=json.dumps({"status": answer, "detail": "busy"}))
+
+    with camera_browser(playwright, tmp_path / "desk.y4m") as browser:
+        context, page = phone_signed_in(browser, live_server, school.receiver)
+        page.route("**/api/v1/transfers/*/arrivals", lose_the_first_answer)
+        page.goto(f"{live_server}/transfers/{transfer.id}")
+        page.get_by_role("button", name="打开摄像头").click()
+        page.wait_for_function("document.querySelectorAll('#scan-log li.log-info, #scan-log li.log-ok').length >= 1", timeout=20_000)
+        lines = page.locator("#scan-log li").all_inner_texts()
+        assert any("尚未记录" in line for line in lines) and lost["answers"] == 1
+        context.close()
+    db.session.expire_all()
+    arrived = db.session.scalars(select(TransferItem).where(TransferItem.transfer_id == transfer.id, TransferItem.arrived_at.is_not(None))).all()
+    assert [i.asset_id for i in arrived] == [desk.id]

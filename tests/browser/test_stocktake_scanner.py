@@ -204,3 +204,40 @@ def test_a_closed_and_reopened_page_shows_what_waits_as_found(playwright, live_s
         context.close()
     time.sleep(0.1)
     assert counted(stocktake, room) == 1
+
+
+@pytest.mark.parametrize("answer", [409, 429, 503, "no network"])
+def test_a_batch_the_server_may_have_counted_is_sent_again_never_marked_refused(playwright, live_server, walk, tmp_path, answer):
+    """The server receives the batch (and counts it), but the phone gets "the same batch is being received right now"
+    (409 with Retry-After), "too many" (429), a 503 or no answer at all: the rows stay waiting, are sent again, and
+    count once."""
+    floor, stocktake = walk
+    room = floor.rooms["301"]
+    assets = [floor.items["301-bed1"], floor.items["301-bed2"]]
+    write_clip(tmp_path / "room-301.y4m", label_pictures(live_server, assets))
+    lost = {"answers": 0}
+
+    def lose_the_first_answers(route):
+        if lost["answers"] >= 2:
+            return route.continue_()
+        lost["answers"] += 1
+        route.fetch()  # the server gets it and counts it ...
+        if answer == "no network":
+            return route.abort()  # ... and the answer is lost on the way back
+        route.fulfill(status=answer, headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+                      body=json.dumps({"status": answer, "detail": "received right now from another send"}))
+
+    with camera_browser(playwright, tmp_path / "room-301.y4m") as browser:
+        context, page = phone_signed_in(browser, live_server, floor.keeper)
+        page.route("**/api/v1/stocktakes/*/confirmations", lose_the_first_answers)
+        page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
+        page.get_by_role("button", name="打开摄像头").click()
+        page.wait_for_function("document.querySelectorAll('#found li').length === 2", timeout=20_000)
+        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'", timeout=20_000)
+        assert "未发送" not in page.locator("#queue-status").inner_text() and lost["answers"] == 2
+        refused = page.evaluate(f"ScanQueue.all({stocktake.id}).then(rows => rows.filter(r => r.refused).length)")
+        context.close()
+    assert refused == 0
+    assert counted(stocktake, room) == 2
+    scans = db.session.scalars(select(StocktakeScan).where(StocktakeScan.stocktake_id == stocktake.id)).all()
+    assert len(scans) == 2  # each counted once, however often it was sent

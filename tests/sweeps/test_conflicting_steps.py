@@ -17,7 +17,7 @@ from tagsvc.accounts.models import Role, User
 from tagsvc.assets.models import AssetCondition
 from tagsvc.disposals import services as disposals
 from tagsvc.disposals.models import Disposal, DisposalReason, DisposalStatus
-from tagsvc.errors import ConflictError
+from tagsvc.errors import ConflictError, InFlightError
 from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.loans import services as loans
@@ -27,7 +27,7 @@ from tagsvc.repairs.models import DamageKind, DamageReport, ReportStatus
 from tagsvc.spreadsheets.importing import Options, commit_import, plan_import
 from tagsvc.spreadsheets.reading import read_sheet
 from tagsvc.stocktake import services as stocktakes
-from tagsvc.stocktake.models import ConfirmMethod, Stocktake, StocktakeScan
+from tagsvc.stocktake.models import ConfirmMethod, ScanOutcome, Stocktake, StocktakeScan
 from tagsvc.transfers import services as transfers
 from tagsvc.transfers.models import Transfer, TransferStatus
 from tests.concurrency import at_once
@@ -191,6 +191,25 @@ def stocktake_confirmation_and_close(school: School):
             lambda: stocktakes.close_stocktake(_user(school.office), stocktake.id), check)
 
 
+def stocktake_one_batch_sent_twice(school: School):
+    """A phone's retry while its first send is still on its way: the same confirmation ids in two requests."""
+    assets = [school.asset(), school.asset()]
+    stocktake = stocktakes.open_stocktake(_user(school.office), f"盘点{next(_numbers)}", stocktakes.Scope(location_ids=(school.room_id,)),
+                                          assignments=[stocktakes.Assignment(user_id=school.sender, location_id=school.room_id)])
+    batch = [stocktakes.Sighting(code=a.current_tag.code, location_id=school.room_id, method=ConfirmMethod.CAMERA, scan_id=str(uuid.uuid4()))
+             for a in assets]
+
+    def check(results):
+        for result in results:  # counted, or "being received right now" with when to try again: never refused
+            assert isinstance(result, list) or (isinstance(result, InFlightError) and result.retry_after), result
+        again = stocktakes.confirm_batch(_user(school.sender), stocktake.id, batch)  # the retry
+        assert [r.outcome for r in again] == [ScanOutcome.CONFIRMED] * 2
+        assert db.session.scalar(select(func.count()).select_from(StocktakeScan).where(StocktakeScan.stocktake_id == stocktake.id)) == 2
+        stocktakes.close_stocktake(_user(school.office), stocktake.id)  # the next trial walks the same room
+    return (lambda: stocktakes.confirm_batch(_user(school.sender), stocktake.id, batch),
+            lambda: stocktakes.confirm_batch(_user(school.sender), stocktake.id, batch), check)
+
+
 def repair_acceptance_and_rejection(school: School):
     report = repairs.submit_report(_user(school.office), school.asset().current_tag.code, DamageKind.BROKEN, "不亮了")
 
@@ -237,6 +256,7 @@ CONFLICTING_STEPS = {
     "disposal: approval and cancellation": disposal_approval_and_cancellation,
     "disposal: approval and rejection": disposal_approval_and_rejection,
     "stocktake: a confirmation and the close": stocktake_confirmation_and_close,
+    "stocktake: one batch sent twice": stocktake_one_batch_sent_twice,
     "repair: acceptance and rejection": repair_acceptance_and_rejection,
     "repair: finished from two phones": repair_finished_twice,
     "import: one file imported twice": import_of_one_file_twice,

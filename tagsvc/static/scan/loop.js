@@ -1,8 +1,8 @@
 /* A scan loop on a page that fills a list, one item a label (a loan's items, a transfer's arrivals): the in-page camera
    (scan/camera.js) reads a label, the item goes to the API at once and the answer is shown under the camera, which
    stays open for the next one; the page's typed field (a hand-held scanner) posts its form as before. Nothing is
-   queued: a loan or an arrival is decided by the server there and then (the item may be refused), so without a
-   network the page says that nothing was recorded.
+   queued on the phone: a loan or an arrival is decided by the server (the item may be refused), so without a network
+   the page says that nothing is recorded yet, and sends it again until it is.
    The page's JSON (#loop-data): api, csrf, wasm, method (the body's field for how it was read, if any), yes (the
    answer's field that says it counted), words. The parts marked data-loop-refresh (with an id) are read again. */
 (function () {
@@ -33,6 +33,12 @@
     }, 400);
   }
 
+  /* One label to the API. No network, a 5xx, 429, or a 409 that says when to try again (the same request still being
+     answered) is sent again, sooner at first and then less often, while the page is open: the server decides each
+     item once however often it arrives (a repeat answers "already there"). A refusal (the item cannot go out, it is
+     not part of the transfer) is shown at once and not retried. */
+  var waiting = 0;
+
   function send(text, method) {
     var code = TagsvcCamera.codeIn(text);
     if (!code) { note(words.notOurs, "error"); return Promise.resolve(); }
@@ -41,23 +47,35 @@
     lastSeen[code] = now;
     var body = { code: code };
     if (data.method) { body[data.method] = method === "photo" ? "camera" : method; }
+    return attempt(code, body, 1);
+  }
+
+  function attempt(code, body, tries) {
     return fetch(data.api, { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf, "Accept": "application/json" },
       body: JSON.stringify(body) }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (answer) {
+        var retryAfter = parseInt(response.headers.get("Retry-After"), 10) || 0;
         if (response.ok) {
+          if (tries > 1) { waiting -= 1; }
           TagsvcCamera.beep();
           note(say(answer[data.yes] ? words.yes : words.again, answer), answer[data.yes] ? "ok" : "info");
           refresh();
-        } else if (response.status === 401) {
-          note(words.signIn, "error");
+        } else if (response.status >= 500 || response.status === 429 || (response.status === 409 && retryAfter)) {
+          return later(code, body, tries, retryAfter);
         } else {
-          note(answer.detail || String(response.status), "error");
+          if (tries > 1) { waiting -= 1; }
+          note(response.status === 401 ? words.signIn : (answer.detail || String(response.status)), "error");
         }
       });
-    }).catch(function () {  // the same label asks again after the pause
-      note(say(words.offline, { code: code }), "error");
-    });
+    }, function () { return later(code, body, tries, 0); });
+  }
+
+  function later(code, body, tries, seconds) {
+    if (tries === 1) { waiting += 1; }
+    note(say(words.offline, { code: code }) + (waiting > 1 ? " · " + waiting : ""), "error");
+    var wait = seconds ? seconds * 1000 : Math.min(30000, 1000 * Math.pow(2, tries - 1));
+    return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(function () { return attempt(code, body, tries + 1); });
   }
 
   TagsvcCamera.open({ video: "camera-video", status: "camera-status", start: "camera-start", switcher: "camera-switch",

@@ -106,15 +106,29 @@
   }
 
   /* Send what waits, oldest first, in batches. Each batch says how many will still be waiting after it, so the
-     office sees phones that hold confirmations. A failed send leaves everything in place for the next try. */
+     office sees phones that hold confirmations. Only an answer that refuses for good takes a row out of the waiting
+     count: 422 (the server will never take it) or 409 from a closed stocktake. Anything else (no network, 409 "the
+     same batch is being received right now", 429, a 5xx) leaves everything in place and tries again, sooner at
+     first and then less often (up to a minute), or when the server says when (Retry-After): a batch the server may
+     have counted is never marked refused. */
+  var failures = 0, retryTimer = null;
+
+  function retryLater(seconds) {
+    failures += 1;
+    var wait = seconds ? seconds * 1000 : Math.min(60000, 1000 * Math.pow(2, failures - 1)) * (0.75 + Math.random() / 2);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, wait);
+  }
+
   function flush() {
     if (sending) { return Promise.resolve(); }
     sending = true;
     return ScanQueue.all(data.stocktake).then(function (rows) {
       var waiting = rows.filter(function (r) { return !r.refused; });
       return sendFrom(waiting, 0);
-    }).catch(function () { /* offline or a server error: kept, tried again later */ })
-      .then(function () { sending = false; return showQueue(); });
+    }).then(function () { failures = 0; }, function (error) {
+      retryLater(error && error.retryAfter);  // kept, tried again
+    }).then(function () { sending = false; return showQueue(); });
   }
 
   function sendFrom(rows, start) {
@@ -132,14 +146,18 @@
           return ScanQueue.remove(batch.map(function (r) { return r.id; }));
         }).then(function () { return sendFrom(rows, start + BATCH); });
       }
-      if (response.status === 401 || response.status === 403) { note(words.signIn, "error"); throw new Error("signed out"); }
-      if (response.status === 422 || response.status === 409 || response.status === 404) {
-        return response.json().catch(function () { return {}; }).then(function (problem) {
+      return response.json().catch(function () { return {}; }).then(function (problem) {
+        var closed = response.status === 409 && problem.current && problem.current.stocktake === "closed";
+        if (response.status === 422 || closed) {
           note(say(words.refused, { why: problem.detail || response.status }), "error");
-          return Promise.all(batch.map(function (r) { return ScanQueue.mark(r.id, problem.detail || String(response.status)); }));
-        }).then(function () { return sendFrom(rows, start + BATCH); });
-      }
-      throw new Error("server " + response.status);
+          return Promise.all(batch.map(function (r) { return ScanQueue.mark(r.id, problem.detail || String(response.status)); }))
+            .then(function () { return sendFrom(rows, start + BATCH); });
+        }
+        if (response.status === 401 || response.status === 403) { note(words.signIn, "error"); }
+        var error = new Error("not sent: " + response.status);
+        error.retryAfter = parseInt(response.headers.get("Retry-After"), 10) || 0;
+        throw error;
+      });
     });
   }
 
