@@ -13,8 +13,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
 from tagsvc.assets.holds import hold_on
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.states import contradiction, status_governance
-from tagsvc.errors import ConflictError, NotFoundError, PreconditionFailedError, ValidationError
+from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, PreconditionFailedError, ValidationError
 from tagsvc.extensions import db, same_text, utcnow
 from tagsvc.ledger.models import LedgerAction
 from tagsvc.ledger.services import _record_event, ledger_value
@@ -127,11 +128,20 @@ def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None
         raise ConflictError(_("Asset number %(number)s is already in the register.", number=existing))
 
 
+def _refuse_status_set_by_hand(actor, status: AssetStatus) -> None:
+    """Disposed comes from an approved disposal; lost from a stocktake's resolution or a disposal. The office may
+    still record a loss it knows of; a keeper may not declare their own item lost or disposed."""
+    if status == AssetStatus.DISPOSED or (status == AssetStatus.LOST and not actor.is_admin):
+        raise PermissionDeniedError(_("“%(status)s” is not set by hand: it comes from an approved disposal or a stocktake's resolution.",
+                                      status=_(STATUS_LABELS[status])))
+
+
 def create_asset(actor, data: AssetData, photo: bytes | None = None, blank_code: str | None = None) -> Asset:
     """Register an asset. With blank_code, it takes that blank label (already stuck on it) instead of a new code."""
     require_asset_editor(actor, data.department_id)
     if not actor.is_admin and data.department_id is None:
         raise ValidationError(_("Please choose one of your departments."))
+    _refuse_status_set_by_hand(actor, data.status)
     blank = _blank_tag(blank_code) if blank_code else None
     asset = _register_asset(actor, data, photo_name=store_photo(photo) if photo else "", blank=blank)
     db.session.commit()
@@ -237,6 +247,12 @@ def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = No
     data = _clean(data)
     if data.asset_number != asset.asset_number:
         _ensure_number_free(data.asset_number, except_id=asset.id)
+    if not actor.is_admin and (data.price != asset.price or data.purchase_date != asset.purchase_date):
+        # The original value (原值) decides how many office approvals a disposal needs: a keeper who could lower it
+        # could choose their own approval.
+        raise PermissionDeniedError(_("Only the logistics office changes the original value and the purchase date."))
+    if data.status != asset.status and data.status == AssetStatus.LOST:
+        _refuse_status_set_by_hand(actor, data.status)
     if data.status != asset.status and data.status in (AssetStatus.DISPOSED, AssetStatus.ON_LOAN):
         # Both need their own record: an approved disposal (报废单) or a loan naming the borrower and the due date.
         raise ConflictError(_("Propose its disposal instead: the office approves it and the record is printed.")

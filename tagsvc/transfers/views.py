@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tagsvc.assets.models import Asset
-from tagsvc.errors import TagsvcError, show_refusal
+from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.i18n.views import safe_next
@@ -35,8 +35,10 @@ def index():
 def create():
     asset_ids = [int(v) for v in request.values.getlist("asset") if v.isdigit()]
     assets = list(db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids)).order_by(Asset.asset_number))) if asset_ids else []
-    if assets and not any(services.may_request(current_user, a.department_id) for a in assets):
-        abort(403)
+    others = [a for a in assets if not services.may_request(current_user, a.department_id)]
+    if others:  # every listed item must be this person's to send, as the disposal form checks
+        raise PermissionDeniedError(_("You can only request transfers of your own departments' items; these are not yours: %(items)s.",
+                                      items="、".join(f"{a.name}（{a.asset_number}）" for a in others[:10])))
     form = RequestTransferForm()
     form.to_department_id.choices = [(None, _("— choose —"))] + [(d.id, d.name) for d in all_departments()]
     status = 200

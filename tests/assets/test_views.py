@@ -112,7 +112,8 @@ def test_keeper_edits_own_departments_asset(client, login_as, session, app):
     mine = make_department()
     asset = make_asset(name="书柜", department_id=mine.id)
     login_as(make_user(Role.KEEPER, departments=[mine]))
-    response = client.post(f"/assets/{asset.id}/edit", data=_form(asset_number=asset.asset_number, name="新书柜", department_id=str(mine.id)))
+    response = client.post(f"/assets/{asset.id}/edit", data=_form(asset_number=asset.asset_number, name="新书柜", department_id=str(mine.id),
+                                                                   price=str(asset.price)))  # the read-only value, as the page sends it
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Asset, asset.id).name == "新书柜"

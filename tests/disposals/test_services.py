@@ -245,3 +245,28 @@ def test_an_item_whose_repair_is_under_way_is_not_proposed_for_disposal(school):
     with pytest.raises(ConflictError, match=f"Repair #{report.id} of 激光打印机 is under way"):
         propose(school)
     assert db.session.get(AssetHold, school.printer.id) is None
+
+
+def test_whoever_proposed_a_disposal_never_approves_it(school):
+    disposal = propose(school, actor=school.head)
+    with pytest.raises(PermissionDeniedError, match="another member of the office approves it"):
+        services.approve_disposal(school.head, disposal.id)
+    assert not services.may_approve_now(school.head, disposal)
+    assert disposal not in services.waiting_for_approval(school.head) and disposal in services.waiting_for_approval(school.second)
+    assert services.approve_disposal(school.second, disposal.id).status == DisposalStatus.APPROVED
+
+
+def test_a_one_person_office_may_approve_its_own_and_the_record_says_so(app, school, client, login_as):
+    app.config["DISPOSAL_SELF_APPROVAL"] = True
+    disposal = propose(school, actor=school.head)
+    assert services.approve_disposal(school.head, disposal.id).status == DisposalStatus.APPROVED
+    login_as(school.head)
+    record = client.get(f"/disposals/{disposal.id}/record").get_data(as_text=True)
+    assert "Approved by the person who proposed it" in record
+
+
+def test_an_approval_and_a_withdrawal_never_both_stand(school):
+    disposal = propose(school, [school.whiteboard])  # 24,800 yuan: two approvals
+    services.approve_disposal(school.head, disposal.id)
+    with pytest.raises(ConflictError, match="approved .* it can no longer be withdrawn"):
+        services.cancel_disposal(school.keeper, disposal.id)

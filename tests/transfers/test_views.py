@@ -9,6 +9,7 @@ from tagsvc.extensions import db
 from tagsvc.transfers import services
 from tagsvc.transfers.models import Transfer, TransferStatus
 from tests.forms_on_pages import form_on
+from tests.factories import make_asset
 from tests.transfers.conftest import request
 
 
@@ -149,3 +150,12 @@ def test_each_start_page_lists_the_transfers_waiting_for_that_person(client, log
     assert "Confirm arrivals" in home and "0 of 1 arrived" in home
     login_as(school.office)
     assert transfer.number not in client.get("/").get_data(as_text=True)
+
+
+def test_the_request_form_refuses_a_list_with_another_departments_items(client, login_as, school):
+    """One of the keeper's items is not enough: every listed item must be theirs (as the disposal form checks)."""
+    theirs = make_asset(name="书架", department_id=school.library.id)
+    login_as(school.sender)
+    response = client.get(f"/transfers/new?asset={school.projector.id}&asset={theirs.id}")
+    assert response.status_code == 403 and "these are not yours: 书架" in response.get_data(as_text=True)
+    assert client.get(f"/transfers/new?asset={school.projector.id}").status_code == 200
