@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     validate_config(app.config)
 
     import_models()
+    from tagsvc import input_checks
+
+    input_checks.init_app(app)  # first: no view, not even the API's sign-in, reads input that cannot be typed
     db.init_app(app)
     csrf.init_app(app)
     compress.init_app(app)
@@ -160,6 +163,10 @@ def _init_templates(app: Flask) -> None:
         readable_report_ids=readable_report_ids,
     )
     app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
+    from tagsvc.input_checks import without_direction_overrides
+
+    # Names that came in before the boundary check (an old database, an imported file) still never read backwards.
+    app.jinja_env.finalize = without_direction_overrides
     # The stylesheet is inlined: a scanned label's page then arrives whole in the first round trip,
     # with no second request on a slow phone connection. It is read once, at start-up.
     static = PROJECT_ROOT / "tagsvc" / "static"

@@ -8,12 +8,13 @@ MAX_ID = 2_147_483_647  # the database's integer: a larger id can name nothing
 ID_RULE = f"int(min=1, max={MAX_ID})"  # for URL rules: /assets/<{ID_RULE}:asset_id>
 
 
-# What a person can type: no control characters (PostgreSQL refuses NUL, no form sends the others) and no lone
+# What a person can type: no control characters (PostgreSQL refuses NUL, no form sends the others), no bidi overrides
+# (tagsvc/input_checks.py says why) and no lone
 # UTF-16 surrogates (they cannot be stored as UTF-8). Written in the document as patterns, so that generated clients
 # (and schemathesis) know the rule.
-_TYPABLE = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]"  # text: tabs and line breaks too
-_ONE_LINE = "[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]"  # a name: no line breaks
-_SPACE_FREE = "[^\\s\\u0000-\\u001f\\u007f\\ud800-\\udfff]"
+_TYPABLE = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff\\u202a-\\u202e\\u2066-\\u2069]"  # text: tabs and line breaks too
+_ONE_LINE = "[^\\u0000-\\u001f\\u007f\\ud800-\\udfff\\u202a-\\u202e\\u2066-\\u2069]"  # a name: no line breaks
+_SPACE_FREE = "[^\\s\\u0000-\\u001f\\u007f\\ud800-\\udfff\\u202a-\\u202e\\u2066-\\u2069]"
 
 
 class Text(ma.fields.String):

@@ -105,20 +105,21 @@ def assessment_workbook(assessment: Assessment) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from tagsvc.spreadsheets.cells import append_row, titled_sheet
+
     workbook = Workbook()
     headers = [_("Rank"), _("Name"), _("Damage reports"), _("Confirmed damage"), _("Repair costs (yuan)"),
                _("Compensation owed (yuan)"), _("Compensation paid (yuan)"), _("Unpaid (yuan)")]
     period = f"{assessment.start:%Y-%m-%d} – {assessment.end:%Y-%m-%d}"
     for index, (title, rows) in enumerate(((_("Classes"), assessment.classes), (_("Departments"), assessment.departments))):
-        sheet = workbook.active if index == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append([_("Class assessment of school property"), period])
+        sheet = titled_sheet(workbook, title, first=index == 0)
+        append_row(sheet, [_("Class assessment of school property"), period])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(headers)
+        append_row(sheet, headers)
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([row.rank, row.department.name, row.reports, row.confirmed, row.repair_cost, row.owed, row.paid, row.unpaid])
+            append_row(sheet, [row.rank, row.department.name, row.reports, row.confirmed, row.repair_cost, row.owed, row.paid, row.unpaid])
         for cells in sheet.iter_rows(min_row=3, min_col=5, max_col=8):
             for cell in cells:
                 cell.number_format = "#,##0.00"

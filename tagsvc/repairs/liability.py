@@ -31,7 +31,10 @@ class LiabilityData:
 
 def _amount(value) -> Decimal:
     try:
-        amount = Decimal(str(value).strip() or "0").quantize(Decimal("0.01"))
+        amount = Decimal(str(value).strip() or "0")
+        if not amount.is_finite():  # "NaN" and "Infinity" parse, and then break every comparison and the database
+            raise InvalidOperation
+        amount = amount.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise ValidationError(_("The amount is a number of yuan, such as 120 or 35.50.")) from None
     if amount < 0 or amount > MAX_AMOUNT:

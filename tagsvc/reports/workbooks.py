@@ -9,7 +9,7 @@ from openpyxl.styles import Font
 
 from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.i18n.markers import N_
-from tagsvc.spreadsheets.cells import append_row
+from tagsvc.spreadsheets.cells import append_row, titled_sheet
 
 
 def _header(sheet, values) -> None:
@@ -29,16 +29,15 @@ def summary_xlsx(summary) -> bytes:
     first = True
     for title, lines in ((_("By department"), summary.by_department), (_("By property kind"), summary.by_kind),
                          (_("By category"), summary.by_category), (_("By status"), summary.by_status), (_("By year of acquisition"), summary.by_year)):
-        sheet = book.active if first else book.create_sheet()
+        sheet = titled_sheet(book, title, first=first)
         first = False
-        sheet.title = title[:31]
         _header(sheet, ["", _("Assets"), _("Book value (yuan)")])
         for line in lines:
             append_row(sheet, [line.label, line.count, float(line.value)])
         append_row(sheet, [summary.total.label, summary.total.count, float(summary.total.value)])
         sheet.column_dimensions["A"].width = 36
     if summary.written_off:
-        sheet = book.create_sheet(_("Written off")[:31])
+        sheet = titled_sheet(book, _("Written off"))
         _header(sheet, ["", _("Assets"), _("Book value (yuan)")])
         append_row(sheet, [summary.written_off.label, summary.written_off.count, float(summary.written_off.value)])
     return _saved(book)
@@ -56,8 +55,7 @@ def _asset_row(asset) -> list:
 
 def department_xlsx(table) -> bytes:
     book = Workbook()
-    sheet = book.active
-    sheet.title = table.department.name[:31]
+    sheet = titled_sheet(book, table.department.name, first=True)
     append_row(sheet, [_("Assets of %(department)s", department=table.department.name)])
     append_row(sheet, [_("Keeper"), "、".join(table.keepers) or "—"])
     _header(sheet, [_(label) for _key, label in ASSET_COLUMNS])
@@ -69,8 +67,7 @@ def department_xlsx(table) -> bytes:
 
 def rooms_xlsx(place, rooms) -> bytes:
     book = Workbook()
-    sheet = book.active
-    sheet.title = _("Room lists")[:31]
+    sheet = titled_sheet(book, _("Room lists"), first=True)
     append_row(sheet, [_("What should be in each room: %(place)s", place=place.full_name)])
     _header(sheet, [_("Room")] + [_(label) for key, label in ASSET_COLUMNS if key != "location"])
     for room in rooms:
@@ -87,8 +84,7 @@ def card_xlsx(card) -> bytes:
 
     asset = card.asset
     book = Workbook()
-    sheet = book.active
-    sheet.title = asset.asset_number[:31]
+    sheet = titled_sheet(book, asset.asset_number, first=True)
     facts = [(_("Asset number"), asset.asset_number), (_("Name"), asset.name),
              (_("Category"), asset.category.full_name if asset.category else ""), (_("Brand"), asset.brand), (_("Model / specification"), asset.model),
              (_("Serial number"), asset.serial_number), (_("Quantity"), asset.quantity),

@@ -19,7 +19,7 @@ from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.models import Asset
 from tagsvc.assets.services import AssetQuery, filtered_assets
 from tagsvc.extensions import db
-from tagsvc.spreadsheets.cells import FORMULA_STARTS
+from tagsvc.spreadsheets.cells import write_only_cell
 from tagsvc.spreadsheets.columns import BY_KEY, EXPORT_KEYS
 from tagsvc.structure.models import Category, Department, Location
 
@@ -60,7 +60,7 @@ def export_register(actor, query: AssetQuery, out: IO[bytes]) -> int:
                   "price": float(price) if price is not None else None, "purchase_date": bought, "department": department, "location": location,
                   "custodian": custodian, "status": statuses[status], "supplier": supplier, "invoice_number": invoice,
                   "serial_number": serial, "notes": notes}
-        sheet.append([_cell(sheet, by_key[key]) for key in EXPORT_KEYS])
+        sheet.append([write_only_cell(sheet, by_key[key]) for key in EXPORT_KEYS])
         written += 1
     with tempfile.TemporaryFile() as scratch:  # openpyxl writes the sheet out as it goes
         book.save(scratch)
@@ -70,10 +70,3 @@ def export_register(actor, query: AssetQuery, out: IO[bytes]) -> int:
     return written
 
 
-def _cell(sheet, value):
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=value)
-        if value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # text, never a formula: an export must not run what someone typed into a field
-        return cell
-    return value

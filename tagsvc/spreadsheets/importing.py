@@ -292,9 +292,10 @@ def _number(cell) -> float | None:
         return float(cell) if math.isfinite(cell) else None
     text = re.sub(r"[,\s，]", "", str(cell))
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         return None
+    return number if math.isfinite(number) else None  # "nan", "inf" typed in a cell are not numbers of anything
 
 
 def _money(cell) -> Decimal | None:

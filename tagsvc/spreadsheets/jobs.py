@@ -13,12 +13,12 @@ from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db, utcnow
 from tagsvc.spreadsheets.importing import Options, Plan, check_committable, commit_import, plan_import
 from tagsvc.spreadsheets.models import ImportRun
-from tagsvc.spreadsheets.reading import read_sheet
+from tagsvc.spreadsheets.reading import Sheet
 
 log = logging.getLogger(__name__)
 
 
-def start_import(actor, plan: Plan, data: bytes, file_name: str, options: Options) -> ImportRun:
+def start_import(actor, plan: Plan, sheet: Sheet, file_name: str, options: Options) -> ImportRun:
     """Import now (up to IMPORT_INLINE_MAX rows), or queue it and work in a background thread. Either way the run's
     page shows the result. Refuses at once what could not be imported (problems without "valid rows only")."""
     check_committable(plan)
@@ -31,7 +31,7 @@ def start_import(actor, plan: Plan, data: bytes, file_name: str, options: Option
 
     def work() -> None:
         with app.app_context(), app.test_request_context(), force_locale(language):
-            run_import_job(run_id, actor_id, data, file_name, options)
+            run_import_job(run_id, actor_id, sheet, file_name, options)
 
     threading.Thread(target=work, name=f"import-{run.id}", daemon=True).start()
     return run
@@ -43,14 +43,14 @@ def _language() -> str:
     return str(get_locale() or "zh")
 
 
-def run_import_job(run_id: int, actor_id: int, data: bytes, file_name: str, options: Options) -> ImportRun:
-    """Read, check and write the file again in this thread (the register may have changed since the dry run: the
+def run_import_job(run_id: int, actor_id: int, sheet: Sheet, file_name: str, options: Options) -> ImportRun:
+    """Check the file's rows again and write them in this thread (the register may have changed since the dry run: the
     checks are the same). Never raises: the run ends failed with a message the office can act on."""
     run = db.session.get(ImportRun, run_id)
     run.status = "running"
     db.session.commit()
     try:
-        plan = plan_import(read_sheet(data, file_name), options)
+        plan = plan_import(sheet, options)
         commit_import(db.session.get(User, actor_id), plan, file_name, run=run)
     except TagsvcError as error:
         db.session.rollback()

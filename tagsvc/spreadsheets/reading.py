@@ -7,10 +7,12 @@ values were never computed (a file made by a program, never saved by Excel or WP
 from __future__ import annotations
 
 import csv
+import json
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 import python_calamine
 from flask import current_app
@@ -82,10 +84,58 @@ def _read_workbook(data: bytes) -> Sheet:
     if sheet.width > MAX_COLUMNS:
         raise ValidationError(_("The sheet “%(name)s” has %(n)d columns; a register has far fewer. Is this the right file?", name=sheet.name, n=sheet.width))
     try:
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = _real_content(sheet.iter_rows())
     except Exception:
         raise ValidationError(_("This file is not a spreadsheet tagsvc can read (or it is damaged). Save it as .xlsx, .xls or CSV and try again.")) from None
-    return Sheet(sheet.name, [list(row) for row in rows], list(sheet.merged_cell_ranges or []))
+    return Sheet(sheet.name, rows, list(sheet.merged_cell_ranges or []))
+
+
+def _real_content(rows) -> list[list]:
+    """The rows as far as they hold something: a sheet whose one stray cell sits at GR100000 declares 20 million
+    cells, and keeping them all cost a gigabyte. Each row is cut after its last filled cell as it is read, and the
+    empty rows at the end are dropped, so memory follows what the file really holds."""
+    kept: list[list] = []
+    last_filled = 0
+    for row in rows:
+        end = len(row)
+        while end and row[end - 1] == "":
+            end -= 1
+        kept.append(list(row[:end]) if end else [])
+        if end:
+            last_filled = len(kept)
+    del kept[last_filled:]
+    return kept
+
+
+# A read sheet kept beside its upload for the review's visits (read once, not on every page): JSON, with dates tagged.
+def sheet_to_json(sheet: Sheet) -> str:
+    def cell(value):
+        if isinstance(value, datetime):
+            return {"datetime": value.isoformat()}
+        if isinstance(value, date):
+            return {"date": value.isoformat()}
+        if isinstance(value, time):
+            return {"time": value.isoformat()}
+        if isinstance(value, timedelta):
+            return {"seconds": value.total_seconds()}
+        return value
+    return json.dumps({"name": sheet.name, "rows": [[cell(v) for v in row] for row in sheet.rows], "merged": sheet.merged}, ensure_ascii=False)
+
+
+def sheet_from_json(text: str) -> Sheet:
+    def cell(value):
+        if isinstance(value, dict):
+            if "datetime" in value:
+                return datetime.fromisoformat(value["datetime"])
+            if "date" in value:
+                return date.fromisoformat(value["date"])
+            if "time" in value:
+                return time.fromisoformat(value["time"])
+            return timedelta(seconds=value["seconds"])
+        return value
+    data = json.loads(text)
+    return Sheet(data["name"], [[cell(v) for v in row] for row in data["rows"]],
+                 [(tuple(start), tuple(end)) for start, end in data["merged"]])
 
 
 def _refuse_uncomputed_formulas(data: bytes) -> None:

@@ -28,7 +28,7 @@ from tagsvc.spreadsheets.forms import ImportChoicesForm, UploadForm
 from tagsvc.spreadsheets.importing import Options, cell_text, find_header, plan_import, remember_mapping
 from tagsvc.spreadsheets.jobs import start_import
 from tagsvc.spreadsheets.models import ImportRun
-from tagsvc.spreadsheets.reading import read_sheet
+from tagsvc.spreadsheets.reading import Sheet, read_sheet, sheet_from_json, sheet_to_json
 from tagsvc.structure.models import AssetKind, Category, Department, Location
 
 bp = Blueprint("spreadsheets", __name__, url_prefix="/register")
@@ -57,15 +57,16 @@ def _forget_old_uploads(folder: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def _upload(token: str) -> tuple[bytes, str]:
+def _upload(token: str) -> tuple[Sheet, str]:
+    """The sheet read when it was uploaded (kept beside it as JSON) and the file's name."""
     if not TOKEN.match(token):
         abort(404)
     folder = _uploads()
-    data_path, meta_path = folder / token, folder / f"{token}.json"
-    if not data_path.exists() or not meta_path.exists():
+    rows_path, meta_path = folder / f"{token}.rows.json", folder / f"{token}.json"
+    if not rows_path.exists() or not meta_path.exists():
         flash(_("That upload is no longer here (uploads are kept for a day): upload the file again."), "error")
         abort(redirect(url_for("spreadsheets.upload")))
-    return data_path.read_bytes(), json.loads(meta_path.read_text())["name"]
+    return sheet_from_json(rows_path.read_text(encoding="utf-8")), json.loads(meta_path.read_text())["name"]
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -77,14 +78,15 @@ def upload():
         data = uploaded.read() if uploaded else b""
         name = Path(getattr(uploaded, "filename", "") or "register").name[:200]
         try:
-            find_header(read_sheet(data, name))  # refuse a bad file now, with the reason, before anything else
+            sheet = read_sheet(data, name)  # read once: the review's visits read what is kept of it
+            find_header(sheet)  # refuse a bad file now, with the reason, before anything else
         except TagsvcError as error:
             status = show_refusal(error)
         else:
             token = secrets.token_hex(16)
             folder = _uploads()
             _forget_old_uploads(folder)
-            (folder / token).write_bytes(data)
+            (folder / f"{token}.rows.json").write_text(sheet_to_json(sheet), encoding="utf-8")
             (folder / f"{token}.json").write_text(json.dumps({"name": name, "by": current_user.id}))
             return redirect(url_for("spreadsheets.review", token=token))
     elif form.errors:
@@ -114,17 +116,16 @@ def _options(source, plan_names: dict | None = None) -> Options:
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
 def review(token: str):
-    data, name = _upload(token)
+    sheet, name = _upload(token)
     source = request.form if request.method == "POST" else request.args
     options = _options(source)
     try:
-        sheet = read_sheet(data, name)
         plan = plan_import(sheet, options)
     except ValidationError as error:
         flash(error.message, "error")
         if options.columns is None:
             return redirect(url_for("spreadsheets.upload"))
-        plan, sheet = None, read_sheet(data, name)
+        plan = None
     status = 200
     if request.method == "POST":
         if not ImportChoicesForm().validate_on_submit():
@@ -134,7 +135,7 @@ def review(token: str):
             db.session.commit()
         if plan is not None and request.form.get("action") == "commit":
             try:
-                run = start_import(current_user, plan, data, name, options)
+                run = start_import(current_user, plan, sheet, name, options)
             except TagsvcError as error:
                 status = show_refusal(error)
             else:
@@ -163,8 +164,7 @@ def _existing_choices() -> dict:
 @bp.get("/import/<token>/errors.xlsx")
 def error_file(token: str):
     """The rows that failed, as the file had them, with a column that says why: to fix and upload again."""
-    data, name = _upload(token)
-    sheet = read_sheet(data, name)
+    sheet, name = _upload(token)
     plan = plan_import(sheet, _options(request.args))
     out = io.BytesIO()
     files.write_error_file(sheet, plan, out)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS
 from tagsvc.structure.display import ASSET_KIND_LABELS
 
-from tagsvc.spreadsheets.cells import append_row as _append
+from tagsvc.spreadsheets.cells import append_row as _append, titled_sheet
 
 
 def _place(location) -> str:
@@ -28,8 +28,7 @@ def reconciliation_workbook(report):
 
     stocktake = report.stocktake
     workbook = Workbook()
-    summary = workbook.active
-    summary.title = _("Summary")
+    summary = titled_sheet(workbook, _("Summary"), first=True)
     _append(summary, [_("Stocktake report"), stocktake.name])
     summary["A1"].font = Font(bold=True)
     _append(summary, [_("Scope"), stocktake.scope_text])
@@ -54,18 +53,18 @@ def reconciliation_workbook(report):
     item_headers = [_("Asset number"), _("Name"), _("Department"), _("Booked in"), _("Found in"), _("Found by"), _("Book value (yuan)"),
                     _("Decision")]
     for title, items in ((_("Misplaced"), report.misplaced), (_("Missing"), report.missing)):
-        sheet = workbook.create_sheet(title)
+        sheet = titled_sheet(workbook, title)
         _append(sheet, item_headers)
         for item in items:
             _append(sheet, [item.asset_number, item.name, item.expected_department.name if item.expected_department else "—",
                             _place(item.expected_location), _place(item.confirmed_location), item.confirmed_by_name, item.price,
                             _resolution(item)])
-    sheet = workbook.create_sheet(_("Surplus"))
+    sheet = titled_sheet(workbook, _("Surplus"))
     _append(sheet, [_("What"), _("Kind"), _("Code"), _("Found in"), _("Found by"), _("Note"), _("Decision")])
     for finding in report.surplus:
         _append(sheet, [finding.name, _(FINDING_KIND_LABELS[finding.kind]), finding.code, _place(finding.location),
                         finding.recorded_by_name, finding.note, _resolution(finding)])
-    sheet = workbook.create_sheet(_("Condition changes"))
+    sheet = titled_sheet(workbook, _("Condition changes"))
     _append(sheet, [_("Asset number"), _("Name"), _("Before"), _("Seen")])
     for item in report.condition_changes:
         _append(sheet, [item.asset_number, item.name, item.condition_before.value, item.condition_seen.value])

@@ -55,6 +55,8 @@ def test_a_student_pays_and_the_ledger_tells_it(school):
     (LiabilityData(LiablePartyKind.DORM_ROOM, amount="50"), "dorm room"),
     (LiabilityData(LiablePartyKind.UNKNOWN, amount="-1"), "between 0 and 100,000"),
     (LiabilityData(LiablePartyKind.UNKNOWN, amount="五十"), "number of yuan"),
+    (LiabilityData(LiablePartyKind.UNKNOWN, amount="NaN"), "number of yuan"),
+    (LiabilityData(LiablePartyKind.UNKNOWN, amount="Infinity"), "number of yuan"),
 ])
 def test_bad_liability_is_explained_and_not_stored(school, data, message):
     report = confirmed_report(school, school["a"])

@@ -139,12 +139,13 @@ def test_a_large_file_is_imported_in_the_background_with_a_page_that_follows_it(
 def test_a_background_import_that_meets_a_problem_fails_and_writes_nothing(app, office):
     from tagsvc.spreadsheets.importing import Options
     from tagsvc.spreadsheets.jobs import run_import_job
+    from tagsvc.spreadsheets.reading import read_sheet
 
     run = ImportRun(file_name="台账.xlsx", created_by_id=office.id, status="queued")
     db.session.add(run)
     db.session.commit()
     rows = ledger_rows(5)
     rows[1][6] = "很贵"  # the file changed since its dry run: the same checks refuse it
-    finished = run_import_job(run.id, office.id, ledger_xlsx(rows), "台账.xlsx", Options())
+    finished = run_import_job(run.id, office.id, read_sheet(ledger_xlsx(rows), "台账.xlsx"), "台账.xlsx", Options())
     assert finished.status == "failed" and "nothing was imported" in finished.error
     assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
