@@ -58,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_api(app)
     register_error_handlers(app)
     _init_templates(app)
+    from tagsvc import security_headers
+
+    security_headers.init_app(app)
 
     from tagsvc.cli import register_commands
 

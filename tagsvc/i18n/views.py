@@ -36,6 +36,10 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
     """Only ever send people back to a page of this site."""
     if not target:
         return fallback
+    # Browsers drop tabs and line breaks inside an address ("/\t/evil.example" is "//evil.example" to them) and read
+    # a backslash as a slash: any of those, or any other space or control character, is not a page of this site.
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7f for ch in target):
+        return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return fallback

@@ -5,6 +5,8 @@ stale: when anything shown changes, the key changes and the page is rendered ane
 """
 from __future__ import annotations
 
+from tagsvc.security_headers import headers_for
+
 import gzip
 import threading
 from collections import OrderedDict
@@ -28,7 +30,7 @@ class CompressedPage:
     def response(self, gzip_accepted: bool) -> tuple[bytes, list[tuple[str, str]]]:
         """The body and headers to send, compressed when the client takes gzip."""
         body = self.gzipped if gzip_accepted else self.html
-        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Vary", VARY)]
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))), ("Vary", VARY), *headers_for()]
         if gzip_accepted:
             headers.append(("Content-Encoding", "gzip"))
         return body, headers

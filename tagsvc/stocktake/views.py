@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tagsvc.accounts.models import Role, User
 from tagsvc.assets.display import CONDITION_LABELS
 from tagsvc.assets.models import AssetCondition
+from tagsvc.i18n.views import safe_next
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
@@ -172,8 +173,7 @@ def scanner(stocktake_id: int):
 def confirm(stocktake_id: int):
     """One confirmation from a form: the button on a label's page, or the typed-code field."""
     form = ConfirmItemForm()
-    back = form.next.data if (form.next.data or "").startswith("/") and not (form.next.data or "").startswith("//") else None
-    back = back or url_for("stocktake.scanner", stocktake_id=stocktake_id)
+    back = safe_next(form.next.data, url_for("stocktake.scanner", stocktake_id=stocktake_id))
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0] if form.errors else _("Type or scan a label's code."), "error")
         return redirect(back)
@@ -265,8 +265,7 @@ def record_finding(stocktake_id: int):
 def set_condition(stocktake_id: int, item_id: int):
     form = ConditionForm()
     form.condition.choices = [c.value for c in AssetCondition]
-    back = request.form.get("next", "")
-    back = back if back.startswith("/") and not back.startswith("//") else url_for("stocktake.scanner", stocktake_id=stocktake_id)
+    back = safe_next(request.form.get("next"), url_for("stocktake.scanner", stocktake_id=stocktake_id))
     if form.validate_on_submit():
         try:
             item = services.mark_condition(current_user, stocktake_id, item_id, AssetCondition(form.condition.data))
