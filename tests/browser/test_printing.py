@@ -45,7 +45,7 @@ def test_the_office_prints_a_filtered_sheet_from_the_fifth_position(browser, dem
     assert page.get_by_role("status").first.inner_text() == f"{len(expected_ids)} labels to print"
     preview = page.locator("img.preview")
     preview.wait_for()
-    page.wait_for_function("document.querySelector('img.preview').complete && document.querySelector('img.preview').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('img.preview').complete && document.querySelector('img.preview').naturalWidth > 0")
     # The page brings the person to what they asked for instead of leaving the preview far below.
     assert page.url.endswith("#preview")
     assert 0 <= page.evaluate("document.getElementById('preview').getBoundingClientRect().top") < 200

@@ -31,11 +31,11 @@ def test_the_camera_lends_each_ball_it_sees(playwright, live_server, tmp_path):
         page.on("request", lambda request: requested.append(request.url))
         page.goto(f"{live_server}/loans/{loan.id}")
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#scan-log li.log-ok').length === 3", timeout=20_000)
+        page.wait_for_function("() => document.querySelectorAll('#scan-log li.log-ok').length === 3", timeout=20_000)
         lines = page.locator("#scan-log li").all_inner_texts()
         assert lines[0] == "✓ 篮球（LQ-003）· 共 3 件" and lines[-1] == "✓ 篮球（LQ-001）· 共 1 件"
         assert [url for url in requested if not url.startswith(live_server)] == []  # the school's server alone
-        page.wait_for_function("document.querySelectorAll('ul.handout-items li').length === 3")  # the list follows
+        page.wait_for_function("() => document.querySelectorAll('ul.handout-items li').length === 3")  # the list follows
         assert page.locator("#count").inner_text() == "3 件" and not page.get_by_role("button", name="打开摄像头").is_visible()
         screenshot(page, "loan-camera-phone")
         context.close()
@@ -56,9 +56,9 @@ def test_the_camera_confirms_each_desk_that_arrives(playwright, live_server, tmp
         context, page = phone_signed_in(browser, live_server, school.receiver)
         page.goto(f"{live_server}/transfers/{transfer.id}")
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#scan-log li.log-ok').length === 3", timeout=20_000)
+        page.wait_for_function("() => document.querySelectorAll('#scan-log li.log-ok').length === 3", timeout=20_000)
         assert page.locator("#scan-log li").first.inner_text() == "✓ 课桌3 已到 · 3 / 5"
-        page.wait_for_function("document.getElementById('arrived-count').textContent.includes('3 / 5')")
+        page.wait_for_function("() => document.getElementById('arrived-count').textContent.includes('3 / 5')")
         assert "未到：2 件" in page.locator("#arrival-list").inner_text()
         context.close()
     db.session.expire_all()
@@ -96,7 +96,7 @@ def test_an_arrival_whose_answer_was_lost_is_sent_again_and_counts_once(playwrig
         page.route("**/api/v1/transfers/*/arrivals", lose_the_first_answer)
         page.goto(f"{live_server}/transfers/{transfer.id}")
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#scan-log li.log-info, #scan-log li.log-ok').length >= 1", timeout=20_000)
+        page.wait_for_function("() => document.querySelectorAll('#scan-log li.log-info, #scan-log li.log-ok').length >= 1", timeout=20_000)
         lines = page.locator("#scan-log li").all_inner_texts()
         assert any("尚未记录" in line for line in lines) and lost["answers"] == 1
         context.close()

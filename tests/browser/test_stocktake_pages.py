@@ -62,7 +62,7 @@ def test_a_hand_held_scanner_types_the_label_address_and_enter(browser, live_ser
     for key in ("302-bed1", "302-chair"):
         field.fill(f"{live_server}/T/{floor.items[key].current_tag.code}")  # a scanner in keyboard mode types the URL…
         field.press("Enter")  # …and Enter
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         assert field.input_value() == "" and field.evaluate("el => el === document.activeElement")  # ready for the next
     assert page.locator("#found li").count() == 2 and page.locator("#missing li").count() == 1
     field.fill("6901234567892")  # a shop barcode: said so, nothing recorded

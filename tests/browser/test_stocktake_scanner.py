@@ -114,8 +114,8 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(play
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         assert page.locator("#missing li").count() == 3
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#found li').length === 3", timeout=20_000)
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        page.wait_for_function("() => document.querySelectorAll('#found li').length === 3", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         stats = page.evaluate("window.tagsvcScanner.stats")
         screenshot(page, "stocktake-scanner-phone")
         assert [c["code"] for c in stats["confirmed"]] == [a.current_tag.code for a in assets]  # in order
@@ -159,8 +159,8 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwri
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         context.set_offline(True)  # the dorm basement
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#found li').length === 3", timeout=20_000)
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '4'", timeout=20_000)
+        page.wait_for_function("() => document.querySelectorAll('#found li').length === 3", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '4'", timeout=20_000)
         assert page.locator(".where h1").inner_text() == "宿舍A栋 › 3F › 303"  # the door's label moved them on, offline
         assert page.locator("#queue-status").inner_text() == "4 条待发送"
         screenshot(page, "stocktake-scanner-offline")
@@ -170,10 +170,10 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwri
         context.set_offline(False)
         page = context.new_page()
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         assert page.locator("#queue-status").inner_text() == "已全部发送"
         page.reload()  # and once more: nothing is sent twice
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         context.close()
     assert counted(stocktake, room) == 3 and counted(stocktake, next_room) == 1
     scans = db.session.scalars(select(StocktakeScan).where(StocktakeScan.stocktake_id == stocktake.id)).all()
@@ -191,16 +191,16 @@ def test_a_closed_and_reopened_page_shows_what_waits_as_found(playwright, live_s
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         page.route("**/api/v1/stocktakes/**", lambda route: route.abort())  # the server unreachable, the page still loads
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '1'", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '1'", timeout=20_000)
         page.close()
         page = context.new_page()
         page.route("**/api/v1/stocktakes/**", lambda route: route.abort())
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '1'")
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '1'")
         assert "303床1" in page.locator("#found").inner_text()
         page.unroute("**/api/v1/stocktakes/**")
         page.evaluate("window.tagsvcScanner.flush()")
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'")
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         context.close()
     time.sleep(0.1)
     assert counted(stocktake, room) == 1
@@ -232,8 +232,8 @@ def test_a_batch_the_server_may_have_counted_is_sent_again_never_marked_refused(
         page.route("**/api/v1/stocktakes/*/confirmations", lose_the_first_answers)
         page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
         page.get_by_role("button", name="打开摄像头").click()
-        page.wait_for_function("document.querySelectorAll('#found li').length === 2", timeout=20_000)
-        page.wait_for_function("document.querySelector('#queue-status').dataset.waiting === '0'", timeout=20_000)
+        page.wait_for_function("() => document.querySelectorAll('#found li').length === 2", timeout=20_000)
+        page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'", timeout=20_000)
         assert "未发送" not in page.locator("#queue-status").inner_text() and lost["answers"] == 2
         refused = page.evaluate(f"ScanQueue.all({stocktake.id}).then(rows => rows.filter(r => r.refused).length)")
         context.close()
