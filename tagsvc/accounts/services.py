@@ -116,6 +116,7 @@ def start_sign_in(user: User, user_agent: str = "") -> str:
     secret = secrets.token_urlsafe(24)
     sign_in = SignIn(user_id=user.id, secret_hash=_secret_hash(secret), user_agent=(user_agent or "")[:200])
     db.session.add(sign_in)
+    db.session.execute(delete(SignIn).where(SignIn.created_at < utcnow() - SIGN_IN_LIFETIME))  # expired: keep the table small
     db.session.commit()
     user.sign_in_key = f"{sign_in.id}.{secret}"
     return user.sign_in_key

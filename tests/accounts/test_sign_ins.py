@@ -118,3 +118,19 @@ def test_every_cookie_the_app_sets_is_same_site_lax_and_hidden_from_scripts(app,
         if "Max-Age=0" in header:
             continue  # a deletion sends no value to protect
         assert "SameSite=Lax" in header and "HttpOnly" in header, header
+
+
+def test_a_remembered_sign_in_ends_after_thirty_days(app, client, teacher):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from tagsvc.accounts.models import SignIn
+    from tagsvc.extensions import db, utcnow
+
+    _sign_in(client, teacher)
+    remembered = _copy(app, client, REMEMBER)
+    assert _signed_in(remembered)
+    db.session.execute(update(SignIn).values(created_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    assert not _signed_in(_copy(app, client, REMEMBER)) and not _signed_in(client)
