@@ -64,6 +64,7 @@ class ConditionForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     pending_override = IntegerField(validators=[Optional()])
+    confirmed = HiddenField(default="yes")  # sent only by the confirmation page (stocktake/close.html)
 
 
 class ResolveItemForm(FlaskForm):

@@ -815,7 +815,14 @@ def progress(actor, stocktake_id: int) -> Progress:
     for room_id, count in surplus.items():
         by_room.setdefault(room_id, Tally()).surplus = count
     locations = {loc.id: loc for loc in db.session.scalars(select(Location).where(Location.id.in_([k for k in by_room if k])))}
-    rooms = sorted(((locations.get(k), t, k in visited) for k, t in by_room.items()), key=lambda r: r[0].full_name if r[0] else "")
+    # Someone stood in 203 and scanned: 203 › 床位1 was visited too, whether or not its bed was found.
+    stood_in = [name for (name,) in db.session.execute(select(Location.full_name).where(Location.id.in_([v for v in visited if v])))]
+
+    def was_visited(place_id) -> bool:
+        place = locations.get(place_id)
+        return place_id in visited or (place is not None and any(place.full_name.startswith(name + PATH_SEPARATOR) for name in stood_in))
+
+    rooms = sorted(((locations.get(k), t, was_visited(k)) for k, t in by_room.items()), key=lambda r: r[0].full_name if r[0] else "")
     by_department = _tallies(stocktake.id, StocktakeItem.expected_department_id, coverage.condition())
     departments_ = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_([k for k in by_department if k])))}
     people = db.session.execute(

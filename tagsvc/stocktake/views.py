@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.display import CONDITION_LABELS
 from tagsvc.assets.models import AssetCondition
 from tagsvc.i18n.views import safe_next
@@ -277,17 +278,28 @@ def set_condition(stocktake_id: int, item_id: int):
     return redirect(back)
 
 
-@bp.post("/<int:stocktake_id>/close")
+@bp.route("/<int:stocktake_id>/close", methods=["GET", "POST"])
 @login_required
 def close(stocktake_id: int):
+    """Closing asks first, on a page of its own: which rooms nobody visited, which phones still hold confirmations.
+    Only the form on that page (it says it was confirmed) closes; a tap anywhere else never does."""
     form = CloseForm()
+    if request.method == "GET" or request.form.get("confirmed") != "yes":
+        require_admin(current_user)
+        stocktake = services.get_stocktake(current_user, stocktake_id)
+        if not stocktake.is_open:
+            return redirect(url_for("stocktake.report", stocktake_id=stocktake_id))
+        progress = services.progress(current_user, stocktake_id)
+        unvisited = [room for room, _tally, visited in progress.rooms if room is not None and not visited]
+        return render_template("stocktake/close.html", stocktake=stocktake, progress=progress, unvisited=unvisited,
+                               devices_pending=services.pending_on_devices(stocktake_id), close=CloseForm(formdata=None))
     if form.validate_on_submit():
         try:
             services.close_stocktake(current_user, stocktake_id, form.pending_override.data)
         except TagsvcError as error:
             db.session.rollback()
             show_refusal(error)
-            return redirect(url_for("stocktake.overview", stocktake_id=stocktake_id) + "#close")
+            return redirect(url_for("stocktake.close", stocktake_id=stocktake_id))
         flash(_("The stocktake is closed. Settle each difference below."), "success")
         return redirect(url_for("stocktake.report", stocktake_id=stocktake_id))
     return redirect(url_for("stocktake.overview", stocktake_id=stocktake_id))

@@ -79,6 +79,8 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     page.get_by_role("link", name="盘点").first.click()
     page.get_by_role("link", name="2026秋季学期末 宿舍楼A 2F 盘点").click()
     assert "已找到 24 / 26" in page.locator(".tally").inner_text()
+    page.get_by_role("link", name="结束并对账…").click()
+    assert page.locator("h1").inner_text() == "结束“2026秋季学期末 宿舍楼A 2F 盘点”？"  # every room of 2F was visited: no warning
     page.get_by_role("button", name="结束并对账").click()
 
     assert page.locator("h1").inner_text() == "对账"
@@ -130,4 +132,36 @@ def test_the_reconciliation_fits_a_phone(browser, live_server):
     heights = page.eval_on_selector_all("main form button", "els => els.map(e => e.getBoundingClientRect().height)")
     assert heights and min(heights) >= 44
     screenshot(page, "stocktake-reconciliation-phone")
+    phone.close()
+
+
+def test_closing_on_a_phone_asks_first_naming_the_rooms_nobody_visited(browser, live_server):
+    """At the foot of a long overview, "close" used to be one tap. Now it asks, on a page of its own."""
+    from tagsvc.stocktake import services as stocktake_services
+    from tagsvc.stocktake.models import ConfirmMethod, Stocktake
+
+    floor = build_floor()
+    stocktake = open_floor_stocktake(floor)
+    stocktake_services.confirm_in_stocktake(floor.keeper, stocktake.id, stocktake_services.Sighting(
+        code=floor.items["301-bed1"].current_tag.code, location_id=floor.rooms["301"].id, method=ConfirmMethod.CAMERA))
+    stocktake_services.report_device(floor.keeper, stocktake.id, "phone-1", 2)
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, floor.office.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}")
+    page.get_by_role("link", name="结束并对账…").click()
+    page.wait_for_url(f"{live_server}/stocktakes/{stocktake.id}/close")
+    assert "2 个房间尚无人盘点" in page.locator(".notice").first.inner_text()
+    rooms = page.locator("#unvisited-rooms li").all_inner_texts()
+    assert rooms == ["宿舍A栋 › 3F › 302", "宿舍A栋 › 3F › 303"]
+    assert "宿管李阿姨" in page.locator("#devices-pending").inner_text()
+    assert widest(page) <= 360
+    screenshot(page, "stocktake-close-phone")
+    page.get_by_role("link", name="暂不结束：返回盘点").click()  # changed their mind: nothing happened
+    db.session.expire_all()
+    assert db.session.get(Stocktake, stocktake.id).is_open
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/close")
+    page.get_by_role("button", name="仍然结束，不计这 2 条").click()
+    page.wait_for_url(f"{live_server}/stocktakes/{stocktake.id}/report")
+    db.session.expire_all()
+    assert not db.session.get(Stocktake, stocktake.id).is_open
     phone.close()

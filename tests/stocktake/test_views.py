@@ -138,9 +138,9 @@ def test_a_participant_records_an_item_without_a_label(client, login_as, floor, 
 def test_closing_with_phones_holding_confirmations_needs_the_number(client, login_as, floor, stocktake):
     services.report_device(floor.keeper, stocktake.id, "phone-1", 3)
     login_as(floor.office)
-    page = client.get(f"/stocktakes/{stocktake.id}").get_data(as_text=True)
+    page = client.get(f"/stocktakes/{stocktake.id}/close").get_data(as_text=True)
     assert "3 confirmations are still waiting" in page and "宿管李阿姨" in page
-    refused = client.post(f"/stocktakes/{stocktake.id}/close", data={}, follow_redirects=True).get_data(as_text=True)
+    refused = client.post(f"/stocktakes/{stocktake.id}/close", data={"confirmed": "yes"}, follow_redirects=True).get_data(as_text=True)
     assert "still waiting to be sent" in refused and db.session.get(Stocktake, stocktake.id).is_open
     values = form_on(page, f"/stocktakes/{stocktake.id}/close")
     assert values["pending_override"] == "3"
@@ -149,9 +149,27 @@ def test_closing_with_phones_holding_confirmations_needs_the_number(client, logi
     assert not db.session.get(Stocktake, stocktake.id).is_open
 
 
+def test_closing_asks_first_naming_the_rooms_nobody_visited(client, login_as, floor, stocktake):
+    services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(floor.items["301-bed1"], floor.rooms["301"]))
+    login_as(floor.office)
+    overview = client.get(f"/stocktakes/{stocktake.id}").get_data(as_text=True)
+    assert f'action="/stocktakes/{stocktake.id}/close"' not in overview  # no one-tap close on the long page
+    one_tap = client.post(f"/stocktakes/{stocktake.id}/close", data={})  # a form from elsewhere, without the confirmation
+    assert one_tap.status_code == 200 and "2 rooms nobody has visited" in one_tap.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Stocktake, stocktake.id).is_open
+    page = client.get(f"/stocktakes/{stocktake.id}/close").get_data(as_text=True)
+    assert "宿舍A栋 › 3F › 302" in page and "宿舍A栋 › 3F › 303" in page and "3F › 301</li>" not in page
+    assert "Close anyway" in page
+    assert client.post(f"/stocktakes/{stocktake.id}/close", data=form_on(page, f"/stocktakes/{stocktake.id}/close")).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(Stocktake, stocktake.id).is_open
+
+
 def test_keepers_cannot_close_or_correct(client, login_as, floor, stocktake):
     login_as(floor.keeper)
-    client.post(f"/stocktakes/{stocktake.id}/close", data={})
+    assert client.get(f"/stocktakes/{stocktake.id}/close").status_code == 403
+    client.post(f"/stocktakes/{stocktake.id}/close", data={"confirmed": "yes"})
     db.session.expire_all()
     assert db.session.get(Stocktake, stocktake.id).is_open
     assert client.get(f"/stocktakes/{stocktake.id}/report").status_code == 403
