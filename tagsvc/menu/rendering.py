@@ -66,7 +66,8 @@ def signed_in_menu() -> Markup:
 def approvals_badge(user) -> str:
     """What waits for this person on the approvals page (transfers, arrivals, disposals, overdue loans)."""
     waiting = waiting_count(user)
-    return f' <span class="badge" title="{escape(_("waiting for you"))}">{waiting}</span>' if waiting else ""
+    title = _("waiting for you")
+    return f' <span class="badge" title="{escape(title)}">{waiting}</span>' if waiting else ""
 
 
 def counts_badges(user) -> str:
@@ -74,7 +75,9 @@ def counts_badges(user) -> str:
     pending = repair_counts(user)
     badges = ""
     if pending and pending.new:
-        badges += f' <span class="badge" title="{escape(_("new"))}">{pending.new}</span>'
+        title = _("new")
+        badges += f' <span class="badge" title="{escape(title)}">{pending.new}</span>'
     if pending and pending.overdue:
-        badges += f' <span class="badge badge-late" title="{escape(_("overdue"))}">{escape(_("%(n)d overdue", n=pending.overdue))}</span>'
+        title, text = _("overdue"), _("%(n)d overdue", n=pending.overdue)
+        badges += f' <span class="badge badge-late" title="{escape(title)}">{escape(text)}</span>'
     return badges

@@ -170,7 +170,8 @@ def error_file(token: str):
     files.write_error_file(sheet, plan, out)
     out.seek(0)
     stem = Path(name).stem
-    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-{_('problems')}.xlsx")
+    suffix = _("problems")
+    return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-{suffix}.xlsx")
 
 
 @bp.get("/imports/<int:run_id>")

@@ -116,13 +116,14 @@ def describe_scope(scope: Scope) -> str:
     from tagsvc.structure.display import ASSET_KIND_LABELS as KIND_LABELS
 
     parts = []
+    colon = _(": ")
     for model, ids, label in ((Department, scope.department_ids, _("Departments")), (Location, scope.location_ids, _("Places")),
                               (Category, scope.category_ids, _("Categories"))):
         if ids:
             names = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-            parts.append(f"{label}{_(': ')}{'、'.join(str(n) for n in names)}")
+            parts.append(label + colon + "、".join(str(n) for n in names))
     if scope.kinds:
-        parts.append(f"{_('Property kinds')}{_(': ')}{'、'.join(_(KIND_LABELS[k]) for k in scope.kinds)}")
+        parts.append(_("Property kinds") + colon + "、".join(_(KIND_LABELS[k]) for k in scope.kinds))
     return "; ".join(parts)
 
 

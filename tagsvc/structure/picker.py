@@ -26,11 +26,15 @@ class TreePickerWidget:
         node = field.chosen_node()
         text = field.typed_text if field.typed_text is not None else (node.full_name if node is not None else "")
         kwargs.setdefault("id", field.id)
-        kwargs.setdefault("placeholder", _("Type part of the name, e.g. 301"))
+        # Texts are looked up outside the f-strings below: the message extractor does not see into an f-string, and a
+        # text it never saw stays English on Chinese pages.
+        example = _("Type part of the name, e.g. 301") if field.tree_name == "locations" else _("Type part of the name, e.g. 课桌椅")
+        kwargs.setdefault("placeholder", example)
+        nothing = _("Nothing matches. Type another part of the name.")
         attributes = " ".join(f'{key}="{escape(value)}"' for key, value in kwargs.items() if key != "class")
         return Markup(
             f'<div class="picker" data-picker-url="{escape(url_for("structure_pick.pick", tree_name=field.tree_name))}" '
-            f'data-empty="{escape(_("Nothing matches. Type another part of the name."))}">'
+            f'data-empty="{escape(nothing)}">'
             f'<input type="hidden" name="{escape(field.name)}" value="{node.id if node is not None else ""}">'
             f'<input type="search" name="{escape(field.name + TEXT_SUFFIX)}" value="{escape(text)}" autocomplete="off" '
             f'enterkeyhint="search" {attributes}>'
