@@ -251,3 +251,29 @@ def test_sheet_names_are_shown_in_the_readers_language(client, login_as, school,
     login_as(make_user(Role.ADMIN))
     page = client.get("/labels/sheets", headers={"Accept-Language": language}).get_data(as_text=True)
     assert all(name in page for name in shown) and not any(name in page for name in not_shown)
+
+
+@pytest.mark.parametrize("opened_with", ["import", "ticked", "filters"])
+def test_showing_the_first_page_again_keeps_the_selection(client, login_as, school, opened_with):
+    """"Print the 9 imported assets' labels", then another sheet and "show the first page": still those 9, not all."""
+    from urllib.parse import urlencode
+
+    from tagsvc.spreadsheets.importing import Options, commit_import, plan_import
+    from tagsvc.spreadsheets.reading import read_sheet
+    from tests.forms_on_pages import form_values
+    from tests.spreadsheets.files import ledger_rows, ledger_xlsx
+
+    office = login_as(make_user(Role.ADMIN))  # the school fixture's assets are the rest of the register
+    run = commit_import(office, plan_import(read_sheet(ledger_xlsx(ledger_rows(9, start=90001)), "台账.xlsx"), Options()), "台账.xlsx")
+    args = {"import": [("select", "1"), ("import", str(run.id))],
+            "ticked": [("asset", str(i)) for i in run.asset_ids],
+            "filters": [("select", "1"), ("q", "ZC-9000")]}[opened_with]
+    first = client.get("/labels?" + urlencode(args)).get_data(as_text=True)
+    assert "9 labels to print" in first
+    choose = re.search(r'<form method="get" action="/labels#preview"[^>]*>(.*?)</form>', first, re.S).group(1)
+    # What the browser sends: every field of the form (each ticked asset's hidden input too), with another sheet.
+    values = [(k, v) for k, v in re.findall(r'<input type="hidden" name="([\w-]+)" value="([^"]*)"', choose)]
+    values += [(k, v) for k, v in form_values(choose).items() if k not in {name for name, _v in values} and k != "sheet"]
+    values.append(("sheet", "thermal-50x30"))
+    again = client.get("/labels?" + urlencode(values)).get_data(as_text=True)
+    assert "9 labels to print" in again and "print labels for all" not in again, (values, re.findall(r'role="status">([^<]*)<', again))
