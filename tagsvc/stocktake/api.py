@@ -285,7 +285,7 @@ class DecidedItemSchema(ItemSchema):
 
 class ReconciliationSchema(ma.Schema):
     stocktake = ma.fields.Nested(StocktakeSchema, required=True)
-    match_rate = ma.fields.Float(required=True, metadata={"description": "帐物相符率: expected items found where the books put them."})
+    match_rate = ma.fields.Float(required=True, metadata={"description": "账物相符率: expected items found where the books put them."})
     in_place = ma.fields.Integer(required=True)
     misplaced = ma.fields.List(ma.fields.Nested(DecidedItemSchema), required=True)
     missing = ma.fields.List(ma.fields.Nested(DecidedItemSchema), required=True)

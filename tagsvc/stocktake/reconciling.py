@@ -1,4 +1,4 @@
-"""The end of a stocktake: the reconciliation (帐物相符) and the office's decision on each difference.
+"""The end of a stocktake: the reconciliation (账物相符) and the office's decision on each difference.
 
 What was expected (the snapshot) against what was found: in place, misplaced, missing (盘亏), found but not on the
 list (盘盈), condition changes, with counts and book value per department and property kind. Each correction writes
@@ -49,7 +49,7 @@ class Reconciliation:
 
     @property
     def match_rate(self) -> float:
-        """帐物相符率: the share of expected items found where the books put them."""
+        """账物相符率: the share of expected items found where the books put them."""
         return self.in_place / self.total.expected if self.total.expected else 1.0
 
     @property

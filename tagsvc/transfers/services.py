@@ -347,6 +347,7 @@ def _move_in_books(transfer: Transfer, item: TransferItem, actor) -> None:
         asset.custodian_name = transfer.to_custodian
         asset.custodian_phone = ""
     asset.updated_at = utcnow()
+    asset.last_confirmed_at = item.arrived_at or asset.updated_at  # seen where it arrived: its label page says so
     db.session.add(LedgerEvent(asset_id=asset.id, action=LedgerAction.TRANSFERRED, actor_id=actor.id,
                                actor_name=actor.display_name, changes=changes, note=transfer.number))
 

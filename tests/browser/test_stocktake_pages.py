@@ -84,7 +84,7 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     page.get_by_role("button", name="结束并对账").click()
 
     assert page.locator("h1").inner_text() == "对账"
-    assert "帐物相符率：88.5%" in page.locator(".tally").inner_text()  # 23 of 26 in place
+    assert "账物相符率：88.5%" in page.locator(".tally").inner_text()  # 23 of 26 in place
     misplaced = page.locator("h2#misplaced + div.card")
     assert "201 › 床位1" in misplaced.inner_text() and "202" in misplaced.inner_text()
     missing_cards = page.locator("div.card[id^=item-]").filter(has_text="203 › 床位")

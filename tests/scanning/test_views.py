@@ -35,7 +35,7 @@ def test_anonymous_page_shows_nothing_private(client, projector):
 def test_signed_in_staff_also_see_custodian_price_and_history(client, login_as, projector):
     login_as(make_user(Role.STAFF))
     page = client.get(f"/t/{projector.current_tag.code}").get_data(as_text=True)
-    for text in ["赵老师", "13900001111", "¥3280.00", projector.invoice_number, "History", "Registered"]:
+    for text in ["赵老师", "13900001111", "¥3,280.00", projector.invoice_number, "History", "Registered"]:
         assert text in page
 
 

@@ -180,7 +180,7 @@ def test_the_report_is_corrected_on_the_page_and_downloads_as_excel(client, logi
     services.close_stocktake(floor.office, stocktake.id)
     login_as(floor.office)
     page = client.get(f"/stocktakes/{stocktake.id}/report").get_data(as_text=True)
-    assert "Match rate (帐物相符率): 0.0%" in page
+    assert "Match rate (账物相符率): 0.0%" in page
     item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.asset_id == floor.items["303-chair"].id))
     response = client.post(f"/stocktakes/{stocktake.id}/items/{item.id}/resolve", data={"resolution": "moved", "department_id": "", "note": ""},
                            follow_redirects=True)

@@ -14,7 +14,7 @@ from tagsvc.ledger.models import LedgerAction
 from tagsvc.transfers import services
 from tagsvc.transfers.models import ArrivalMethod, Transfer, TransferStatus
 from tests.concurrency import at_once
-from tests.history import events
+from tests.history import events, fresh
 from tests.factories import make_asset, make_user
 from tests.transfers.conftest import request
 
@@ -70,6 +70,7 @@ def test_an_arrival_confirmed_twice_counts_once_and_names_the_first(school):
     again = services.confirm_arrival(school.office, transfer.id, school.projector.id)
     assert not again.counted and again.first_by == "教务处张老师" and again.first_at is not None
     assert len(events(school.projector, LedgerAction.TRANSFERRED)) == 1
+    assert fresh(school.projector).last_confirmed_at == again.first_at  # its label page says when it was last seen
 
 
 def test_an_item_that_is_not_in_the_transfer_is_refused(school):

@@ -159,3 +159,13 @@ def test_the_request_form_refuses_a_list_with_another_departments_items(client, 
     response = client.get(f"/transfers/new?asset={school.projector.id}&asset={theirs.id}")
     assert response.status_code == 403 and "these are not yours: 书架" in response.get_data(as_text=True)
     assert client.get(f"/transfers/new?asset={school.projector.id}").status_code == 200
+
+
+def test_the_requester_is_asked_whether_to_withdraw_not_to_decide(client, login_as, school):
+    transfer = request(school)
+    login_as(school.sender)
+    page = client.get(f"/transfers/{transfer.id}").get_data(as_text=True)
+    assert "Withdraw your request?" in page and "Your decision" not in page and "Cancel this transfer" in page
+    client.get("/logout")
+    login_as(school.receiver)
+    assert "Your decision" in client.get(f"/transfers/{transfer.id}").get_data(as_text=True)
