@@ -73,3 +73,10 @@ def test_two_sessions_of_one_person_each_sign_out_with_their_own_token(make_app)
     for client, token in zip((phone, desktop), tokens, strict=True):
         assert client.post("/logout", data={"csrf_token": token}).status_code == 302
         assert client.get("/assets").status_code == 302  # signed out: the register asks to sign in
+
+
+def test_the_offices_menu_reaches_the_reports_and_the_import(client, login_as):
+    login_as(make_user(Role.ADMIN))
+    page = client.get("/assets").get_data(as_text=True)
+    assert '<a class="nav-item" href="/reports">Reports</a>' in page and '<a class="nav-item" href="/register/import">Import from Excel</a>' in page
+    assert '<span class="nav-item" aria-current="page">Reports</span>' in client.get("/reports").get_data(as_text=True)
