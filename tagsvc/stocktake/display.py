@@ -19,6 +19,16 @@ RESOLUTION_LABELS = {
     Resolution.DISMISSED: N_("Dismissed"),
 }
 
+# What each decision does, as the choice reads before it is made (RESOLUTION_LABELS say what was done).
+RESOLUTION_ACTIONS = {
+    Resolution.MOVED: N_("Move the books to where it was found"),
+    Resolution.LOST: N_("Mark it lost"),
+    Resolution.LEFT_OPEN: N_("Leave it open, with a note"),
+    Resolution.REGISTERED: N_("Register it"),
+    Resolution.ATTACHED: N_("Match it to a registered asset"),
+    Resolution.DISMISSED: N_("Dismiss it"),
+}
+
 METHOD_LABELS = {
     ConfirmMethod.TAP: N_("tap on the label's page"),
     ConfirmMethod.CAMERA: N_("in-page scanner"),

@@ -19,7 +19,7 @@ from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.stocktake import reconciling, services
-from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS
+from tagsvc.stocktake.display import RESOLUTION_ACTIONS, FINDING_KIND_LABELS, RESOLUTION_LABELS
 from tagsvc.stocktake.forms import (
     AssignForm,
     CloseForm,
@@ -313,7 +313,8 @@ def report(stocktake_id: int):
     item_form.department_id.choices = [(None, _("Department unchanged"))] + [(d.id, d.name) for d in all_departments()]
     return render_template("stocktake/report.html", report=result, item_form=item_form, finding_form=ResolveFindingForm(formdata=None),
                            suggested_department=reconciling.suggested_department, RESOLUTION_LABELS=RESOLUTION_LABELS,
-                           ASSET_KIND_LABELS=ASSET_KIND_LABELS, FINDING_KIND_LABELS=FINDING_KIND_LABELS)
+                           ASSET_KIND_LABELS=ASSET_KIND_LABELS, FINDING_KIND_LABELS=FINDING_KIND_LABELS,
+                           RESOLUTION_ACTIONS=RESOLUTION_ACTIONS)
 
 
 @bp.get("/<int:stocktake_id>/report/print")

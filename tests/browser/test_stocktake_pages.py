@@ -91,7 +91,8 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     assert missing_cards.count() == 2
     screenshot(page, "stocktake-reconciliation")
 
-    misplaced.get_by_role("button", name="执行").click()  # default: the books move to where it was found
+    misplaced.locator("select[name=resolution]").select_option("moved")  # nothing is preselected: the office chooses
+    misplaced.get_by_role("button", name="执行").click()
     assert "已完成：账面位置改为实际发现处" in page.locator(".flash-success").inner_text()
     for _ in range(2):
         card = page.locator("div.card[id^=item-]").filter(has_text="203 › 床位").filter(has=page.get_by_role("button", name="执行")).first
@@ -107,7 +108,7 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     assert bed.location.full_name == "本部校区 › 宿舍楼A › 2F › 202"
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="Excel").click()
+        page.get_by_role("link", name="Excel", exact=True).click()
     workbook = load_workbook(BytesIO(open(download.value.path(), "rb").read()))
     assert [row[3] for row in workbook["未找到"].iter_rows(min_row=2, values_only=True)] == [
         "本部校区 › 宿舍楼A › 2F › 203 › 床位1", "本部校区 › 宿舍楼A › 2F › 203 › 床位2"]

@@ -181,6 +181,10 @@ def test_the_report_is_corrected_on_the_page_and_downloads_as_excel(client, logi
     login_as(floor.office)
     page = client.get(f"/stocktakes/{stocktake.id}/report").get_data(as_text=True)
     assert "Match rate (账物相符率): 0.0%" in page
+    assert '<option value="">— choose what to do —</option><option value="lost">Mark it lost</option>' in page  # nothing preselected
+    unchosen = client.post(f"/stocktakes/{stocktake.id}/items/{db.session.scalar(select(StocktakeItem.id))}/resolve",
+                           data={"resolution": "", "note": ""}, follow_redirects=True)
+    assert "Choose what to do with this difference." in unchosen.get_data(as_text=True)
     item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.asset_id == floor.items["303-chair"].id))
     response = client.post(f"/stocktakes/{stocktake.id}/items/{item.id}/resolve", data={"resolution": "moved", "department_id": "", "note": ""},
                            follow_redirects=True)
