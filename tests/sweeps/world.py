@@ -70,9 +70,15 @@ def _url_values() -> dict[str, list]:
     def ids(model, limit: int = 4) -> list[int]:
         return list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(limit)))
 
-    reported = list(db.session.scalars(select(DamageReport.asset_id)))
-    held = list(db.session.scalars(select(Asset.id).where(Asset.status != AssetStatus.IN_USE).limit(6)))
-    assets = list(dict.fromkeys(reported + held))[:10]
+    from tagsvc.disposals.models import DisposalItem
+    from tagsvc.loans.models import HandoutItem
+    from tagsvc.transfers.models import TransferItem
+
+    # Every asset a document names (its page shows the document), then a few others not in use.
+    in_documents = [asset_id for model in (DamageReport, HandoutItem, TransferItem, DisposalItem)
+                    for asset_id in db.session.scalars(select(model.asset_id).order_by(model.id))]
+    held = list(db.session.scalars(select(Asset.id).where(Asset.status != AssetStatus.IN_USE).limit(4)))
+    assets = list(dict.fromkeys(in_documents + held))[:14]
     codes = [db.session.get(Asset, a).current_tag.code for a in assets if db.session.get(Asset, a).current_tag]
     return {
         "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
