@@ -246,3 +246,10 @@ def test_someone_not_assigned_cannot_start_the_order(client, login_as, desk):
     login_as(make_user(Role.STAFF))
     assert client.post(f"/repairs/{report.id}/start").status_code == 403
     assert db.session.get(DamageReport, report.id).status == ReportStatus.ACCEPTED
+
+
+def test_the_office_scanning_a_reported_item_is_offered_its_next_step(client, login_as, desk):
+    post_report(client, desk)
+    login_as(make_user(Role.ADMIN))
+    page = client.get(f"/t/{desk.current_tag.code}").get_data(as_text=True)
+    assert ">Decide on the report</a>" in page and "Seen it too? Add to the report" not in page
