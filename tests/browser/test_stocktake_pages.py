@@ -166,3 +166,29 @@ def test_closing_on_a_phone_asks_first_naming_the_rooms_nobody_visited(browser, 
     db.session.expire_all()
     assert not db.session.get(Stocktake, stocktake.id).is_open
     phone.close()
+
+
+def test_a_label_saved_for_later_is_said_received_once_it_is(browser, live_server):
+    """Offline in a corridor, the keeper walks into 303 (its door's label) and scans a bed: "saved on this phone, will be
+    sent". When the network is back the log says the office has it, under the queue line's "all sent" (it used to go
+    on saying "will be sent")."""
+    from tagsvc.tags.services import _issue_location_tag
+
+    floor = build_floor()
+    stocktake = open_floor_stocktake(floor)
+    door = _issue_location_tag(floor.rooms["303"].id).code
+    db.session.commit()
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, floor.keeper.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")
+    phone.set_offline(True)
+    field = page.locator("#typed-code")
+    for code in (door, floor.items["303-bed1"].current_tag.code):
+        field.fill(code)
+        field.press("Enter")
+    page.wait_for_function("() => document.querySelector('#scan-log').innerText.includes('稍后发送')")
+    phone.set_offline(False)
+    page.wait_for_function("() => document.querySelector('#scan-log').innerText.includes('后勤处已收到')")
+    assert "303床1 · 后勤处已收到" in page.locator("#scan-log").inner_text()
+    page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
+    phone.close()

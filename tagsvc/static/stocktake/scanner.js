@@ -10,6 +10,7 @@
   var queueLine = document.getElementById("queue-status");
   var log = document.getElementById("scan-log");
   var lastSeen = {};
+  var queuedCodes = {};  // codes whose line said "saved on this phone, will be sent"
   var sending = false;
 
   var say = TagsvcCamera.say, codeIn = TagsvcCamera.codeIn, beep = TagsvcCamera.beep;
@@ -79,6 +80,7 @@
       beep();
       var moved = markFound(code);
       stats.confirmed.push({ code: code, at: performance.now(), videoTime: video.currentTime });
+      if (!moved) { queuedCodes[code] = true; }  // said "will be sent": its answer is said too (see answer)
       note(moved ? say(words.confirmed, { name: moved.name, found: moved.found, expected: data.expected }) : code + " · " + words.queued, "ok");
       showQueue();
       flush();
@@ -103,6 +105,8 @@
       var field = document.querySelector("#not-on-list [name=code]");
       if (field && !field.value) { field.value = result.code; }
     } else if (result.outcome === "confirmed" && result.misplaced) { note(result.name + " · " + say(words.misplaced, { place: result.booked_in }), "info"); }
+    else if (result.outcome === "confirmed" && queuedCodes[result.code]) { note("✓ " + result.name + " · " + words.received, "ok"); }
+    delete queuedCodes[result.code];
   }
 
   /* Send what waits, oldest first, in batches. Each batch says how many will still be waiting after it, so the
