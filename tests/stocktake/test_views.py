@@ -250,3 +250,13 @@ def test_the_label_page_names_the_room_chosen_for_its_own_stocktake(client, logi
     client.get(f"/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")  # and now one in this one
     assert "You are in 宿舍A栋 › 3F › 302" in client.get(f"/t/{bed}").get_data(as_text=True)
     assert "You are in 宿舍B栋" in client.get(f"/t/{floor.stranger.current_tag.code}").get_data(as_text=True)
+
+
+def test_each_room_says_what_its_numbers_are_and_not_visited_only_when_nothing_was_found(client, login_as, floor, stocktake):
+    services.confirm_in_stocktake(floor.keeper, stocktake.id, sighting(floor.items["301-bed1"], floor.rooms["301"]))
+    login_as(floor.office)
+    page = client.get(f"/stocktakes/{stocktake.id}").get_data(as_text=True)
+    row_301 = re.search(r"3F › 301</a>(.*?)</tr>", page, re.S).group(1)
+    assert "1 of 4 found" in row_301 and "Still missing: 3" in row_301 and "not visited" not in row_301  # (its projector too)
+    row_302 = re.search(r"3F › 302</a>(.*?)</tr>", page, re.S).group(1)
+    assert "not visited" in row_302 and "0 of 3 found" in row_302
