@@ -85,10 +85,11 @@ def _init_login(app: Flask) -> None:
     @app.before_request
     def forget_an_earlier_requests_user() -> None:
         # Flask-Login keeps the user in g, and a request made inside an app context that is already pushed (a
-        # test client's, a CLI command's) shares that g: each request must load its own sign-in.
+        # test client's, a CLI command's) shares that g: each request must load its own sign-in and language.
         from flask import g
 
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)  # the same for Flask-Babel's cached language
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -13,11 +13,11 @@ from tagsvc.structure.picker import TreePickerField
 class StartHandoutForm(FlaskForm):
     """Who receives the items. Which fields count depends on the kind of recipient (the service checks)."""
 
-    kind = RadioField(_l("What"), choices=[(k.value, _l(label)) for k, label in HANDOUT_KIND_LABELS.items()], default="loan")
+    kind = RadioField(_l("Loan or handover"), choices=[(k.value, _l(label)) for k, label in HANDOUT_KIND_LABELS.items()], default="loan")
     recipient_kind = SelectField(_l("To whom"), choices=[(k.value, _l(label)) for k, label in RECIPIENT_KIND_LABELS.items()], default="student")
-    name = StringField(_l("Name"), validators=[Length(max=100)])
+    name = StringField(_l("Person's name"), validators=[Length(max=100)])
     user_id = SelectField(_l("Or choose a member of staff"), coerce=optional_int)
-    class_name = StringField(_l("Class (as typed)"), validators=[Length(max=100)])
+    class_name = StringField(_l("Class, when it is not in the list above"), validators=[Length(max=100)])
     department_id = SelectField(_l("Class or department"), coerce=optional_int)
     location_id = TreePickerField(_l("Room"), tree_name="locations")
     contact = StringField(_l("Phone or contact"), validators=[Length(max=100)])

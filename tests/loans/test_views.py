@@ -172,3 +172,21 @@ def test_signing_on_the_phone_shows_on_the_slip(client, login_as, school):
     assert "Signed by 王小明." in answer and "Sign on this phone" not in answer
     slip = client.get(f"/loans/{loan.id}/slip").get_data(as_text=True)
     assert 'alt="Signature of 王小明"' in slip
+
+
+def test_the_loan_form_asks_a_persons_name_and_the_list_says_what_its_numbers_are(client, login_as, school):
+    from datetime import timedelta
+
+    from tagsvc.loans import services as loan_services
+    from tagsvc.loans.models import HandoutKind, RecipientKind
+
+    loan = loan_services.start_handout(school.keeper, HandoutKind.LOAN, loan_services.Recipient(
+        RecipientKind.STUDENT, "王小明", "高一(3)班", due_on=loan_services.school_today()))
+    loan_services.hand_out(school.keeper, loan.id, school.balls[0].id)
+    loan.due_on = loan_services.school_today() - timedelta(days=2)
+    db.session.commit()
+    login_as(school.keeper)
+    page = client.get("/loans", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "<legend>借用还是领用</legend>" in page and ">姓名</label>" in page and "班级（上面列表中没有时填写）" in page
+    card = re.search(rf'href="/loans/{loan.id}">(.*?)</tr>', page, re.S).group(1)
+    assert "1 件" in card and "应于" in card and "已超期" in card
