@@ -63,7 +63,9 @@ def test_every_qr_on_a_full_page_decodes_to_its_url(slug):
     sheet = SHEETS[slug]
     labels = make_labels(sheet.labels_per_page)
     page = rasterise(render_pdf(sheet, labels, FONT))
-    decoded = sorted(result.text for result in read_qr(page))
+    # Read as one picture, a page of 21 codes can also yield a "ghost" (finder patterns of neighbouring labels taken for
+    # one small symbol: "7222" once failed CI); what matters is that every label's own address is read, once.
+    decoded = sorted(result.text for result in read_qr(page) if "/T/" in result.text)
     assert decoded == sorted(label_url(BASE, label.code) for label in labels)
 
 
