@@ -26,6 +26,7 @@ from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.errors import ConflictError, ValidationError
 from tagsvc.extensions import db, utcnow
+from tagsvc.i18n.markers import N_
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.spreadsheets.columns import BY_KEY, COLUMNS, folded, recognised
 from tagsvc.spreadsheets.models import ColumnMemory, ImportRun
@@ -42,6 +43,10 @@ STATUS_WORDS = {"在用": AssetStatus.IN_USE, "正常": AssetStatus.IN_USE, "使
                 "在修": AssetStatus.UNDER_REPAIR, "损坏": AssetStatus.DAMAGED, "待修": AssetStatus.DAMAGED, "丢失": AssetStatus.LOST,
                 "遗失": AssetStatus.LOST, "报废": AssetStatus.DISPOSED, "已报废": AssetStatus.DISPOSED}
 LOCATION_SEPARATORS = re.compile(r"\s*(?:›|>|/|\\|＞|／)\s*")
+# "教学楼 101", "教学楼101", "A栋-203": the pieces a partial place name is made of, matched against the tree's segments.
+NAME_PIECES = re.compile(r"[0-9]+[A-Za-z]?|[A-Za-z]+|[^\s0-9A-Za-z\-_·.,，、]+")
+# Rows without a category, by the threshold (N_: the name is made in the importing person's language).
+UNFILED = {AssetKind.FIXED_ASSET: N_("Uncategorised fixed assets"), AssetKind.LOW_VALUE: N_("Uncategorised low-value items")}
 
 
 @dataclass
@@ -52,7 +57,10 @@ class Options:
     expand: dict = field(default_factory=lambda: {AssetKind.FIXED_ASSET: True, AssetKind.LOW_VALUE: True, AssetKind.CONSUMABLE: False})
     columns: dict | None = None  # the person's mapping: column index -> key ("" leaves a column out); None: recognised
     # Names in the file matched to what the register has: {("department", "高一3班"): 12, ...}; the rest are created.
+    # A place's name is its path as the review shows it ("教学楼 › 101").
     matches: dict = field(default_factory=dict)
+    # Where a new place is created: its path -> the existing place it goes under (absent or None: at the top).
+    parents: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -81,7 +89,15 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     new_names: dict = field(default_factory=lambda: {"department": set(), "location": set(), "category": set()})
     suggestions: dict = field(default_factory=dict)  # ("department", name) -> an existing one that looks the same
+    matched: dict = field(default_factory=dict)  # ("department", name) -> the existing one the person chose for it
+    placements: dict = field(default_factory=dict)  # a new place's path -> the place it would go under (None: the top)
+    new_category_kinds: dict = field(default_factory=dict)  # a new category's name -> its property kind
     ignored_headers: list[str] = field(default_factory=list)  # columns recognised but not kept, or not recognised
+
+    def reviewed_names(self, kind: str) -> list[str]:
+        """The names the review asks about: those to create and those the person matched, so a choice stays on the
+        page (and in the form) through every check until the import."""
+        return sorted(plan_name for plan_name in self.new_names[kind] | {name for k, name in self.matched if k == kind})
 
     @property
     def failed_rows(self) -> list[int]:
@@ -196,6 +212,14 @@ def plan_import(sheet: Sheet, options: Options | None = None) -> Plan:
         seen_numbers[number] = index + 1
         read.append(planned)
     _sort_out_existing(plan, read)
+    for planned in plan.creates:
+        if planned.values.get("category") is None:
+            # A new item without a category: filed by the fixed-asset threshold, in a category the review names (and
+            # lets the person match to one of the school's). An update without one keeps the item's own.
+            by_price = lookups.kind_by_price(planned.values["price"])
+            planned.values["category"] = lookups.resolve(plan, "category", _(UNFILED[by_price]))
+            lookups.note_category_kind(plan, planned.values["category"], by_price)
+            planned.values["_kind"] = lookups.kind_of(planned.values["category"], planned.values["price"])
     return plan
 
 
@@ -264,6 +288,8 @@ def _read_row(plan: Plan, lookups: _Lookups, row_number: int, row: list) -> Plan
     for key, kind in (("department", "department"), ("location", "location"), ("category", "category")):
         if key in cells and not _blank(cells[key]):
             values[key] = lookups.resolve(plan, kind, cell_text(cells[key]))
+    if isinstance(values.get("category"), str):
+        lookups.note_category_kind(plan, values["category"], lookups.kind_by_price(price))
     kind = lookups.kind_of(values.get("category"), price)
     values["_kind"] = kind
     if problems:
@@ -365,22 +391,25 @@ class _Lookups:
         self.threshold = Decimal(str(current_app.config.get("FIXED_ASSET_THRESHOLD", 1000)))
 
     def resolve(self, plan: Plan, kind: str, name: str):
-        """An existing record, or the name to create."""
-        matched = plan.options.matches.get((kind, name))
+        """An existing record, or the name to create (a place's as its path: "教学楼 › 101")."""
+        if kind == "location":
+            name = location_path(name)
+        model = {"department": Department, "location": Location, "category": Category}[kind]
+        matched = plan.options.matches.get((kind, name))  # None: the person chose to create it
         if matched:
-            model = {"department": Department, "location": Location, "category": Category}[kind]
             found = db.session.get(model, int(matched))
             if found is not None:
+                plan.matched[(kind, name)] = found
+                if kind == "location":
+                    plan.placements[name] = self.placement(plan, name)
                 return found
         key = folded(name)
         if kind == "department":
             found = self.departments.get(key)
         elif kind == "location":
-            path = PATH_SEPARATOR.join(part for part in LOCATION_SEPARATORS.split(name) if part)
-            found = self.locations.get(folded(path))
+            found = self.locations.get(key)
             if found is None and len(self.location_names.get(key, [])) == 1:
                 found = self.location_names[key][0]  # a room's own name, when only one room has it
-            name = path
         else:
             found = self.categories.get(key)
         if found is not None:
@@ -390,13 +419,54 @@ class _Lookups:
             look_alike = self.look_alike(kind, name)
             if look_alike is not None:
                 plan.suggestions[(kind, name)] = look_alike
+            if kind == "location":
+                plan.placements[name] = self.placement(plan, name)
         return name
 
     def look_alike(self, kind: str, name: str):
-        """An existing record whose name is close to a new one ("高一三班" and "高一(3)班"): the dry run offers it."""
+        """An existing record whose name is close to a new one ("高一三班" and "高一(3)班"; "教学楼 101" and
+        本部校区 › 教学楼 › 1F › 101): the dry run offers it."""
+        if kind == "location":
+            found = self._by_pieces(name)
+            if found is not None:
+                return found
         pool = {"department": self.departments, "location": self.locations, "category": self.categories}[kind]
         close = difflib.get_close_matches(folded(name), list(pool), n=1, cutoff=0.6)
         return pool[close[0]] if close else None
+
+    def _by_pieces(self, path: str, whole: bool = True):
+        """The one place whose path holds every piece of a partial name, in order, its own name the last piece
+        (`whole`), or, not `whole`, the deepest place matching the name's leading pieces: where a new place belongs."""
+        pieces = _pieces(path)
+        if not pieces:
+            return None
+        if whole:
+            candidates = [loc for loc in self.locations.values() if _pieces(loc.name) == pieces[-1:] or folded(loc.name) == pieces[-1]]
+            found = [loc for loc in candidates if _in_order(pieces[:-1], _path_pieces(loc))]
+            return found[0] if len(found) == 1 else None
+        for upto in range(len(pieces) - 1, 0, -1):
+            found = [loc for loc in self.locations.values() if folded(loc.name) == pieces[upto - 1]
+                     and _in_order(pieces[:upto - 1], _path_pieces(loc))]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def placement(self, plan: Plan, path: str) -> Location | None:
+        """Where a new place is created: the person's choice, else under the place its leading pieces name (教学楼
+        › 205 under 本部校区 › 教学楼), else at the top. The review shows it either way."""
+        if path in plan.options.parents:
+            chosen = plan.options.parents[path]
+            return db.session.get(Location, int(chosen)) if chosen else None
+        return self._by_pieces(path, whole=False)
+
+    def kind_by_price(self, price: Decimal | None) -> AssetKind:
+        return AssetKind.LOW_VALUE if price is not None and price < self.threshold else AssetKind.FIXED_ASSET
+
+    @staticmethod
+    def note_category_kind(plan: Plan, category, kind: AssetKind) -> None:
+        """A new category's property kind: fixed assets if any of its rows reaches the threshold."""
+        if isinstance(category, str) and plan.new_category_kinds.get(category) != AssetKind.FIXED_ASSET:
+            plan.new_category_kinds[category] = kind
 
     def kind_of(self, category, price: Decimal | None) -> AssetKind:
         if isinstance(category, Category):
@@ -404,6 +474,46 @@ class _Lookups:
         if price is not None and price < self.threshold:
             return AssetKind.LOW_VALUE
         return AssetKind.FIXED_ASSET
+
+
+def location_path(name: str) -> str:
+    """A place as the file writes it ("教学楼/101", "教学楼 > 101") in the register's form ("教学楼 › 101")."""
+    return PATH_SEPARATOR.join(part for part in LOCATION_SEPARATORS.split(name.strip()) if part)
+
+
+def _pieces(name: str) -> list[str]:
+    return [folded(piece) for piece in NAME_PIECES.findall(name)]
+
+
+def _path_pieces(location: Location) -> list[str]:
+    """A place's path segments, each followed by its pieces ("1F" and "1", "f")."""
+    return [piece for part in location.full_name.split(PATH_SEPARATOR) for piece in [folded(part), *_pieces(part)]]
+
+
+def _remainder(path: str, parent: Location | None) -> list[str]:
+    """The segments of a new place to create under `parent`: those its path does not already name ("教学楼 › 205"
+    under 本部校区 › 教学楼 is 205; "教学楼 101" under 本部校区 › 教学楼 › 1F is 101)."""
+    parts = path.split(PATH_SEPARATOR)
+    if parent is None:
+        return parts
+    above = iter(_path_pieces(parent))
+    while parts and any(piece == folded(parts[0]) for piece in above):
+        parts = parts[1:]
+    if len(parts) == 1:
+        pieces = list(NAME_PIECES.finditer(parts[0]))
+        above = _path_pieces(parent)
+        dropped = 0
+        while dropped < len(pieces) - 1 and folded(pieces[dropped].group()) in above:
+            dropped += 1
+        if dropped:
+            parts = [parts[0][pieces[dropped].start():].strip()]
+    return parts
+
+
+def _in_order(wanted: list[str], pieces: list[str]) -> bool:
+    """Every wanted piece among a path's pieces, each after the one before."""
+    remaining = iter(pieces)
+    return all(any(piece == want for piece in remaining) for want in wanted)
 
 
 def _sort_out_existing(plan: Plan, read: list[PlannedAsset]) -> None:
@@ -529,20 +639,23 @@ def _create_named(plan: Plan) -> dict:
     for name in sorted(plan.new_names["department"]):
         made[("department", name)] = Department(name=name[:100])
         db.session.add(made[("department", name)])
+    by_full_name: dict[str, Location] = {}
     for path in sorted(plan.new_names["location"], key=lambda p: p.count(PATH_SEPARATOR)):
-        parent = None
-        parts = path.split(PATH_SEPARATOR)
-        for depth in range(1, len(parts) + 1):
-            partial = PATH_SEPARATOR.join(parts[:depth])
-            node = made.get(("location", partial)) or db.session.scalar(select(Location).where(Location.full_name == partial))
-            if node is None:
-                kind = LocationKind.ROOM if depth == len(parts) else (LocationKind.BUILDING if depth == 1 else LocationKind.FLOOR)
-                node = Location(name=parts[depth - 1][:100], parent=parent, kind=kind)
-                db.session.add(node)
-                made[("location", partial)] = node
-            parent = node
+        under = plan.placements.get(path)
+        node, prefix = under, under.full_name if under is not None else ""
+        parts = _remainder(path, under)
+        for depth, part in enumerate(parts, start=1):
+            full = f"{prefix}{PATH_SEPARATOR}{part}" if prefix else part
+            found = by_full_name.get(full) or db.session.scalar(select(Location).where(Location.full_name == full))
+            if found is None:
+                kind = LocationKind.ROOM if depth == len(parts) else (LocationKind.BUILDING if not prefix else LocationKind.FLOOR)
+                found = Location(name=part[:100], parent=node, kind=kind)
+                db.session.add(found)
+                by_full_name[full] = found
+            node, prefix = found, full
+        made[("location", path)] = node
     for name in sorted(plan.new_names["category"]):
-        made[("category", name)] = Category(name=name[:100], kind=AssetKind.FIXED_ASSET)
+        made[("category", name)] = Category(name=name[:100], kind=plan.new_category_kinds.get(name, AssetKind.FIXED_ASSET))
         db.session.add(made[("category", name)])
     db.session.flush()
     return made

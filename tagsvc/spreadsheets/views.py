@@ -95,23 +95,25 @@ def upload():
     return render_template("spreadsheets/upload.html", form=form, runs=runs), status
 
 
-def _options(source, plan_names: dict | None = None) -> Options:
+def _options(source) -> Options:
     form = ImportChoicesForm(source, meta={"csrf": False})
     columns = None
     if any(key.startswith("col-") for key in source):
         columns = {int(key[4:]): value for key, value in source.items() if key.startswith("col-") and key[4:].isdigit()}
-    matches = {}
+    matches, parents = {}, {}
     for key, value in source.items():
-        if key.startswith("match-") and value.isdigit():
+        if key.startswith("match-") and (value.isdigit() or value == "new"):
             kind, _sep, name = key[6:].partition("-")
             if kind in ("department", "location", "category"):
-                matches[(kind, name)] = int(value)
+                matches[(kind, name)] = int(value) if value.isdigit() else None  # None: create it, as the person chose
+        elif key.startswith("under-location-") and (value.isdigit() or value == ""):
+            parents[key[len("under-location-"):]] = int(value) if value else None
     expand = {AssetKind.FIXED_ASSET: bool(form.expand_fixed.data), AssetKind.LOW_VALUE: bool(form.expand_fixed.data),
               AssetKind.CONSUMABLE: bool(form.expand_consumable.data)}
     if "existing" not in source:  # the first look: the defaults
         expand = Options().expand
     return Options(existing="update" if form.existing.data == "update" else "skip", valid_rows_only=bool(form.valid_rows_only.data),
-                   expand=expand, columns=columns, matches=matches)
+                   expand=expand, columns=columns, matches=matches, parents=parents)
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])

@@ -70,3 +70,46 @@ def test_the_office_imports_its_ledger_and_prints_the_labels(browser, live_serve
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Asset)) == 60
     assert db.session.scalar(select(Asset).where(Asset.asset_number == "ZC-00014")).supplier == "南京教育装备有限公司"
+
+
+def test_on_a_phone_the_review_maps_a_partial_place_and_the_choice_holds(browser, live_server, tmp_path, phone):
+    """The walk-through's file at 360 px: "教学楼 101" is offered the room the register has, the person picks
+    another, checks again (the choice holds), imports; no stray place appears. The mapping fits the screen, and the
+    import button, disabled by a problem, says why."""
+    from tagsvc.structure.models import Location, LocationKind
+    from tests.factories import make_location
+
+    office = make_user(Role.ADMIN)
+    main = make_location("本部校区", kind=LocationKind.CAMPUS)
+    first = make_location("1F", parent=make_location("教学楼", parent=main, kind=LocationKind.BUILDING), kind=LocationKind.FLOOR)
+    room_101, room_102 = make_location("101", parent=first), make_location("102", parent=first)
+    rows = ledger_rows(4)
+    for row in rows:
+        row[10] = "教学楼 101"
+    rows[3][8] = "去年秋天"
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(ledger_xlsx(rows))
+
+    page = signed_in_page(phone, live_server, office.username, TEST_PASSWORD)
+    page.goto(f"{live_server}/register/import")
+    page.set_input_files("input[name=file]", str(path))
+    page.get_by_role("button", name="上传并检查").click()
+    choice = page.locator("select[name='match-location-教学楼 101']")
+    assert choice.input_value() == str(room_101.id) and "像是 本部校区 › 教学楼 › 1F › 101" in page.locator("#new-names").inner_text()
+    commit = page.locator("#commit")
+    assert commit.is_disabled() and commit.evaluate("b => getComputedStyle(b).cursor") == "not-allowed"
+    assert "有问题时什么都不会导入" in page.locator("#why-not").inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360  # the mapping fits: no sideways scrolling
+    for control in page.locator("main select").all():
+        box = control.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360 and box["height"] >= 44
+    choice.select_option(str(room_102.id))
+    page.get_by_label("即使有的行有问题，也导入没有问题的行（否则什么都不导入）").check()
+    page.get_by_role("button", name="重新检查").click()
+    assert page.locator("select[name='match-location-教学楼 101']").input_value() == str(room_102.id)
+    screenshot(page, "import-place-mapping-phone")
+    page.get_by_role("button", name="导入 3 件资产").click()
+    assert page.locator("#created").inner_text() == "3"
+    db.session.expire_all()
+    assert {a.location_id for a in db.session.scalars(select(Asset))} == {room_102.id}
+    assert db.session.scalar(select(func.count()).select_from(Location)) == 5
