@@ -35,6 +35,8 @@ from tagsvc.photos.services import store_photos
 from tagsvc.repairs.models import DamageReport, ReportStatus
 from tagsvc.structure.models import Category
 from tagsvc.tags.models import Tag
+from tagsvc.stocktake.following import stocktakes_following
+from tagsvc.stocktake.models import Movement
 
 DOCUMENT_PREFIX = "BF"  # 报废单
 MAX_ITEMS = 500
@@ -211,13 +213,14 @@ def _dispose(disposal: Disposal, actor, now) -> None:
     disposal.status, disposal.closed_at, disposal.closed_by_name = DisposalStatus.APPROVED, now, actor.display_name
     today = school_today()
     asset_ids = [item.asset_id for item in disposal.items]
-    for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
-        db.session.add(LedgerEvent(asset_id=asset.id, action=LedgerAction.DISPOSED, actor_id=actor.id, actor_name=actor.display_name,
-                                   changes={"status": [asset.status.value, AssetStatus.DISPOSED.value]}, note=disposal.number))
-        asset.status, asset.disposed_on, asset.updated_at = AssetStatus.DISPOSED, today, now
-    db.session.execute(update(Tag).where(Tag.asset_id.in_(asset_ids), Tag.retired_at.is_(None)).values(retired_at=now)
-                       .execution_options(synchronize_session=False))
-    release_holds(asset_ids, HoldKind.DISPOSAL, disposal.id)
+    with stocktakes_following(actor, asset_ids, Movement.DISPOSAL, disposal.number, disposal.id):  # off an open stocktake's list
+        for asset in db.session.scalars(select(Asset).where(Asset.id.in_(asset_ids))):
+            db.session.add(LedgerEvent(asset_id=asset.id, action=LedgerAction.DISPOSED, actor_id=actor.id, actor_name=actor.display_name,
+                                       changes={"status": [asset.status.value, AssetStatus.DISPOSED.value]}, note=disposal.number))
+            asset.status, asset.disposed_on, asset.updated_at = AssetStatus.DISPOSED, today, now
+        db.session.execute(update(Tag).where(Tag.asset_id.in_(asset_ids), Tag.retired_at.is_(None)).values(retired_at=now)
+                           .execution_options(synchronize_session=False))
+        release_holds(asset_ids, HoldKind.DISPOSAL, disposal.id)
 
 
 def reject_disposal(actor, disposal_id: int, reason: str) -> Disposal:

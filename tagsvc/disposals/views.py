@@ -15,6 +15,7 @@ from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm, uploaded_bytes
 from tagsvc.repairs.models import DamageReport
+from tagsvc.stocktake.following import open_stocktakes_holding
 
 bp = Blueprint("disposals", __name__, url_prefix="/disposals")
 
@@ -61,7 +62,7 @@ def create():
     total = sum((a.price or 0) for a in assets)
     return render_template("disposals/new.html", form=form, assets=assets, report=report, total=total,
                            needed=services.approvals_needed(total), limit=services.second_approval_limit(),
-                           young=services.young_items(assets)), status
+                           young=services.young_items(assets), in_stocktake=open_stocktakes_holding([a.id for a in assets])), status
 
 
 @bp.get("/<int:disposal_id>")

@@ -37,6 +37,8 @@ from tagsvc.photos.services import delete_photo, store_photo
 from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.services import asset_id_read
+from tagsvc.stocktake.following import stocktakes_following
+from tagsvc.stocktake.models import Movement
 
 DOCUMENT_PREFIXES = {HandoutKind.LOAN: "JY", HandoutKind.ISSUE: "LY"}  # 借用单, 领用单
 MAX_LOAN_DAYS = 366
@@ -188,23 +190,25 @@ def hand_out(actor, handout_id: int, code_or_asset_id: str | int) -> HandedOut:
                                       name=asset.name, number=asset.asset_number, department=asset.department.name if asset.department else "—"))
     check_free([asset.id])  # in a transfer, on loan, proposed for disposal: named
     refuse_unless_in_service(asset, handout.is_loan)
-    item = HandoutItem(asset_id=asset.id, asset_number=asset.asset_number, name=asset.name, price=asset.price,
-                       status_before=asset.status, handed_by_name=actor.display_name)
-    if handout.is_loan:
-        take_holds([asset.id], HoldKind.LOAN, handout.id, handout.number, due_on=handout.due_on)
-        changes = {"status": [asset.status.value, AssetStatus.ON_LOAN.value]}
-        asset.status = AssetStatus.ON_LOAN
-        note = _("%(number)s: %(recipient)s, due back on %(date)s", number=handout.number, recipient=handout.recipient,
-                 date=handout.due_on.isoformat())
-        action = LedgerAction.LENT
-    else:
-        changes = _issue_to(handout, asset)
-        note = _("%(number)s: for the use of %(recipient)s", number=handout.number, recipient=handout.recipient)
-        action = LedgerAction.ISSUED
-    handout.items.append(item)
-    asset.updated_at = utcnow()
-    db.session.add(LedgerEvent(asset_id=asset.id, action=action, actor_id=actor.id, actor_name=actor.display_name,
-                               changes=changes, note=note))
+    # An open stocktake counts it as accounted for: nobody will find it in its room.
+    with stocktakes_following(actor, [asset.id], Movement.LOAN if handout.is_loan else Movement.HANDOVER, handout.number, handout.id):
+        item = HandoutItem(asset_id=asset.id, asset_number=asset.asset_number, name=asset.name, price=asset.price,
+                           status_before=asset.status, handed_by_name=actor.display_name)
+        if handout.is_loan:
+            take_holds([asset.id], HoldKind.LOAN, handout.id, handout.number, due_on=handout.due_on)
+            changes = {"status": [asset.status.value, AssetStatus.ON_LOAN.value]}
+            asset.status = AssetStatus.ON_LOAN
+            note = _("%(number)s: %(recipient)s, due back on %(date)s", number=handout.number, recipient=handout.recipient,
+                     date=handout.due_on.isoformat())
+            action = LedgerAction.LENT
+        else:
+            changes = _issue_to(handout, asset)
+            note = _("%(number)s: for the use of %(recipient)s", number=handout.number, recipient=handout.recipient)
+            action = LedgerAction.ISSUED
+        handout.items.append(item)
+        asset.updated_at = utcnow()
+        db.session.add(LedgerEvent(asset_id=asset.id, action=action, actor_id=actor.id, actor_name=actor.display_name,
+                                   changes=changes, note=note))
     db.session.commit()
     return HandedOut(item=item, count=len(handout.items))
 

@@ -19,6 +19,7 @@ from tagsvc.loans import services
 from tagsvc.loans.forms import ItemForm, ReturnForm, SignatureForm, StartHandoutForm
 from tagsvc.loans.models import HandoutKind, RecipientKind
 from tagsvc.structure.services import all_departments
+from tagsvc.stocktake.following import open_stocktakes_holding
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
 # The handout a person is filling: their label pages offer "add to it" (a phone's own camera makes the loop too).
@@ -50,7 +51,8 @@ def index():
     asset = db.session.get(Asset, request.values.get("asset", type=int)) if request.values.get("asset", "").isdigit() else None
     page = services.handouts_for(current_user, request.args.get("page", 1, type=int))
     return render_template("loans/index.html", form=form, page=page, asset=asset, overdue=services.overdue_items(current_user),
-                           today=services.school_today(), is_overdue=services.is_overdue), status
+                           today=services.school_today(), is_overdue=services.is_overdue,
+                           in_stocktake=open_stocktakes_holding([asset.id]) if asset else []), status
 
 
 def _start_form() -> StartHandoutForm:

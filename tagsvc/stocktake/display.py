@@ -1,6 +1,6 @@
 from tagsvc.i18n.markers import N_
 
-from tagsvc.stocktake.models import ConfirmMethod, FindingKind, Resolution
+from tagsvc.stocktake.models import ConfirmMethod, FindingKind, Movement, Resolution
 
 FINDING_KIND_LABELS = {
     FindingKind.OUTSIDE_SCOPE: N_("Registered, but not expected in this stocktake"),
@@ -35,3 +35,35 @@ METHOD_LABELS = {
     ConfirmMethod.TYPED: N_("typed or hand-held scanner"),
     ConfirmMethod.PHOTO: N_("photo of the label"),
 }
+METHOD_LABELS[ConfirmMethod.DOCUMENT] = N_("accounted for by a document")
+
+
+def movement_note(item) -> str:
+    """What moved an item while its stocktake was open, in the reader's language ("" when nothing did)."""
+    from flask_babel import gettext as _
+
+    if item.moved_by is None:
+        return ""
+    number = item.moved_by_number
+    if item.moved_by == Movement.DISPOSAL:
+        return _("Disposed of by %(number)s: off the list", number=number)
+    if item.moved_by == Movement.LOAN:
+        return _("Lent out on %(number)s: accounted for", number=number)
+    if item.moved_by == Movement.HANDOVER:
+        return _("Handed over on %(number)s: accounted for", number=number)
+    if item.accounted_for:
+        return _("Transferred by %(number)s out of this stocktake's scope: accounted for", number=number)
+    place = item.expected_location.full_name if item.expected_location else "—"
+    return _("Transferred by %(number)s: now expected in %(place)s", number=number, place=place)
+
+
+def movement_url(item) -> str | None:
+    from flask import url_for
+
+    if item.moved_by is None or item.moved_by_id is None:
+        return None
+    if item.moved_by == Movement.TRANSFER:
+        return url_for("transfers.detail", transfer_id=item.moved_by_id)
+    if item.moved_by == Movement.DISPOSAL:
+        return url_for("disposals.detail", disposal_id=item.moved_by_id)
+    return url_for("loans.detail", handout_id=item.moved_by_id)

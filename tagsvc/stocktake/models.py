@@ -23,6 +23,16 @@ class ConfirmMethod(StrEnum):
     CAMERA = "camera"  # the in-page scanner
     TYPED = "typed"  # typed, or a hand-held scanner in keyboard mode
     PHOTO = "photo"  # a still photo of the label, decoded on the phone
+    DOCUMENT = "document"  # not seen: accounted for by a loan, a handover or a transfer out of the scope (moved_by_*)
+
+
+class Movement(StrEnum):
+    """What moved an item while its stocktake was open: the stocktake follows (see stocktake.following)."""
+
+    TRANSFER = "transfer"  # arrived elsewhere: expected there now, or accounted for if that is outside the scope
+    LOAN = "loan"  # lent out: accounted for
+    HANDOVER = "handover"  # handed over for someone's use: accounted for
+    DISPOSAL = "disposal"  # disposed of: off the list
 
 
 class ScanOutcome(StrEnum):
@@ -131,6 +141,13 @@ class StocktakeItem(Base):
     confirmed_device: Mapped[str] = mapped_column(String(200), default="")
     misplaced: Mapped[bool] = mapped_column(default=False)
     condition_seen: Mapped[AssetCondition | None] = mapped_column(enum_column_type(AssetCondition))
+    # The transfer, loan, handover or disposal that moved it while the stocktake was open (its number shown, its id
+    # linked), and whether that took it off the list (a disposal: counted nowhere).
+    moved_by: Mapped[Movement | None] = mapped_column(enum_column_type(Movement))
+    moved_by_number: Mapped[str] = mapped_column(String(32), default="")
+    moved_by_id: Mapped[int | None]
+    moved_at: Mapped[datetime | None]
+    left_list: Mapped[bool] = mapped_column(default=False)
 
     resolution: Mapped[Resolution | None] = mapped_column(enum_column_type(Resolution))
     resolution_note: Mapped[str] = mapped_column(Text, default="")
@@ -144,6 +161,11 @@ class StocktakeItem(Base):
     @property
     def found(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def accounted_for(self) -> bool:
+        """Not seen, but a document says where it is (lent, handed over, transferred out of the scope)."""
+        return self.confirmed_method == ConfirmMethod.DOCUMENT
 
 
 class StocktakeScan(Base):

@@ -34,6 +34,7 @@ class KindTotals:
     missing: int = 0
     missing_value: Decimal = Decimal("0")
     misplaced: int = 0
+    accounted: int = 0  # of found: not seen, but lent, handed over or transferred out of the scope
 
 
 @dataclass
@@ -44,13 +45,16 @@ class Reconciliation:
     missing: list[StocktakeItem]
     surplus: list[StocktakeFinding]
     condition_changes: list[StocktakeItem]
+    accounted: list[StocktakeItem] = field(default_factory=list)  # lent, handed over, transferred out: a document says where
+    left: list[StocktakeItem] = field(default_factory=list)  # disposed of while it was open: off the list
+    followed: list[StocktakeItem] = field(default_factory=list)  # transferred within the scope: expected in the new place
     totals: dict = field(default_factory=dict)  # (department name, kind) -> KindTotals
     total: KindTotals = field(default_factory=KindTotals)
 
     @property
     def match_rate(self) -> float:
-        """账物相符率: the share of expected items found where the books put them."""
-        return self.in_place / self.total.expected if self.total.expected else 1.0
+        """账物相符率: the share of expected items found where the books put them, or accounted for by a document."""
+        return (self.in_place + len(self.accounted)) / self.total.expected if self.total.expected else 1.0
 
     @property
     def open_differences(self) -> int:
@@ -70,6 +74,11 @@ def reconciliation(actor, stocktake_id: int) -> Reconciliation:
     items = db.session.scalars(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake_id)
                                .order_by(StocktakeItem.expected_department_id, StocktakeItem.asset_number))
     for item in items:
+        if item.left_list:
+            result.left.append(item)
+            continue
+        if item.moved_by is not None and not item.accounted_for:
+            result.followed.append(item)
         value = item.price or Decimal("0")
         for bucket in (totals[(departments.get(item.expected_department_id, "—"), item.kind)], result.total):
             bucket.expected += 1
@@ -78,11 +87,14 @@ def reconciliation(actor, stocktake_id: int) -> Reconciliation:
                 bucket.found += 1
                 bucket.found_value += value
                 bucket.misplaced += item.misplaced
+                bucket.accounted += item.accounted_for
             else:
                 bucket.missing += 1
                 bucket.missing_value += value
         if not item.found:
             result.missing.append(item)
+        elif item.accounted_for:
+            result.accounted.append(item)
         elif item.misplaced:
             result.misplaced.append(item)
         else:

@@ -5,7 +5,7 @@ from io import BytesIO
 
 from flask_babel import gettext as _
 
-from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS
+from tagsvc.stocktake.display import FINDING_KIND_LABELS, RESOLUTION_LABELS, movement_note
 from tagsvc.structure.display import ASSET_KIND_LABELS
 
 from tagsvc.spreadsheets.cells import append_row as _append, titled_sheet
@@ -47,6 +47,8 @@ def reconciliation_workbook(report):
                           t.misplaced, t.missing, t.missing_value])
     _append(summary, [])
     _append(summary, [_("Surplus (found, not on the list)"), len(report.surplus)])
+    _append(summary, [_("Accounted for by a loan, handover or transfer"), len(report.accounted)])
+    _append(summary, [_("Disposed of while open (off the list)"), len(report.left)])
     for column, width in enumerate((22, 18, 10, 18, 10, 18, 10, 10, 18), start=1):
         summary.column_dimensions[get_column_letter(column)].width = width
 
@@ -59,6 +61,10 @@ def reconciliation_workbook(report):
             _append(sheet, [item.asset_number, item.name, item.expected_department.name if item.expected_department else "—",
                             _place(item.expected_location), _place(item.confirmed_location), item.confirmed_by_name, item.price,
                             _resolution(item)])
+    sheet = titled_sheet(workbook, _("Moved while open"))
+    _append(sheet, [_("Asset number"), _("Name"), _("Department"), _("What happened")])
+    for item in report.accounted + report.left + report.followed:
+        _append(sheet, [item.asset_number, item.name, item.expected_department.name if item.expected_department else "—", movement_note(item)])
     sheet = titled_sheet(workbook, _("Surplus"))
     _append(sheet, [_("What"), _("Kind"), _("Code"), _("Found in"), _("Found by"), _("Note"), _("Decision")])
     for finding in report.surplus:

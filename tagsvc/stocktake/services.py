@@ -45,6 +45,9 @@ MAX_BATCH = 500  # confirmations in one request; a phone's queue goes in several
 # A phone's clock may be wrong; a time far from the server's is replaced by the time of arrival.
 CLOCK_TOLERANCE = timedelta(days=2)
 
+# Every count and list of what a stocktake expects leaves out the items a disposal took off it (see following.py).
+ON_LIST = StocktakeItem.left_list.is_(False)
+
 
 # ---------------------------------------------------------------- opening
 
@@ -401,7 +404,7 @@ class _Batch:
         asset_ids = {a for a, _loc in self.tags.values() if a is not None}
         self.items = {i.asset_id: i for i in db.session.execute(
             select(StocktakeItem.id, StocktakeItem.asset_id, StocktakeItem.name, StocktakeItem.expected_location_id,
-                   StocktakeItem.expected_department_id).where(StocktakeItem.stocktake_id == stocktake.id,
+                   StocktakeItem.expected_department_id).where(StocktakeItem.stocktake_id == stocktake.id, ON_LIST,
                                                                StocktakeItem.asset_id.in_(asset_ids)))} if asset_ids else {}
         places = {s.location_id for s in sightings} | {i.expected_location_id for i in self.items.values()}
         places.discard(None)
@@ -801,7 +804,7 @@ def _tallies(stocktake_id: int, key, extra=True) -> dict:
     found = func.count(StocktakeItem.confirmed_at)
     rows = db.session.execute(
         select(key, func.count(), found, func.sum(case((StocktakeItem.misplaced.is_(True), 1), else_=0)))
-        .where(StocktakeItem.stocktake_id == stocktake_id, extra).group_by(key)
+        .where(StocktakeItem.stocktake_id == stocktake_id, ON_LIST, extra).group_by(key)
     )
     return {k: Tally(expected=e, found=f, misplaced=m or 0) for k, e, f, m in rows}
 
@@ -828,7 +831,8 @@ def progress(actor, stocktake_id: int) -> Progress:
     departments_ = {d.id: d for d in db.session.scalars(select(Department).where(Department.id.in_([k for k in by_department if k])))}
     people = db.session.execute(
         select(StocktakeItem.confirmed_by_name, func.count()).where(StocktakeItem.stocktake_id == stocktake.id,
-                                                                    StocktakeItem.confirmed_at.is_not(None))
+                                                                    StocktakeItem.confirmed_at.is_not(None),
+                                                                    StocktakeItem.confirmed_method != ConfirmMethod.DOCUMENT)
         .group_by(StocktakeItem.confirmed_by_name).order_by(func.count().desc())
     ).all()
     total = Tally()
@@ -866,7 +870,7 @@ def room_view(actor, stocktake_id: int, location_id: int) -> RoomView:
     places = descendant_ids(Location, location_id)
     booked = list(db.session.scalars(
         select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.expected_location_id.in_(places),
-                                    coverage.condition())
+                                    ON_LIST, coverage.condition())
         .order_by(StocktakeItem.confirmed_at.desc().nulls_last(), StocktakeItem.asset_number)))
     elsewhere = list(db.session.scalars(
         select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.confirmed_location_id.in_(places),
@@ -887,7 +891,7 @@ def room_tally(stocktake_id: int, location_id: int | None) -> tuple[int, int]:
     places = descendant_ids(Location, location_id)
     expected, found = db.session.execute(
         select(func.count(), func.count(StocktakeItem.confirmed_at))
-        .where(StocktakeItem.stocktake_id == stocktake_id, StocktakeItem.expected_location_id.in_(places))).one()
+        .where(StocktakeItem.stocktake_id == stocktake_id, StocktakeItem.expected_location_id.in_(places), ON_LIST)).one()
     return found, expected
 
 
@@ -903,7 +907,7 @@ def room_codes(stocktake: Stocktake) -> dict[str, int]:
 def room_choices(stocktake: Stocktake) -> list[Location]:
     """The places to choose from on the scanner: where items are booked, and the places of the scope."""
     allowed = rooms_in_scope(stocktake)
-    booked = select(StocktakeItem.expected_location_id).where(StocktakeItem.stocktake_id == stocktake.id).distinct()
+    booked = select(StocktakeItem.expected_location_id).where(StocktakeItem.stocktake_id == stocktake.id, ON_LIST).distinct()
     query = select(Location).where(or_(Location.id.in_(booked), Location.id.in_(allowed) if allowed is not None else False))
     return sorted(db.session.scalars(query), key=lambda loc: loc.full_name)
 

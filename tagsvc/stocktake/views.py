@@ -39,6 +39,14 @@ from tagsvc.structure.services import all_departments
 
 bp = Blueprint("stocktake", __name__, url_prefix="/stocktakes")
 
+
+@bp.context_processor
+def movements():
+    """What moved an item while its stocktake was open, for every stocktake page."""
+    from tagsvc.stocktake.display import movement_note, movement_url
+
+    return {"movement_note": movement_note, "movement_url": movement_url}
+
 ROOMS_KEY = "stocktake_rooms"  # {stocktake id: room id}: where this person said they stand
 
 

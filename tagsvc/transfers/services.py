@@ -29,6 +29,8 @@ from tagsvc.pagination import Page, paginate
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.services import asset_id_read
 from tagsvc.transfers.models import OPEN_STATUSES, ArrivalMethod, Transfer, TransferItem, TransferStatus
+from tagsvc.stocktake.following import stocktakes_following
+from tagsvc.stocktake.models import Movement
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
 MAX_ITEMS = 2000  # a whole building's furniture at most; more is a data error, not a transfer
@@ -312,8 +314,9 @@ def confirm_arrival(actor, transfer_id: int, code_or_asset_id: str | int, method
         if item.arrived_at is None:
             raise ConflictError(_state_message(transfer))
         return _arrival(transfer, item, counted=False)
-    _move_in_books(transfer, item, actor)
-    release_holds([item.asset_id], HoldKind.TRANSFER, transfer.id)
+    with stocktakes_following(actor, [item.asset_id], Movement.TRANSFER, transfer.number, transfer.id):  # expected there now
+        _move_in_books(transfer, item, actor)
+        release_holds([item.asset_id], HoldKind.TRANSFER, transfer.id)
     arrived = db.session.scalar(select(func.count()).select_from(TransferItem)
                                 .where(TransferItem.transfer_id == transfer.id, TransferItem.arrived_at.is_not(None)))
     if arrived == len(transfer.items):

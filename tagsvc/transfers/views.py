@@ -12,6 +12,7 @@ from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
 from tagsvc.i18n.views import safe_next
+from tagsvc.stocktake.following import open_stocktakes_holding
 from tagsvc.structure.services import all_departments
 from tagsvc.transfers import services
 from tagsvc.transfers.forms import ArrivalForm, ReasonForm, RequestTransferForm
@@ -58,7 +59,8 @@ def create():
             return redirect(url_for("transfers.detail", transfer_id=transfer.id))
     elif form.errors:
         status = 400
-    return render_template("transfers/new.html", form=form, assets=assets), status
+    return render_template("transfers/new.html", form=form, assets=assets,
+                           in_stocktake=open_stocktakes_holding([a.id for a in assets])), status
 
 
 @bp.get("/<int:transfer_id>")

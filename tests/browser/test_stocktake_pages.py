@@ -192,3 +192,57 @@ def test_a_label_saved_for_later_is_said_received_once_it_is(browser, live_serve
     assert "303床1 · 后勤处已收到" in page.locator("#scan-log").inner_text()
     page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
     phone.close()
+
+
+def test_a_transfer_out_of_an_open_stocktake_is_no_false_loss(browser, live_server):
+    """The walk-through's case at 360 px: a projector in the IT department's open stocktake is transferred to the
+    academic office. The form says it is in the stocktake; once it arrives, the reconciliation names the transfer
+    and counts nothing missing."""
+    from tagsvc.stocktake import services as stocktake_services
+    from tagsvc.stocktake.models import ConfirmMethod
+    from tagsvc.transfers import services as transfers
+    from tests.transfers.conftest import build_school
+
+    school = build_school()
+    stocktake = stocktake_services.open_stocktake(school.office, "2026秋 信息中心盘点", stocktake_services.Scope(department_ids=(school.it.id,)))
+    stocktake_services.confirm_batch(school.office, stocktake.id, [stocktake_services.Sighting(
+        code=desk.current_tag.code, location_id=school.rooms["101"].id, method=ConfirmMethod.TYPED, scan_id=f"desk-{desk.id}")
+        for desk in school.desks])
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, school.sender.username, "correct-horse-9")
+    page.goto(f"{live_server}/t/{school.projector.current_tag.code}")
+    page.get_by_role("link", name="调拨到其他部门").click()
+    notice = page.locator(".stocktake-notice").inner_text()
+    assert "其中 1 件正在盘点“2026秋 信息中心盘点”中" in notice and "不会在原房间记为盘亏" in notice
+    assert widest(page) <= 360
+    screenshot(page, "transfer-in-open-stocktake-phone")
+    page.select_option("select[name=to_department_id]", label="教务处")
+    page.fill("textarea[name=reason]", "多媒体教室需要投影仪")
+    page.get_by_role("button", name="提交调拨申请").click()
+    transfer_id = int(page.url.rsplit("/", 1)[1])
+    phone.close()
+    transfers.accept_transfer(school.receiver, transfer_id)
+    transfers.approve_transfer(school.office, transfer_id)
+    number = transfers.get_transfer(school.office, transfer_id).number
+
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, school.receiver.username, "correct-horse-9")
+    page.goto(f"{live_server}/t/{school.projector.current_tag.code}")
+    page.get_by_role("button", name="确认到货：物品在此").click()
+    page.locator(".flash-success").wait_for()
+    phone.close()
+
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, school.office.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/close")
+    page.get_by_role("button", name="结束并对账").click()
+    page.wait_for_url(f"{live_server}/stocktakes/{stocktake.id}/report")
+    summary = page.locator("main .card").first.inner_text()
+    assert "账物相符率：100.0%" in summary and "盘亏：0" in summary and "由借用、领用或调拨说明去向：1" in summary
+    assert page.locator("#missing ~ p.muted").first.inner_text() == "没有未找到的物品。"
+    moved = page.locator("h2#moved ~ .card").first
+    assert "投影仪" in moved.inner_text() and f"已由调拨单 {number} 调出本次盘点范围：去向已明" in moved.inner_text()
+    moved.get_by_role("link").click()
+    page.wait_for_url(f"{live_server}/transfers/{transfer_id}")
+    assert widest(page) <= 360
+    phone.close()

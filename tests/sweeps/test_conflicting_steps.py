@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role, User
-from tagsvc.assets.models import AssetCondition
+from tagsvc.assets.models import Asset, AssetCondition
 from tagsvc.disposals import services as disposals
 from tagsvc.disposals.models import Disposal, DisposalReason, DisposalStatus
 from tagsvc.errors import ConflictError, InFlightError
@@ -27,7 +27,7 @@ from tagsvc.repairs.models import DamageKind, DamageReport, ReportStatus
 from tagsvc.spreadsheets.importing import Options, commit_import, plan_import
 from tagsvc.spreadsheets.reading import read_sheet
 from tagsvc.stocktake import services as stocktakes
-from tagsvc.stocktake.models import ConfirmMethod, ScanOutcome, Stocktake, StocktakeScan
+from tagsvc.stocktake.models import ConfirmMethod, ScanOutcome, Stocktake, StocktakeItem, StocktakeScan
 from tagsvc.transfers import services as transfers
 from tagsvc.transfers.models import Transfer, TransferStatus
 from tests.concurrency import at_once
@@ -191,6 +191,49 @@ def stocktake_confirmation_and_close(school: School):
             lambda: stocktakes.close_stocktake(_user(school.office), stocktake.id), check)
 
 
+def _stocktake_of_sending_department(school: School) -> Stocktake:
+    return stocktakes.open_stocktake(_user(school.office), f"盘点{next(_numbers)}", stocktakes.Scope(department_ids=(school.sending_id,)),
+                                     assignments=[stocktakes.Assignment(user_id=school.sender, department_id=school.sending_id)])
+
+
+def stocktake_arrival_and_close(school: School):
+    """A transfer out of an open stocktake arrives as the office closes it: the stocktake followed before the close,
+    or its list was final first; never a change after "closed"."""
+    transfer = _approved_transfer(school, 1)
+    stocktake = _stocktake_of_sending_department(school)
+    asset_id = transfer.items[0].asset_id
+
+    def check(results):
+        assert not any(isinstance(r, Exception) for r in results), results
+        closed = db.session.get(Stocktake, stocktake.id)
+        item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.asset_id == asset_id))
+        assert db.session.get(Asset, asset_id).department_id == school.receiving_id
+        assert item.moved_at is None or item.moved_at <= closed.closed_at
+        assert item.accounted_for == (item.moved_at is not None)
+    return (lambda: transfers.confirm_arrival(_user(school.receiver), transfer.id, asset_id),
+            lambda: stocktakes.close_stocktake(_user(school.office), stocktake.id), check)
+
+
+def stocktake_confirmation_and_arrival(school: School):
+    """Someone confirms an item in the old room as it is confirmed arrived in the new one: both land, in one order or
+    the other; the item is counted once, by whoever was first."""
+    transfer = _approved_transfer(school, 1)
+    stocktake = _stocktake_of_sending_department(school)
+    asset_id = transfer.items[0].asset_id
+    sighting = stocktakes.Sighting(code=db.session.get(Asset, asset_id).current_tag.code, location_id=school.room_id,
+                                   method=ConfirmMethod.CAMERA, scan_id=str(uuid.uuid4()))
+
+    def check(results):
+        assert not any(isinstance(r, Exception) for r in results), results
+        item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.asset_id == asset_id))
+        assert item.found and item.moved_by is not None
+        counted_by_walker = results[0][0].outcome == ScanOutcome.CONFIRMED
+        assert item.accounted_for != counted_by_walker  # the walker's confirmation, or the transfer's account: one of them
+        stocktakes.close_stocktake(_user(school.office), stocktake.id)
+    return (lambda: stocktakes.confirm_batch(_user(school.sender), stocktake.id, [sighting]),
+            lambda: transfers.confirm_arrival(_user(school.receiver), transfer.id, asset_id), check)
+
+
 def stocktake_one_batch_sent_twice(school: School):
     """A phone's retry while its first send is still on its way: the same confirmation ids in two requests."""
     assets = [school.asset(), school.asset()]
@@ -257,6 +300,8 @@ CONFLICTING_STEPS = {
     "disposal: approval and rejection": disposal_approval_and_rejection,
     "stocktake: a confirmation and the close": stocktake_confirmation_and_close,
     "stocktake: one batch sent twice": stocktake_one_batch_sent_twice,
+    "stocktake: a transfer's arrival and the close": stocktake_arrival_and_close,
+    "stocktake: a confirmation and a transfer's arrival": stocktake_confirmation_and_arrival,
     "repair: acceptance and rejection": repair_acceptance_and_rejection,
     "repair: finished from two phones": repair_finished_twice,
     "import: one file imported twice": import_of_one_file_twice,
