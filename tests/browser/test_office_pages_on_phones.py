@@ -31,3 +31,33 @@ def test_the_import_and_report_pages_fit_a_phone(browser, live_server, tmp_path,
     page.locator("#upload button[type=submit]").click()
     assert _problems_on(page, "#dry-run") == [], "review"
     phone.close()
+
+
+def test_the_department_sheet_is_cards_on_a_phone_and_a_table_on_paper(browser, live_server):
+    """本部资产表 from the keeper's start page: 416 px wide on a phone, its place column one character a line. Now a
+    card per item on screen, each value named; printed, still the A4 table."""
+    from tagsvc.structure.models import LocationKind
+    from tests.factories import make_location
+
+    department = make_department("教务处")
+    keeper = make_user(Role.KEEPER, departments=[department])
+    room = make_location("301 多媒体教室", parent=make_location("3F", parent=make_location("本部校区 教学楼", kind=LocationKind.BUILDING),
+                                                              kind=LocationKind.FLOOR))
+    for n in range(3):
+        make_asset(asset_number=f"JW-{n}", name="多媒体投影仪", model="CB-X06 超短焦", department_id=department.id, location_id=room.id,
+                   custodian_name="王老师")
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, keeper.username, TEST_PASSWORD)
+    page.locator("main").get_by_role("link", name="教务处", exact=True).click()
+    assert _problems_on(page, "table tbody tr") == []
+    card = page.locator("table tbody tr").first
+    assert card.bounding_box()["width"] > 300
+    text = card.inner_text()
+    assert "本部校区 教学楼 › 3F › 301 多媒体教室" in text and "王老师" in text
+    place_cell = card.locator("td[data-label='存放地点']")
+    assert "存放地点：" in place_cell.evaluate("td => getComputedStyle(td, '::before').content")  # each value named
+    place = place_cell.bounding_box()
+    assert place["height"] < 80  # a line or two, not a character a line
+    page.emulate_media(media="print")
+    assert page.locator("table thead").is_visible() and page.locator("table tbody tr").first.evaluate("r => getComputedStyle(r).display") == "table-row"
+    phone.close()
