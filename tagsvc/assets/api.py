@@ -134,7 +134,7 @@ def asset_json(asset: Asset, with_history: bool = False) -> dict:
     """An asset as AssetSchema (or, with its history, AssetDetailSchema) documents it."""
     body = _body(_values_of(asset), _base_url())
     if with_history:
-        body["history"] = [{"at": iso_time(e.at), "action": e.action.value, "actor": e.actor_name, "changes": e.changes, "note": e.note}
+        body["history"] = [{"at": iso_time(e.at), "action": e.action.value, "actor": e.actor_name, "changes": e.changes, "note": e.note_words}
                            for e in history_of(asset.id)]
     return body
 

@@ -37,6 +37,9 @@ from tagsvc.structure.models import Category
 from tagsvc.tags.models import Tag
 from tagsvc.stocktake.following import stocktakes_following
 from tagsvc.stocktake.models import Movement
+from tagsvc.ledger.models import note_columns
+from tagsvc.i18n.messages import message
+from tagsvc.disposals.display import DISPOSAL_REASON_LABELS
 
 DOCUMENT_PREFIX = "BF"  # 报废单
 MAX_ITEMS = 500
@@ -166,7 +169,8 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
     db.session.add(disposal)
     db.session.flush()
     take_holds([a.id for a in assets], HoldKind.DISPOSAL, disposal.id, disposal.number)
-    _record_for_items(disposal, LedgerAction.DISPOSAL_PROPOSED, actor, f"{disposal.number}: {reason or reason_kind.value}")
+    _record_for_items(disposal, LedgerAction.DISPOSAL_PROPOSED, actor,
+                      f"{disposal.number}: {reason}" if reason else [disposal.number, message(DISPOSAL_REASON_LABELS[reason_kind])])
     db.session.commit()
     return disposal
 
@@ -281,11 +285,11 @@ def _state_message(disposal: Disposal) -> str:
              time=format_datetime(disposal.closed_at, "short") if disposal.closed_at else "", name=disposal.closed_by_name)
 
 
-def _record_for_items(disposal: Disposal, action: LedgerAction, actor, note: str) -> None:
+def _record_for_items(disposal: Disposal, action: LedgerAction, actor, note: str | list) -> None:
     now = utcnow()
     db.session.execute(LedgerEvent.__table__.insert(), [
         {"asset_id": item.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": action.value,
-         "changes": {}, "note": note[:2000]} for item in disposal.items])
+         "changes": {}, **note_columns(note)} for item in disposal.items])
 
 
 # ---------------------------------------------------------------- reading

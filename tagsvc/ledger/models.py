@@ -66,6 +66,26 @@ class LedgerEvent(Base):
     action: Mapped[LedgerAction] = mapped_column(enum_column_type(LedgerAction))
     # {field: [before, after]} with values as the person saw them (names, not ids).
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # as a person typed it, or names (a document's number)
+    # What the system said, as a message said in the reader's language (tagsvc.i18n.messages); shown before `note`.
+    note_message: Mapped[dict | list | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
+
+    @property
+    def note_words(self) -> str:
+        return ledger_note_words(self.note_message, self.note)
+
+
+def ledger_note_words(note_message, note: str) -> str:
+    """A history line's note in the reader's language: what the system said, then what a person typed."""
+    from tagsvc.i18n.messages import say
+
+    return " · ".join(part for part in (say(note_message), note) if part)
+
+
+def note_columns(note) -> dict:
+    """The columns of a note given as text (typed, or names) or as a message to say later (see i18n.messages)."""
+    if note is None or isinstance(note, str):
+        return {"note": (note or "")[:2000], "note_message": None}
+    return {"note": "", "note_message": note}

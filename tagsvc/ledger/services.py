@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db
-from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.ledger.models import LedgerAction, LedgerEvent, ledger_note_words, note_columns
 
 
 class LedgerIsAppendOnlyError(TagsvcError):
@@ -35,14 +35,14 @@ def ledger_value(value) -> str | None:
     return str(value)
 
 
-def _record_event(asset, action: LedgerAction, actor=None, changes: dict | None = None, note: str = "") -> LedgerEvent:
+def _record_event(asset, action: LedgerAction, actor=None, changes: dict | None = None, note: str | dict | list = "") -> LedgerEvent:
     entry = LedgerEvent(
         asset_id=asset.id,
         action=action,
         actor_id=actor.id if actor is not None else None,
         actor_name=actor.display_name if actor is not None else "",
         changes=changes or {},
-        note=note,
+        **note_columns(note),
     )
     db.session.add(entry)
     return entry
@@ -69,12 +69,18 @@ class HistoryLine:
     action: LedgerAction
     changes: dict
     note: str
+    note_message: dict | list | None = None
+
+    @property
+    def note_words(self) -> str:
+        return ledger_note_words(self.note_message, self.note)
 
 
 RECENT_HISTORY_LENGTH = 20
 # The scan page's history for signed-in staff: a fixed statement read outside a transaction (see PreparedRead).
 _RECENT_HISTORY = db.prepared_read(
-    select(LedgerEvent.id, LedgerEvent.at, LedgerEvent.actor_name, LedgerEvent.action, LedgerEvent.changes, LedgerEvent.note)
+    select(LedgerEvent.id, LedgerEvent.at, LedgerEvent.actor_name, LedgerEvent.action, LedgerEvent.changes, LedgerEvent.note,
+           LedgerEvent.note_message)
     .where(LedgerEvent.asset_id == bindparam("asset_id"))
     .order_by(LedgerEvent.at.desc(), LedgerEvent.id.desc())
     .limit(RECENT_HISTORY_LENGTH)

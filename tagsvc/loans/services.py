@@ -39,6 +39,9 @@ from tagsvc.structure.models import Department, Location
 from tagsvc.tags.services import asset_id_read
 from tagsvc.stocktake.following import stocktakes_following
 from tagsvc.stocktake.models import Movement
+from tagsvc.ledger.models import note_columns
+from tagsvc.i18n.messages import message
+from tagsvc.i18n.markers import N_
 
 DOCUMENT_PREFIXES = {HandoutKind.LOAN: "JY", HandoutKind.ISSUE: "LY"}  # 借用单, 领用单
 MAX_LOAN_DAYS = 366
@@ -198,17 +201,17 @@ def hand_out(actor, handout_id: int, code_or_asset_id: str | int) -> HandedOut:
             take_holds([asset.id], HoldKind.LOAN, handout.id, handout.number, due_on=handout.due_on)
             changes = {"status": [asset.status.value, AssetStatus.ON_LOAN.value]}
             asset.status = AssetStatus.ON_LOAN
-            note = _("%(number)s: %(recipient)s, due back on %(date)s", number=handout.number, recipient=handout.recipient,
-                     date=handout.due_on.isoformat())
+            note = message(N_("%(number)s: %(recipient)s, due back on %(date)s"), number=handout.number, recipient=handout.recipient,
+                           date=handout.due_on.isoformat())
             action = LedgerAction.LENT
         else:
             changes = _issue_to(handout, asset)
-            note = _("%(number)s: for the use of %(recipient)s", number=handout.number, recipient=handout.recipient)
+            note = message(N_("%(number)s: for the use of %(recipient)s"), number=handout.number, recipient=handout.recipient)
             action = LedgerAction.ISSUED
         handout.items.append(item)
         asset.updated_at = utcnow()
         db.session.add(LedgerEvent(asset_id=asset.id, action=action, actor_id=actor.id, actor_name=actor.display_name,
-                                   changes=changes, note=note))
+                                   changes=changes, **note_columns(note)))
     db.session.commit()
     return HandedOut(item=item, count=len(handout.items))
 
@@ -359,7 +362,9 @@ def _report_damage_on_return(actor, asset: Asset, handout: Handout, item: Handou
         return None, _("The item has no label, so no damage report could be opened: report it from the register.")
     # Anyone who scans the label reads the description: it names the loan, never the borrower (often a student). The
     # office finds the borrower through the report's loan, on the report's page and its liability form.
-    description = _("Damaged on return from loan %(number)s: %(damage)s", number=handout.number, damage=damage)[:2000]
+    # The description is the damage as typed; the report's pages put "damaged on return from loan JY-…" before it, in
+    # the reader's language (DamageReport.description_words).
+    description = damage[:2000]
     try:
         report = submit_report(actor, asset.current_tag.code, DamageKind.BROKEN, description, Reporter(), handout_id=handout.id)
     except (ConflictError, ValidationError) as error:

@@ -78,6 +78,16 @@ class DamageReport(Base):
 
     asset: Mapped[Asset] = relationship(lazy="joined")
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    handout = relationship("Handout", foreign_keys=[handout_id])
+
+    @property
+    def description_words(self) -> str:
+        """What is wrong, in the reporter's words; a broken return's in the reader's language names its loan."""
+        if self.handout_id is None:
+            return self.description
+        from flask_babel import gettext
+
+        return gettext("Damaged on return from loan %(number)s: %(damage)s", number=self.handout.number, damage=self.description)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     photos: Mapped[list[ReportPhoto]] = relationship(order_by="ReportPhoto.id", cascade="all, delete-orphan")
     additions: Mapped[list[ReportAddition]] = relationship(order_by="ReportAddition.id", cascade="all, delete-orphan")

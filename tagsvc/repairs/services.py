@@ -162,7 +162,7 @@ def _email_about(report: DamageReport, recipients: list[str], subject_text: str)
         lines = [
             f"{asset.name} · {asset.asset_number}",
             asset.location.full_name if asset.location else "",
-            _("%(kind)s: %(text)s", kind=_(DAMAGE_KIND_LABELS[report.kind]), text=report.description),
+            _("%(kind)s: %(text)s", kind=_(DAMAGE_KIND_LABELS[report.kind]), text=report.description_words),
             _(PRIORITY_LABELS[report.priority]) if report.status != ReportStatus.NEW else "",
             " · ".join(x for x in (report.reporter_name, report.reporter_group, report.reporter_contact) if x),
             f"{base}/repairs/{report.id}" if base else f"/repairs/{report.id}",

@@ -97,7 +97,7 @@ def card_xlsx(card) -> bytes:
     append_row(sheet, [])
     _header(sheet, [_("When"), _("What"), _("Who"), _("Note")])
     for event in card.events:
-        append_row(sheet, [event.at.replace(tzinfo=None), _(ACTION_LABELS[event.action]), event.actor_name, event.note])
+        append_row(sheet, [event.at.replace(tzinfo=None), _(ACTION_LABELS[event.action]), event.actor_name, event.note_words])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 36
     return _saved(book)

@@ -34,6 +34,8 @@ from tagsvc.spreadsheets.reading import Sheet
 from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Category, Department, Location, LocationKind
 from tagsvc.tags.models import Tag
 from tagsvc.tags.services import new_tag_code
+from tagsvc.ledger.models import note_columns
+from tagsvc.i18n.messages import message
 
 HEADER_SEARCH_ROWS = 30  # title rows, a school's name, a date line: real ledgers put a few above the header
 MAX_QUANTITY = 1000
@@ -701,10 +703,10 @@ def _create_assets(actor, plan: Plan, run: ImportRun, made: dict) -> list[int]:
         ids.extend(chunk_ids)
         db.session.execute(insert(Tag), [{"code": codes[start + i], "asset_id": asset_id, "issued_at": now, "qr_text": "", "qr_level": "",
                                           "qr_matrix": ""} for i, asset_id in enumerate(chunk_ids)])
-        note = _("Import #%(run)d (%(file)s), row %(row)d")
+        note = N_("Import #%(run)d (%(file)s), row %(row)d")
         db.session.execute(insert(LedgerEvent), [
             {"asset_id": asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": LedgerAction.IMPORTED.value,
-             "changes": {"tag": [None, codes[start + i]]}, "note": note % {"run": run.id, "file": run.file_name, "row": row}}
+             "changes": {"tag": [None, codes[start + i]]}, **note_columns(message(note, run=run.id, file=run.file_name, row=row))}
             for i, (asset_id, (row, _record)) in enumerate(zip(chunk_ids, chunk, strict=True))])
     return ids
 
@@ -739,8 +741,9 @@ def _update_asset(actor, run: ImportRun, planned: PlannedAsset, asset: Asset, ch
     after = display_values(asset)
     recorded = {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}
     db.session.add(LedgerEvent(asset_id=asset.id, action=LedgerAction.IMPORTED, actor_id=actor.id, actor_name=actor.display_name,
-                               changes=recorded, note=_("Import #%(run)d (%(file)s), row %(row)d") % {"run": run.id, "file": run.file_name,
-                                                                                                       "row": planned.row}))
+                               changes=recorded,
+                               **note_columns(message(N_("Import #%(run)d (%(file)s), row %(row)d"), run=run.id, file=run.file_name,
+                                                      row=planned.row))))
 
 
 __all__ = ["COLUMNS", "Options", "Plan", "Problem", "commit_import", "find_header", "plan_import", "remember_mapping"]

@@ -32,7 +32,7 @@ class StocktakeSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     status = ma.fields.Enum(StocktakeStatus, by_value=True, required=True)
-    scope = ma.fields.String(attribute="scope_text", required=True)
+    scope = ma.fields.String(attribute="scope_words", required=True)
     deadline = ma.fields.Date(allow_none=True)
     expected_count = ma.fields.Integer(required=True)
     opened_at = ma.fields.AwareDateTime(required=True)

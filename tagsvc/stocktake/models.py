@@ -70,7 +70,7 @@ class Stocktake(Base):
     status: Mapped[StocktakeStatus] = mapped_column(enum_column_type(StocktakeStatus), default=StocktakeStatus.OPEN, index=True)
     # {"departments": [ids], "locations": [ids], "categories": [ids], "kinds": [values]}: all empty = the whole school
     scope: Mapped[dict] = mapped_column(JSON, default=dict)
-    scope_text: Mapped[str] = mapped_column(Text, default="")  # the scope in words, as it was when opened
+    scope_text: Mapped[str] = mapped_column(Text, default="")  # before 0.14: the scope in words, in the opener's language (see scope_words)
     deadline: Mapped[date | None]
     expected_count: Mapped[int] = mapped_column(default=0)
     opened_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -87,6 +87,14 @@ class Stocktake(Base):
     @property
     def is_open(self) -> bool:
         return self.status == StocktakeStatus.OPEN
+
+    @property
+    def scope_words(self) -> str:
+        """The scope as it was when opened, in the reader's language (older stocktakes: in the opener's)."""
+        from tagsvc.i18n.messages import say
+
+        described = (self.scope or {}).get("described")
+        return "; ".join(say(part) for part in described) if described else self.scope_text
 
 
 class StocktakeParticipant(Base):

@@ -23,6 +23,8 @@ from tagsvc.stocktake.models import Resolution, Stocktake, StocktakeFinding, Sto
 from tagsvc.stocktake.services import _stocktake_note
 from tagsvc.structure.models import Department, Location
 from tagsvc.tags.models import Tag
+from tagsvc.i18n.messages import message
+from tagsvc.i18n.markers import N_
 
 
 @dataclass
@@ -127,7 +129,7 @@ def _closed(stocktake_id: int) -> Stocktake:
 def _record_settlement(actor, stocktake: Stocktake, asset: Asset, changes: dict, note: str) -> None:
     """The ledger line of a settled difference, naming the stocktake: a correction, or a note that nothing changed."""
     _record_event(asset, LedgerAction.STOCKTAKE_CORRECTED if changes else LedgerAction.STOCKTAKE_NOTED, actor, changes=changes,
-                  note=_stocktake_note(stocktake) + (f" · {note}" if note else ""))
+                  note=[_stocktake_note(stocktake), note] if note else _stocktake_note(stocktake))
 
 
 def resolve_item(actor, stocktake_id: int, item_id: int, resolution: Resolution, note: str = "",
@@ -197,7 +199,7 @@ def resolve_finding(actor, stocktake_id: int, finding_id: int, resolution: Resol
         values.location_id = values.location_id or finding.location_id
         asset = _register_asset(actor, values, blank=blank)
         finding.resolved_asset_id = asset.id
-        _record_event(asset, LedgerAction.STOCKTAKE_NOTED, actor, note=_stocktake_note(stocktake) + " · " + _("registered as found"))
+        _record_event(asset, LedgerAction.STOCKTAKE_NOTED, actor, note=[_stocktake_note(stocktake), message(N_("registered as found"))])
     elif resolution == Resolution.ATTACHED:
         asset = db.session.scalar(select(Asset).where(Asset.asset_number == asset_number.strip())) if asset_number.strip() else None
         if asset is None and finding.asset_id is not None:

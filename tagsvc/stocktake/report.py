@@ -31,7 +31,7 @@ def reconciliation_workbook(report):
     summary = titled_sheet(workbook, _("Summary"), first=True)
     _append(summary, [_("Stocktake report"), stocktake.name])
     summary["A1"].font = Font(bold=True)
-    _append(summary, [_("Scope"), stocktake.scope_text])
+    _append(summary, [_("Scope"), stocktake.scope_words])
     _append(summary, [_("Opened"), f"{stocktake.opened_at:%Y-%m-%d}", stocktake.opened_by_name])
     _append(summary, [_("Closed"), f"{stocktake.closed_at:%Y-%m-%d}" if stocktake.closed_at else _("still open")])
     _append(summary, [_("Match rate"), round(report.match_rate, 4)])

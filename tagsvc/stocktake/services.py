@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
+from tagsvc.i18n.markers import N_
+from tagsvc.i18n.messages import message
 from sqlalchemy import and_, bindparam, case, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -40,6 +42,7 @@ from tagsvc.structure.models import PATH_SEPARATOR, AssetKind, Category, Departm
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
 from tagsvc.tags.services import code_in
+from tagsvc.ledger.models import note_columns
 
 MAX_BATCH = 500  # confirmations in one request; a phone's queue goes in several
 # A phone's clock may be wrong; a time far from the server's is replaced by the time of arrival.
@@ -103,31 +106,31 @@ def _scope_conditions(scope: Scope) -> list:
 
 
 def _check_scope(scope: Scope) -> None:
-    for model, ids, message in (
+    for model, ids, refusal in (
         (Department, scope.department_ids, _("A department chosen for the scope no longer exists.")),
         (Location, scope.location_ids, _("A place chosen for the scope no longer exists.")),
         (Category, scope.category_ids, _("A category chosen for the scope no longer exists.")),
     ):
         if ids and db.session.scalar(select(func.count()).select_from(model).where(model.id.in_(ids))) != len(set(ids)):
-            raise ValidationError(message)
+            raise ValidationError(refusal)
 
 
-def describe_scope(scope: Scope) -> str:
-    """The scope in words, kept with the stocktake (names may change later; the report shows what was meant)."""
+def describe_scope(scope: Scope) -> list:
+    """The scope in words, kept with the stocktake as messages (names may change later, and the reader's language
+    is not the opener's: the names are kept as they were, the words are said when read; see Stocktake.scope_words)."""
     if scope.whole_school:
-        return _("The whole school")
+        return [message(N_("The whole school"))]
     from tagsvc.structure.display import ASSET_KIND_LABELS as KIND_LABELS
 
     parts = []
-    colon = _(": ")
-    for model, ids, label in ((Department, scope.department_ids, _("Departments")), (Location, scope.location_ids, _("Places")),
-                              (Category, scope.category_ids, _("Categories"))):
+    for model, ids, label in ((Department, scope.department_ids, N_("Departments: %(names)s")), (Location, scope.location_ids, N_("Places: %(names)s")),
+                              (Category, scope.category_ids, N_("Categories: %(names)s"))):
         if ids:
             names = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-            parts.append(label + colon + "、".join(str(n) for n in names))
+            parts.append(message(label, names="、".join(str(n) for n in names)))
     if scope.kinds:
-        parts.append(_("Property kinds") + colon + "、".join(_(KIND_LABELS[k]) for k in scope.kinds))
-    return "; ".join(parts)
+        parts.append(message(N_("Property kinds: %(names)s"), names=[message(KIND_LABELS[k]) for k in scope.kinds]))
+    return parts
 
 
 def open_stocktake(actor, name: str, scope: Scope, deadline: date | None = None, assignments: list[Assignment] = ()) -> Stocktake:
@@ -145,7 +148,7 @@ def open_stocktake(actor, name: str, scope: Scope, deadline: date | None = None,
     if not expected:
         raise ValidationError(_("Nothing in the register falls in this scope: there would be nothing to confirm."))
     _refuse_overlap(in_scope)
-    stocktake = Stocktake(name=name, scope=scope.as_json(), scope_text=describe_scope(scope), deadline=deadline,
+    stocktake = Stocktake(name=name, scope={**scope.as_json(), "described": describe_scope(scope)}, scope_text="", deadline=deadline,
                           expected_count=expected, opened_by_id=actor.id, opened_by_name=actor.display_name)
     db.session.add(stocktake)
     db.session.flush()
@@ -454,7 +457,7 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
             place = batch.places.get(sighting.location_id)
             changes = {"seen_in": [result.booked_in, place]} if result.misplaced else {}  # not a change of the books
             events.append({"asset_id": result.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name,
-                           "action": LedgerAction.STOCKTAKE_CONFIRMED, "changes": changes, "note": note + (f" · {place}" if place else "")})
+                           "action": LedgerAction.STOCKTAKE_CONFIRMED, "changes": changes, **note_columns([note, place] if place else note)})
             seen.append({"asset": result.asset_id, "seen": seen_at})
     if scans:
         db.session.execute(insert(StocktakeScan), scans)
@@ -579,8 +582,8 @@ def mark_condition(actor, stocktake_id: int, item_id: int, condition: AssetCondi
     return item
 
 
-def _stocktake_note(stocktake: Stocktake) -> str:
-    return _("Stocktake #%(id)s “%(name)s”", id=stocktake.id, name=stocktake.name)
+def _stocktake_note(stocktake: Stocktake) -> dict:
+    return message(N_("Stocktake #%(id)s “%(name)s”"), id=stocktake.id, name=stocktake.name)
 
 
 def _record_stranger(actor, stocktake: Stocktake, asset: Asset, code: str, sighting: Sighting, scan_id: str, kind: FindingKind) -> StocktakeFinding:

@@ -31,6 +31,9 @@ from tagsvc.tags.services import asset_id_read
 from tagsvc.transfers.models import OPEN_STATUSES, ArrivalMethod, Transfer, TransferItem, TransferStatus
 from tagsvc.stocktake.following import stocktakes_following
 from tagsvc.stocktake.models import Movement
+from tagsvc.ledger.models import note_columns
+from tagsvc.i18n.messages import message
+from tagsvc.i18n.markers import N_
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
 MAX_ITEMS = 2000  # a whole building's furniture at most; more is a data error, not a transfer
@@ -140,9 +143,10 @@ def request_transfer(actor, data: TransferRequest, direct: bool = False) -> Tran
     take_holds([a.id for a in assets], HoldKind.TRANSFER, transfer.id, transfer.number)
     destination = to_department.name + (f" · {to_location.full_name}" if to_location else "")
     if direct:
-        note = _("%(number)s to %(destination)s, recorded by the office without approvals", number=transfer.number, destination=destination)
+        note = message(N_("%(number)s to %(destination)s, recorded by the office without approvals"), number=transfer.number,
+                       destination=destination)
     else:
-        note = _("%(number)s to %(destination)s: %(reason)s", number=transfer.number, destination=destination, reason=reason)
+        note = message(N_("%(number)s to %(destination)s: %(reason)s"), number=transfer.number, destination=destination, reason=reason)
     _record_for_items(transfer, LedgerAction.TRANSFER_REQUESTED, actor, note)
     db.session.commit()
     return transfer
@@ -378,12 +382,12 @@ def outstanding_items(transfer: Transfer) -> list[TransferItem]:
     return [item for item in transfer.items if item.arrived_at is None]
 
 
-def _record_for_items(transfer: Transfer, action: LedgerAction, actor, note: str) -> None:
+def _record_for_items(transfer: Transfer, action: LedgerAction, actor, note: str | dict) -> None:
     """One ledger line per item, all in one INSERT (a class's 40 desks)."""
     now = utcnow()
     db.session.execute(LedgerEvent.__table__.insert(), [
         {"asset_id": item.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": action.value,
-         "changes": {}, "note": note} for item in transfer.items])
+         "changes": {}, **note_columns(note)} for item in transfer.items])
 
 
 def transfers_for(actor, page: int = 1, per_page: int = 30, open_only: bool = False) -> Page[Transfer]:

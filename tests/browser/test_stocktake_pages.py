@@ -103,7 +103,7 @@ def test_the_office_closes_the_demo_stocktake_and_settles_every_difference(brows
     moved = db.session.scalars(select(Asset).where(Asset.status == AssetStatus.LOST)).all()
     assert len(moved) == 2 and all("203" in a.location.full_name for a in moved)
     corrected = db.session.scalars(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.STOCKTAKE_CORRECTED)).all()
-    assert len(corrected) == 3 and all("2026秋季学期末 宿舍楼A 2F 盘点" in e.note for e in corrected)
+    assert len(corrected) == 3 and all("2026秋季学期末 宿舍楼A 2F 盘点" in e.note_words for e in corrected)
     bed = db.session.get(Asset, next(e.asset_id for e in corrected if "location_id" in e.changes))
     assert bed.location.full_name == "本部校区 › 宿舍楼A › 2F › 202"
 

@@ -30,7 +30,7 @@ def test_a_class_set_is_lent_by_scanning_each_ball_and_the_books_say_who_has_it(
     hold = db.session.get(AssetHold, ball.id)
     assert (hold.kind, hold.document, hold.due_on) == (HoldKind.LOAN, loan.number, loan.due_on)
     lent = events(ball, LedgerAction.LENT)[0]
-    assert lent.changes == {"status": ["in_use", "on_loan"]} and "王小明 (高一(3)班)" in lent.note and loan.due_on.isoformat() in lent.note
+    assert lent.changes == {"status": ["in_use", "on_loan"]} and "王小明 (高一(3)班)" in lent.note_words and loan.due_on.isoformat() in lent.note_words
 
 
 def test_scanning_the_same_ball_twice_adds_it_once(school):
@@ -71,7 +71,7 @@ def test_damage_on_return_opens_a_report_that_names_the_borrower_as_the_likely_l
     services.hand_out(school.keeper, loan.id, code(school.balls[0]))
     returned = services.return_item(school.keeper, code(school.balls[0]), AssetCondition.BROKEN, damage="漏气，扎破了")
     report = db.session.get(DamageReport, returned.report_id)
-    assert report.handout_id == loan.id and loan.number in report.description and "漏气" in report.description
+    assert report.handout_id == loan.id and loan.number in report.description_words and "漏气" in report.description_words
     assert "王小明" not in report.description  # the public reads the description; the borrower is the loan's, for the office
     assert db.session.get(HandoutItem, returned.item.id).damage_report_id == report.id
     ball = fresh(school.balls[0])

@@ -51,7 +51,7 @@ def test_the_import_creates_every_asset_with_a_label_code_and_a_ledger_line_nami
     assert (projector.name, projector.price, projector.department.name, projector.location.full_name) == ("多媒体投影仪", Decimal("3280.00"), "教务处", "教学楼 › 101")
     assert projector.current_tag is not None and projector.status == AssetStatus.IN_USE
     event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.asset_id == projector.id))
-    assert event.action == LedgerAction.IMPORTED and event.note == f"Import #{run.id} (台账.xlsx), row 7"
+    assert event.action == LedgerAction.IMPORTED and event.note_words == f"Import #{run.id} (台账.xlsx), row 7"
     assert db.session.scalar(select(func.count()).select_from(Tag)) == 30
     assert db.session.scalar(select(func.count()).select_from(Location).where(Location.name == "教学楼")) == 1  # one parent for both rooms
 

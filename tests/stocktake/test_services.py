@@ -24,7 +24,7 @@ def test_opening_snapshots_every_asset_in_scope_where_the_books_put_it(floor, st
     assert stocktake.expected_count == 10  # 9 dorm items on the floor and the projector in 301, not the B block bed
     item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.asset_id == floor.items["301-bed1"].id))
     assert (item.expected_location_id, item.expected_department_id, item.expected_custodian) == (floor.rooms["301"].id, floor.dorms.id, "赵老师")
-    assert "3F" in stocktake.scope_text
+    assert "3F" in stocktake.scope_words
 
 
 def test_later_edits_to_the_register_do_not_change_what_was_expected(floor, stocktake):
@@ -79,7 +79,7 @@ def test_a_confirmation_counts_once_and_a_second_person_is_told_who_was_first(fl
     assert counted(stocktake) == 1
     assert scan_facts(bed.current_tag.code).last_confirmed_at is not None
     events = db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == bed.id, LedgerEvent.action == LedgerAction.STOCKTAKE_CONFIRMED)).all()
-    assert len(events) == 1 and "2026秋 A栋3楼盘点" in events[0].note and "301" in events[0].note
+    assert len(events) == 1 and "2026秋 A栋3楼盘点" in events[0].note_words and "301" in events[0].note_words
 
 
 def test_a_replayed_batch_counts_each_confirmation_once(floor, stocktake):
@@ -234,7 +234,7 @@ def test_corrections_move_the_books_mark_losses_and_write_the_ledger(floor, stoc
     chair, bed = db.session.get(type(floor.items["303-chair"]), floor.items["303-chair"].id), db.session.get(type(floor.items["303-chair"]), report.missing[0].asset_id)
     assert chair.location.name == "301" and bed.status == AssetStatus.LOST
     corrected = db.session.scalars(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.STOCKTAKE_CORRECTED)).all()
-    assert len(corrected) == 2 and all("2026秋 A栋3楼盘点" in e.note for e in corrected)
+    assert len(corrected) == 2 and all("2026秋 A栋3楼盘点" in e.note_words for e in corrected)
     with pytest.raises(ConflictError):
         reconciling.resolve_item(floor.office, stocktake.id, report.missing[0].id, Resolution.LOST)
     assert reconciling.reconciliation(floor.office, stocktake.id).open_differences == 1

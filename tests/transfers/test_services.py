@@ -175,7 +175,7 @@ def test_the_office_records_a_direct_transfer_without_approvals(school):
         services.request_transfer(school.sender, services.TransferRequest([school.projector.id], school.academic.id), direct=True)
     transfer = services.request_transfer(school.office, services.TransferRequest([school.projector.id], school.academic.id), direct=True)
     assert transfer.direct and transfer.status == TransferStatus.APPROVED and transfer.approved_by_name == "后勤王主任"
-    assert "without approvals" in events(school.projector, LedgerAction.TRANSFER_REQUESTED)[0].note
+    assert "without approvals" in events(school.projector, LedgerAction.TRANSFER_REQUESTED)[0].note_words
     services.confirm_arrival(school.receiver, transfer.id, school.projector.id)
     assert db.session.get(Asset, school.projector.id).department_id == school.academic.id
 

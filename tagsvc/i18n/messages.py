@@ -1,0 +1,35 @@
+"""Texts the system writes into records (a history line's "JY-2026-0003: 王小明, due back on …", a stocktake's
+scope) are kept as data, a message id with its arguments, and put into words when read: in the reader's language,
+not the writer's. The names inside (people, places, documents) are data and stay as they were typed.
+
+A message is `{"id": msgid, "args": {...}}`; an argument may itself be a message, or a list of them (joined by
+"、"); a list of messages is joined by " · ".
+"""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+Message = dict
+
+
+def message(msgid: str, **args) -> Message:
+    """A text to say later. Mark msgid with N_ where it is written, so the catalog has it."""
+    return {"id": msgid, "args": {key: _storable(value) for key, value in args.items()}}
+
+
+def _storable(value):
+    if isinstance(value, dict | list | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def say(value, separator: str = " · ") -> str:
+    """The words of a message (or of a list of them) in the reader's language; plain text as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return separator.join(part for part in (say(item, "、") for item in value) if part)
+    args = {key: say(argument, "、") if isinstance(argument, dict | list) else argument for key, argument in (value.get("args") or {}).items()}
+    return gettext(value["id"], **args) if args else gettext(value["id"])
