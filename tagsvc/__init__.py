@@ -166,7 +166,9 @@ def _init_templates(app: Flask) -> None:
         report_reference=report_reference,
         readable_report_ids=readable_report_ids,
     )
-    app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime)
+    from tagsvc.i18n.messages import join_names
+
+    app.jinja_env.filters.update(format_code=format_code, date=format_date, datetime=format_datetime, join_names=join_names)
     from tagsvc.input_checks import without_direction_overrides
 
     # Names that came in before the boundary check (an old database, an imported file) still never read backwards.

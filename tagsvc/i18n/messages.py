@@ -2,8 +2,8 @@
 scope) are kept as data, a message id with its arguments, and put into words when read: in the reader's language,
 not the writer's. The names inside (people, places, documents) are data and stay as they were typed.
 
-A message is `{"id": msgid, "args": {...}}`; an argument may itself be a message, or a list of them (joined by
-"、"); a list of messages is joined by " · ".
+A message is `{"id": msgid, "args": {...}}`; an argument may itself be a message, or a list (of names or messages,
+joined as the reader's language lists things: "、" or ", "); a list of messages is joined by " · ".
 """
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ def say(value, separator: str = " · ") -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return separator.join(part for part in (say(item, "、") for item in value) if part)
-    args = {key: say(argument, "、") if isinstance(argument, dict | list) else argument for key, argument in (value.get("args") or {}).items()}
+        return separator.join(part for part in (say(item) for item in value) if part)
+    args = {key: _said_argument(argument) for key, argument in (value.get("args") or {}).items()}
     return gettext(value["id"], **args) if args else gettext(value["id"])
+
+
+def _said_argument(argument):
+    if isinstance(argument, list):
+        return join_names([say(item) for item in argument])
+    return say(argument) if isinstance(argument, dict) else argument
+
+
+def join_names(names) -> str:
+    """Names listed as the reader's language lists them: 信息中心、教务处; IT office, Academic office."""
+    from flask_babel import get_locale
+
+    names = [str(name) for name in names if name]
+    return ("、" if str(get_locale() or "zh").startswith("zh") else ", ").join(names)

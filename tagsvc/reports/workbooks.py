@@ -10,6 +10,7 @@ from openpyxl.styles import Font
 from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.i18n.markers import N_
 from tagsvc.spreadsheets.cells import append_row, titled_sheet
+from tagsvc.i18n.messages import join_names
 
 
 def _header(sheet, values) -> None:
@@ -57,7 +58,7 @@ def department_xlsx(table) -> bytes:
     book = Workbook()
     sheet = titled_sheet(book, table.department.name, first=True)
     append_row(sheet, [_("Assets of %(department)s", department=table.department.name)])
-    append_row(sheet, [_("Keeper"), "、".join(table.keepers) or "—"])
+    append_row(sheet, [_("Keeper"), join_names(table.keepers) or "—"])
     _header(sheet, [_(label) for _key, label in ASSET_COLUMNS])
     for asset in table.assets:
         append_row(sheet, _asset_row(asset))

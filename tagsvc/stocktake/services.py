@@ -127,7 +127,7 @@ def describe_scope(scope: Scope) -> list:
                               (Category, scope.category_ids, N_("Categories: %(names)s"))):
         if ids:
             names = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-            parts.append(message(label, names="、".join(str(n) for n in names)))
+            parts.append(message(label, names=[str(n) for n in names]))
     if scope.kinds:
         parts.append(message(N_("Property kinds: %(names)s"), names=[message(KIND_LABELS[k]) for k in scope.kinds]))
     return parts

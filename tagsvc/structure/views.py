@@ -16,6 +16,7 @@ from tagsvc.structure import services
 from tagsvc.structure.display import ASSET_KIND_LABELS, DEPARTMENT_KIND_LABELS, LOCATION_KIND_LABELS
 from tagsvc.structure.forms import DepartmentForm, TreeNodeForm
 from tagsvc.structure.models import AssetKind, Category, Department, DepartmentKind, Location, LocationKind
+from tagsvc.i18n.messages import join_names
 
 bp = Blueprint("structure", __name__, url_prefix="/admin")
 
@@ -191,7 +192,7 @@ def load_standard():
         show_refusal(error)
     else:
         flash(ngettext("%(num)d category added: %(names)s", "%(num)d categories added: %(names)s", len(added),
-                       names="、".join(c.name for c in added)) if added else _("The tree has these classes already."), "success")
+                       names=join_names(c.name for c in added)) if added else _("The tree has these classes already."), "success")
     return redirect(url_for("structure.tree", tree_name="categories"))
 
 

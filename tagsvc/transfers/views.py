@@ -17,6 +17,7 @@ from tagsvc.structure.services import all_departments
 from tagsvc.transfers import services
 from tagsvc.transfers.forms import ArrivalForm, ReasonForm, RequestTransferForm
 from tagsvc.transfers.models import ArrivalMethod
+from tagsvc.i18n.messages import join_names
 
 bp = Blueprint("transfers", __name__, url_prefix="/transfers")
 
@@ -39,7 +40,7 @@ def create():
     others = [a for a in assets if not services.may_request(current_user, a.department_id)]
     if others:  # every listed item must be this person's to send, as the disposal form checks
         raise PermissionDeniedError(_("You can only request transfers of your own departments' items; these are not yours: %(items)s.",
-                                      items="、".join(f"{a.name}（{a.asset_number}）" for a in others[:10])))
+                                      items=join_names(f"{a.name} ({a.asset_number})" for a in others[:10])))
     form = RequestTransferForm()
     form.to_department_id.choices = [(None, _("— choose —"))] + [(d.id, d.name) for d in all_departments()]
     status = 200
