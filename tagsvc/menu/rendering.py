@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 
 from flask import render_template, request
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale, gettext as _, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -66,8 +66,9 @@ def signed_in_menu() -> Markup:
 def approvals_badge(user) -> str:
     """What waits for this person on the approvals page (transfers, arrivals, disposals, overdue loans)."""
     waiting = waiting_count(user)
-    title = _("waiting for you")
-    return f' <span class="badge" title="{escape(title)}">{waiting}</span>' if waiting else ""
+    # The badge says what it counts in words: phones never show a title.
+    text = _("%(n)d waiting for you", n=waiting)
+    return f' <span class="badge">{escape(text)}</span>' if waiting else ""
 
 
 def counts_badges(user) -> str:
@@ -75,9 +76,10 @@ def counts_badges(user) -> str:
     pending = repair_counts(user)
     badges = ""
     if pending and pending.new:
-        title = _("new")
-        badges += f' <span class="badge" title="{escape(title)}">{pending.new}</span>'
+        text = (ngettext("%(num)d new report", "%(num)d new reports", pending.new) if user.is_admin
+                else ngettext("%(num)d new order", "%(num)d new orders", pending.new))
+        badges += f' <span class="badge">{escape(text)}</span>'
     if pending and pending.overdue:
-        title, text = _("overdue"), _("%(n)d overdue", n=pending.overdue)
-        badges += f' <span class="badge badge-late" title="{escape(title)}">{escape(text)}</span>'
+        late = _("%(n)d overdue", n=pending.overdue)
+        badges += f' <span class="badge badge-late">{escape(late)}</span>'
     return badges

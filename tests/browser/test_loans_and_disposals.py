@@ -115,7 +115,7 @@ def test_a_class_set_is_lent_by_scanning_and_one_ball_comes_back_damaged(browser
     with Image.open(stored_photo_path(signed.signature)) as picture:  # the strokes, re-encoded: dark ink on white
         assert picture.convert("L").getextrema()[0] < 60 and picture.convert("L").getextrema()[1] > 200
     report = db.session.scalar(select(DamageReport))
-    assert report.handout_id == signed.id and signed.number in report.description
+    assert report.handout_id == signed.id and signed.number in report.description_words
     assert "王小明" not in report.description  # the label's public report page shows the description
     assert db.session.get(Asset, school.balls[0].id).status == AssetStatus.DAMAGED
     assert db.session.get(Asset, school.balls[1].id).status == AssetStatus.IN_USE
@@ -138,9 +138,13 @@ def test_an_old_printer_is_disposed_of_and_its_record_printed(browser, live_serv
     assert widest(page) <= 360
     phone.close()
 
+    office_phone = browser.new_context(**PHONE)  # the head's phone: the menu button says what waits, in words
+    office = signed_in_page(office_phone, live_server, school.head.username, TEST_PASSWORD)
+    assert office.locator("label.menu-button .badge").all_inner_texts() == ["1 件待您处理"] and widest(office) <= 360
+    office_phone.close()
     desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     office = signed_in_page(desktop, live_server, school.head.username, TEST_PASSWORD)
-    assert office.locator("nav.menu").get_by_role("link", name=re.compile("待我处理")).locator(".badge").inner_text() == "1"
+    assert office.locator("nav.menu").get_by_role("link", name=re.compile("待我处理")).locator(".badge").inner_text() == "1 件待您处理"
     office.locator("nav.menu").get_by_role("link", name=re.compile("待我处理")).click()
     office.get_by_role("link", name=number).click()
     office.get_by_role("button", name="批准报废").click()
