@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.loans.models import Handout
 from tagsvc.structure.models import Department, Location
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class DamageReport(Base):
 
     asset: Mapped[Asset] = relationship(lazy="joined")
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
-    handout = relationship("Handout", foreign_keys=[handout_id])
+    handout: Mapped[Handout | None] = relationship(foreign_keys=[handout_id])
 
     @property
     def description_words(self) -> str:

@@ -178,7 +178,7 @@ def test_the_header_counts_new_and_overdue_orders(client, login_as, desk):
     services.submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿松了", client_hash="x")
     login_as(make_user(Role.ADMIN))
     page = client.get("/assets").get_data(as_text=True)
-    assert '<span class="badge" title="new">1</span>' in page
+    assert '<span class="badge">1 new report</span>' in page
 
 
 def test_behind_a_proxy_each_phone_has_its_own_limit(make_app):

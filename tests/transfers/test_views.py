@@ -47,6 +47,8 @@ def test_a_projector_moves_from_its_label_page_to_the_new_books(app, client, log
     assert "✓ 投影仪 arrived · 1 of 1 · all arrived" in answer  # back on the label's page
     assert "教务处" in answer and "行政楼 › 205" in answer and "Confirm arrival" not in answer
     assert "Transferred: arrived" in answer  # the history tells it
+    done = client.get(f"/transfers/{transfer.id}").get_data(as_text=True)  # the completed transfer says where it went
+    assert "moved from 行政楼 › 101 to 行政楼 › 205" in done and "now in 行政楼 › 101" not in done
 
 
 def test_forty_desks_ticked_in_the_register_arrive_by_typed_codes_with_one_outstanding(client, login_as, school):
