@@ -246,3 +246,25 @@ def test_a_transfer_out_of_an_open_stocktake_is_no_false_loss(browser, live_serv
     page.wait_for_url(f"{live_server}/transfers/{transfer_id}")
     assert widest(page) <= 360
     phone.close()
+
+
+def test_typing_code_after_code_keeps_the_field_and_the_missing_list_in_view(browser, live_server):
+    """After three confirmations the typed field sat at the screen's bottom edge and the missing list below the fold."""
+    floor = build_floor()
+    stocktake = open_floor_stocktake(floor)
+    room = floor.rooms["301"]
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, floor.keeper.username, "correct-horse-9")
+    page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
+    field = page.locator("#typed-code")
+    for key in ("301-bed1", "301-bed2", "301-chair"):
+        field.fill(floor.items[key].current_tag.code)
+        field.press("Enter")
+        page.wait_for_function(f"() => document.querySelectorAll('#found li').length >= {('301-bed1', '301-bed2', '301-chair').index(key) + 1}")
+    height = page.evaluate("() => window.innerHeight")
+    box = field.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= height / 2  # the field in the upper half, not at the bottom edge
+    missing = page.locator("#missing").evaluate("el => el.closest('.card').getBoundingClientRect().top")
+    assert missing < height  # the missing list starts on the screen
+    assert page.evaluate("() => document.activeElement.id") == "typed-code"  # the next code goes straight in
+    phone.close()

@@ -31,6 +31,13 @@
 
   function note(text, kind) { TagsvcCamera.note(log, text, kind); }
 
+  /* A hand-held scanner or a thumb types code after code: each answer lengthens the log above the field, which would
+     sink to the screen's bottom edge with the missing list below the fold. Once it passes the upper third, the field
+     goes back to the top, the missing list right under it. */
+  function keepInView(form) {
+    if (form.getBoundingClientRect().top > window.innerHeight / 3) { form.scrollIntoView({ block: "start" }); }
+  }
+
   /* The row of an expected item moves from "still missing" to "found". */
   function markFound(code) {
     var row = document.querySelector('#missing li[data-code="' + code + '"]');
@@ -189,7 +196,11 @@
     if (!codeIn(text)) { return; }  // the server explains what is wrong with it
     event.preventDefault();
     lastSeen[codeIn(text)] = 0;  // typed again on purpose: not a camera repeat
-    record(text, "typed").then(function () { field.value = ""; field.focus(); });
+    record(text, "typed").then(function () {
+      field.value = "";
+      keepInView(document.getElementById("typed"));
+      field.focus({ preventScroll: true });
+    });
   });
 
   cameraCard.hidden = false;
