@@ -21,6 +21,9 @@ from tests.loans.conftest import build_school as build_loan_school
 pytestmark = pytest.mark.browser
 
 
+CLASS_NOT_LISTED = "班级（上面列表中没有时填写）"
+
+
 def widest(page) -> int:
     return page.evaluate("Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
 
@@ -39,6 +42,11 @@ def test_a_class_set_is_lent_by_scanning_and_one_ball_comes_back_damaged(browser
     assert page.locator("select[name=recipient_kind]").input_value() == "student"
     assert page.locator("input[name=due_on]").is_visible() and not page.locator("input[name='location_id-path']").is_visible()
     page.select_option("select[name=recipient_kind]", label="学生")
+    # The walk-through's loan form: a student's name is asked as a name, one place for the class, the choice has
+    # its own question.
+    assert page.locator("label[for=name]").inner_text().startswith("姓名")
+    assert page.locator("fieldset legend").first.inner_text() == "借用还是领用"
+    assert page.locator("label[for=class_name]").inner_text().startswith(CLASS_NOT_LISTED)  # says when to type one
     page.fill("input[name=name]", "王小明")
     page.select_option("select[name=department_id]", label="高一(3)班")
     due = school_today() + timedelta(days=7)

@@ -94,3 +94,29 @@ def test_a_keeper_registers_a_new_purchase_by_scanning_a_blank_label(browser, de
     asset = db.session.scalar(select(Asset).where(Asset.asset_number == "BJB-2026-0999"))
     db.session.refresh(asset)
     assert asset.current_tag.code == code
+
+
+def test_on_a_phone_the_preview_keeps_the_imported_selection(browser, demo):
+    """"Print the 9 imported assets' labels", then "show the first page" on a 360 px phone: still those 9, not "yes,
+    all 308"."""
+    from tagsvc.spreadsheets.importing import Options, commit_import, plan_import
+    from tagsvc.spreadsheets.reading import read_sheet
+    from tests.spreadsheets.files import ledger_rows, ledger_xlsx
+
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    run = commit_import(admin, plan_import(read_sheet(ledger_xlsx(ledger_rows(9, start=90001)), "台账.xlsx"), Options()), "台账.xlsx")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{demo}/login")
+    fill_sign_in(page, "admin", DEMO_PASSWORD)
+    page.goto(f"{demo}/register/imports/{run.id}")
+    page.get_by_role("link", name="打印这 9 件导入资产的标签").click()
+    assert page.get_by_role("status").first.inner_text() == "共 9 张标签待打印"
+    page.select_option("select[name=sheet]", value="thermal-50x30")
+    page.get_by_role("button", name="预览第一页").click()
+    page.locator("img.preview").wait_for()
+    assert page.get_by_role("status").first.inner_text() == "共 9 张标签待打印"
+    assert "是，全部" not in page.locator("main").inner_text()  # it offered "yes, all 308"
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+    screenshot(page, "print-labels-preview-phone")
+    context.close()
