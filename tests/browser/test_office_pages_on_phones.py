@@ -3,7 +3,7 @@
 import pytest
 
 from tagsvc.accounts.models import Role
-from tests.browser.conftest import PHONE, signed_in_page
+from tests.browser.conftest import PHONE, screenshot, signed_in_page
 from tests.browser.test_roles_on_phones import _problems_on
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_asset, make_department, make_user
@@ -58,6 +58,7 @@ def test_the_department_sheet_is_cards_on_a_phone_and_a_table_on_paper(browser, 
     assert "存放地点：" in place_cell.evaluate("td => getComputedStyle(td, '::before').content")  # each value named
     place = place_cell.bounding_box()
     assert place["height"] < 80  # a line or two, not a character a line
+    screenshot(page, "department-sheet-phone")
     page.emulate_media(media="print")
     assert page.locator("table thead").is_visible() and page.locator("table tbody tr").first.evaluate("r => getComputedStyle(r).display") == "table-row"
     phone.close()
