@@ -108,14 +108,25 @@ def register_commands(app: Flask) -> None:
 
     @loans_group.command("remind")
     def loans_remind():
-        """Email about overdue loans (run once a day, e.g. from cron): the borrower, when they have an account with an
-        address, and whoever lent the items. An item is reminded of once a day at most."""
+        """Email about overdue loans now: the borrower, when they have an account with an address, and whoever lent the
+        items. An item is reminded of once a day at most. The job queue's worker does it every school day after 08:00
+        by itself; this is for a run by hand."""
         from tagsvc.loans.services import send_overdue_reminders
 
         if not app.config.get("SMTP_HOST"):
             raise click.ClickException("Email is not set up (TAGSVC_SMTP_HOST): no reminder sent.")
         count = send_overdue_reminders()
         click.echo(f"Reminded of {count} overdue item(s).")
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time (threads).")
+    def worker(workers):
+        """Run the job queue's worker (print jobs, daily loan reminders): beside gunicorn in production, one or more
+        per machine. Jobs a killed worker left are taken up again at start."""
+        from tagsvc.jobs import queue_location, start_worker
+
+        click.echo(f"tagsvc worker on {queue_location(app)} with {workers} thread(s)", err=True)
+        start_worker(app, workers=workers, in_process=False).run()
 
     @app.cli.command("import-register")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
@@ -202,6 +213,10 @@ def register_commands(app: Flask) -> None:
             click.echo("  No local network address found; phones cannot reach this machine.")
         click.echo("  Demo sign-in: admin / tagsvc-demo   (keeper: keeper1, staff: teacher1, repairer: repair1; same password)")
         click.echo("")
+        from tagsvc.jobs import queue_location, start_worker
+
+        start_worker(app)  # the job queue's worker in this process: the demo needs no other service
+        click.echo(f"  Job queue: {queue_location(app)} (a worker runs in this process)")
         if lan and not app.config.get("PUBLIC_BASE_URL"):
             # Labels keep the plain address: any scanner opens it without a certificate warning.
             app.config["PUBLIC_BASE_URL"] = f"http://{lan}:{port}"

@@ -61,6 +61,11 @@ class Config:
         self.PRINT_DIR = Path(env.get("TAGSVC_PRINT_DIR", INSTANCE_DIR / "print"))
         # Print jobs with more labels than this are drawn in the background, with a progress page.
         self.LABEL_INLINE_MAX = int(env.get("TAGSVC_LABEL_INLINE_MAX", "500"))
+        # The job queue: empty for the embedded one (a SQLite file beside the database, or TAGSVC_QUEUE_FILE), or a
+        # redis:// address for production and several app servers (see docs/decisions/0001-job-queue.md).
+        self.QUEUE_URL = env.get("TAGSVC_QUEUE_URL", "")
+        self.QUEUE_FILE = env.get("TAGSVC_QUEUE_FILE", "")
+        self.JOB_LEASE_SECONDS = int(env.get("TAGSVC_JOB_LEASE_SECONDS", "120"))
         # Behind a reverse proxy (nginx, Caddy): how many proxies to trust for the client's address, which
         # rate-limits anonymous damage reports per phone. 0 when the app faces clients directly.
         self.TRUSTED_PROXIES = int(env.get("TAGSVC_TRUSTED_PROXIES", "0"))

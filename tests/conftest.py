@@ -87,6 +87,25 @@ def make_app(database_url, tmp_path):
 
 
 @pytest.fixture
+def queue_worker():
+    """The real job queue (the embedded one: a SQLite file beside the test's database) with its worker in threads of
+    this process: `start(app)` starts it; it stops, finishing its job, when the test ends."""
+    from tagsvc.jobs import huey, start_worker
+
+    consumers = []
+
+    def start(app):
+        consumers.append(start_worker(app, workers=2))
+        return consumers[-1]
+
+    yield start
+    for consumer in consumers:
+        consumer.stop(graceful=True)
+    huey.storage.flush_queue()
+    huey.storage.flush_schedule()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from tagsvc.accounts.permissions import require_admin, require_signed_in
@@ -194,25 +193,35 @@ def create_print_job(actor, kind: PrintJobKind, tag_ids: list[int], settings: Pr
 
 
 def start_print_job(job: PrintJob) -> None:
-    """Run a job now when it is small, else in a background thread; either way the job page shows the result."""
+    """Run a job now when it is small, else on the job queue; either way the job page shows the result."""
     if job.label_count <= current_app.config["LABEL_INLINE_MAX"]:
         run_print_job(job.id)
         return
-    app = current_app._get_current_object()
+    from tagsvc.jobs import enqueue, print_job_task
 
-    def work() -> None:
-        with app.app_context():
-            run_print_job(job.id)
+    enqueue(print_job_task, job.id)
 
-    threading.Thread(target=work, name=f"print-job-{job.id}", daemon=True).start()
+
+def claim_print_job(job_id: int) -> bool:
+    """Take the job for this worker: queued, or running with its lease run out (its worker died). Of two workers
+    handed the same job, one gets it. Commits."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config.get("JOB_LEASE_SECONDS", 120))
+    claimed = db.session.execute(
+        update(PrintJob).where(PrintJob.id == job_id, or_(PrintJob.status == PrintJobStatus.QUEUED,
+                                                          (PrintJob.status == PrintJobStatus.RUNNING) & (PrintJob.updated_at < now - lease)))
+        .values(status=PrintJobStatus.RUNNING, updated_at=now, done_count=0).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return claimed
 
 
 def run_print_job(job_id: int) -> PrintJob:
-    """Draw a job's PDF, then mark its labels printed and write the ledger. Never raises for a bad job: the
-    job ends failed with a message the person can act on."""
+    """Draw a job's PDF, then mark its labels printed and write the ledger, in one transaction (a job drawn again
+    after its worker died writes once). Never raises for a bad job: the job ends failed with a message the person
+    can act on. A job another worker holds, or one finished, is left alone."""
+    if not claim_print_job(job_id):
+        return db.session.get(PrintJob, job_id)
     job = db.session.get(PrintJob, job_id)
-    job.status, job.updated_at = PrintJobStatus.RUNNING, utcnow()
-    db.session.commit()
     try:
         sheet = get_sheet(job.sheet_slug)
         pdf = render_pdf(sheet, _label_contents(job.tag_ids, job.qr_level, _report_progress(job)), current_app.config["LABEL_FONT"], job.start_position, printer_offset(sheet.slug))

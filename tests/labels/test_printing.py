@@ -122,8 +122,9 @@ def test_an_empty_or_vanished_selection_is_refused(school):
         services.create_print_job(school["admin"], PrintJobKind.ASSETS, [], settings())
 
 
-def test_a_large_job_runs_in_the_background_and_reports_progress(make_app, tmp_path):
+def test_a_large_job_runs_on_the_queue_and_reports_progress(make_app, tmp_path, queue_worker):
     app = make_app(LABEL_INLINE_MAX=10)
+    queue_worker(app)
     with app.app_context():
         admin = make_user(Role.ADMIN)
         department = make_department()

@@ -114,7 +114,7 @@ def test_overdue_loans_are_listed_and_counted_for_the_office_and_the_lender(clie
         login_as(person)
         page = client.get("/approvals").get_data(as_text=True)
         assert "Overdue loans" in page and "LQ-001" in page and loan.number in page
-        assert re.search(r'Waiting for me <span class="badge"[^>]*>1</span>', page)
+        assert re.search(r'Waiting for me <span class="badge"[^>]*>1 waiting for you</span>', page)
     login_as(school.other_keeper)
     page = client.get("/approvals").get_data(as_text=True)
     assert "LQ-001" not in page and "Nothing waits for you" in page
