@@ -121,7 +121,7 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="Jobs run at the same time (threads).")
     def worker(workers):
-        """Run the job queue's worker (print jobs, daily loan reminders): beside gunicorn in production, one or more
+        """Run the job queue's worker (print jobs, large imports, daily loan reminders): beside gunicorn in production, one or more
         per machine. Jobs a killed worker left are taken up again at start."""
         from tagsvc.jobs import queue_location, start_worker
 

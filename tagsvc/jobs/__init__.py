@@ -110,6 +110,13 @@ def print_job_task(job_id: int) -> None:
     _in_app(run_print_job, job_id)
 
 
+@huey.task(retries=2, retry_delay=10)
+def import_task(run_id: int) -> None:
+    from tagsvc.spreadsheets.jobs import run_import_job
+
+    _in_app(run_import_job, run_id)
+
+
 @huey.task()
 def send_overdue_reminders_task() -> None:
     from tagsvc.loans.services import send_overdue_reminders
@@ -118,23 +125,30 @@ def send_overdue_reminders_task() -> None:
 
 
 def reclaim_now() -> int:
-    """Put back on the queue the print jobs a killed worker left (running, lease run out) or whose enqueue was lost
-    (queued for more than a minute). Returns how many."""
+    """Put back on the queue the print jobs and imports a killed worker left (running, lease run out) or whose
+    enqueue was lost (queued for more than a minute). Returns how many."""
     from sqlalchemy import or_, select
 
     from tagsvc.extensions import db, utcnow
     from tagsvc.labels.models import PrintJob, PrintJobStatus
+    from tagsvc.spreadsheets.models import ImportRun
 
     now = utcnow()
     lease = timedelta(seconds=current_app.config.get("JOB_LEASE_SECONDS", LEASE.total_seconds()))
-    stale = list(db.session.scalars(select(PrintJob.id).where(or_(
+    lost = now - timedelta(minutes=1)
+    jobs = list(db.session.scalars(select(PrintJob.id).where(or_(
         (PrintJob.status == PrintJobStatus.RUNNING) & (PrintJob.updated_at < now - lease),
-        (PrintJob.status == PrintJobStatus.QUEUED) & (PrintJob.updated_at < now - timedelta(minutes=1))))))
+        (PrintJob.status == PrintJobStatus.QUEUED) & (PrintJob.updated_at < lost)))))
+    runs = list(db.session.scalars(select(ImportRun.id).where(or_(
+        (ImportRun.status == "running") & (ImportRun.updated_at < now - lease), (ImportRun.status == "queued") & (ImportRun.updated_at < lost)))))
     db.session.rollback()
-    for job_id in stale:
+    for job_id in jobs:
         log.warning("print job %s: its worker stopped or its enqueue was lost; queued again", job_id)
         print_job_task(job_id)
-    return len(stale)
+    for run_id in runs:
+        log.warning("import %s: its worker stopped or its enqueue was lost; queued again", run_id)
+        import_task(run_id)
+    return len(jobs) + len(runs)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -1,40 +1,72 @@
-"""Large imports run in the background, as large print jobs do: the office's page shows the run's progress and
+"""Large imports run on the job queue, as large print jobs do: the office's page shows the run's progress and
 refreshes itself; a small file is imported while the person waits."""
 from __future__ import annotations
 
 import logging
-import threading
+from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
+
+from sqlalchemy import or_, update
 
 from tagsvc.accounts.models import User
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db, utcnow
 from tagsvc.spreadsheets.importing import Options, Plan, check_committable, commit_import, plan_import
 from tagsvc.spreadsheets.models import ImportRun
-from tagsvc.spreadsheets.reading import Sheet
+from tagsvc.spreadsheets.reading import Sheet, sheet_from_json, sheet_to_json
+from tagsvc.structure.models import AssetKind
 
 log = logging.getLogger(__name__)
 
 
 def start_import(actor, plan: Plan, sheet: Sheet, file_name: str, options: Options) -> ImportRun:
-    """Import now (up to IMPORT_INLINE_MAX rows), or queue it and work in a background thread. Either way the run's
-    page shows the result. Refuses at once what could not be imported (problems without "valid rows only")."""
+    """Import now (up to IMPORT_INLINE_MAX rows), or put it on the job queue: the run's row (with the review's
+    choices) and the rows read from the file are kept until a worker has imported them. Either way the run's page
+    shows the result. Refuses at once what could not be imported (problems without "valid rows only")."""
     check_committable(plan)
     if plan.rows <= current_app.config.get("IMPORT_INLINE_MAX", 5000):
         return commit_import(actor, plan, file_name)
-    run = ImportRun(file_name=file_name[:255], created_by_id=actor.id, created_by_name=actor.display_name, rows=plan.rows, status="queued")
-    db.session.add(run)
-    db.session.commit()
-    app, run_id, actor_id, language = current_app._get_current_object(), run.id, actor.id, _language()
+    run = queue_run(actor, sheet, file_name, options, plan.rows)
+    from tagsvc.jobs import enqueue, import_task
 
-    def work() -> None:
-        with app.app_context(), app.test_request_context(), force_locale(language):
-            run_import_job(run_id, actor_id, sheet, file_name, options)
-
-    threading.Thread(target=work, name=f"import-{run.id}", daemon=True).start()
+    enqueue(import_task, run.id)
     return run
+
+
+def queue_run(actor, sheet: Sheet, file_name: str, options: Options, rows: int) -> ImportRun:
+    """The run's row and its rows on disk, committed: what a worker needs, whichever worker and whenever."""
+    run = ImportRun(file_name=file_name[:255], created_by_id=actor.id, created_by_name=actor.display_name, rows=rows, status="queued",
+                    options={**options_to_json(options), "language": _language()})
+    db.session.add(run)
+    db.session.flush()
+    _rows_file(run.id).write_text(sheet_to_json(sheet), encoding="utf-8")
+    db.session.commit()
+    return run
+
+
+def _rows_file(run_id: int) -> Path:
+    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"run-{run_id}.rows.json"
+
+
+def options_to_json(options: Options) -> dict:
+    return {"existing": options.existing, "valid_rows_only": options.valid_rows_only,
+            "expand": {kind.value: bool(value) for kind, value in options.expand.items()},
+            "columns": None if options.columns is None else {str(i): key for i, key in options.columns.items()},
+            "matches": [[kind, name, record_id] for (kind, name), record_id in options.matches.items()],
+            "parents": options.parents}
+
+
+def options_from_json(data: dict) -> Options:
+    return Options(existing=data.get("existing", "skip"), valid_rows_only=bool(data.get("valid_rows_only")),
+                   expand={AssetKind(kind): value for kind, value in (data.get("expand") or {}).items()} or Options().expand,
+                   columns=None if data.get("columns") is None else {int(i): key for i, key in data["columns"].items()},
+                   matches={(kind, name): record_id for kind, name, record_id in data.get("matches") or []},
+                   parents=dict(data.get("parents") or {}))
 
 
 def _language() -> str:
@@ -43,25 +75,43 @@ def _language() -> str:
     return str(get_locale() or "zh")
 
 
-def run_import_job(run_id: int, actor_id: int, sheet: Sheet, file_name: str, options: Options) -> ImportRun:
-    """Check the file's rows again and write them in this thread (the register may have changed since the dry run: the
-    checks are the same). Never raises: the run ends failed with a message the office can act on."""
+def claim_run(run_id: int) -> bool:
+    """Take the run for this worker: queued, or running with its lease run out (its worker died). Commits."""
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config.get("JOB_LEASE_SECONDS", 120))
+    claimed = db.session.execute(
+        update(ImportRun).where(ImportRun.id == run_id, or_(ImportRun.status == "queued",
+                                                            (ImportRun.status == "running") & (ImportRun.updated_at < now - lease)))
+        .values(status="running", updated_at=now).execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return claimed
+
+
+def run_import_job(run_id: int) -> ImportRun:
+    """Check the file's rows again and write them (the register may have changed since the dry run: the checks are
+    the same), in one transaction: a run taken up again after its worker died writes once. Never raises: the run
+    ends failed with a message the office can act on. A run another worker holds, or one finished, is left alone."""
+    if not claim_run(run_id):
+        return db.session.get(ImportRun, run_id)
     run = db.session.get(ImportRun, run_id)
-    run.status = "running"
-    db.session.commit()
-    try:
-        plan = plan_import(sheet, options)
-        commit_import(db.session.get(User, actor_id), plan, file_name, run=run)
-    except TagsvcError as error:
-        db.session.rollback()
-        run = db.session.get(ImportRun, run_id)
-        run.status, run.error = "failed", error.message
-    except Exception:
-        log.exception("import %s failed", run_id)
-        db.session.rollback()
-        run = db.session.get(ImportRun, run_id)
-        run.status, run.error = "failed", _("The import stopped because of an error on the server; nothing was written. Try again; if it fails "
-                                            "again, tell the administrator.")
-    run.finished_at = run.finished_at or utcnow()
-    db.session.commit()
+    with force_locale(run.options.get("language") or "zh"):
+        try:
+            rows_file = _rows_file(run_id)
+            if not rows_file.exists():
+                raise TagsvcError(_("The file's rows are no longer on the server: upload the file again."))
+            plan = plan_import(sheet_from_json(rows_file.read_text(encoding="utf-8")), options_from_json(run.options))
+            commit_import(db.session.get(User, run.created_by_id), plan, run.file_name, run=run)
+        except TagsvcError as error:
+            db.session.rollback()
+            run = db.session.get(ImportRun, run_id)
+            run.status, run.error = "failed", error.message
+        except Exception:
+            log.exception("import %s failed", run_id)
+            db.session.rollback()
+            run = db.session.get(ImportRun, run_id)
+            run.status, run.error = "failed", _("The import stopped because of an error on the server; nothing was written. Try again; if it "
+                                                "fails again, tell the administrator.")
+        run.finished_at = run.finished_at or utcnow()
+        db.session.commit()
+    _rows_file(run_id).unlink(missing_ok=True)
     return run

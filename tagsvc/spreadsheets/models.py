@@ -29,6 +29,9 @@ class ImportRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="done")
     error: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None]
+    # On the job queue: the review's choices (see spreadsheets.jobs) and when a worker last held it (its lease).
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def running(self) -> bool:

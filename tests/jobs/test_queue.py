@@ -137,3 +137,52 @@ def test_print_jobs_run_through_the_queue_each_once(make_app, tmp_path, queue_wo
         queue_worker(app)
         _wait(lambda: all(db.session.get(PrintJob, i).status == PrintJobStatus.DONE for i in job_ids), what="eight jobs")
         assert db.session.scalar(select(func.count()).select_from(LedgerEvent).where(LedgerEvent.action == LedgerAction.LABEL_PRINTED)) == 24
+
+
+def test_a_worker_killed_during_an_import_leaves_it_to_the_next_which_imports_once(make_app, database_url, tmp_path, queue_worker):
+    from tagsvc.assets.models import Asset
+    from tagsvc.spreadsheets.importing import Options, plan_import
+    from tagsvc.spreadsheets.jobs import start_import
+    from tagsvc.spreadsheets.models import ImportRun
+    from tagsvc.spreadsheets.reading import read_sheet
+    from tests.spreadsheets.files import ledger_rows, ledger_xlsx
+
+    queue_file = tmp_path / "queue.sqlite3"
+    app = make_app(IMPORT_INLINE_MAX=10, QUEUE_FILE=str(queue_file), JOB_LEASE_SECONDS=2)
+    with app.app_context(), app.test_request_context():
+        office = make_user(Role.ADMIN)
+        sheet = read_sheet(ledger_xlsx(ledger_rows(4000)), "台账.xlsx")
+        worker = _worker_process(database_url, tmp_path, queue_file)
+        try:
+            run_id = start_import(office, plan_import(sheet, Options()), sheet, "台账.xlsx", Options()).id
+            _wait(lambda: db.session.get(ImportRun, run_id).status == "running", what="the worker to take the import")
+            time.sleep(0.3)
+            worker.send_signal(signal.SIGKILL)  # in the middle of reading and writing 4,000 rows
+            worker.wait(10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        db.session.expire_all()
+        assert db.session.get(ImportRun, run_id).status == "running"  # killed before it committed: nothing written
+        assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
+        time.sleep(2.1)
+        queue_worker(app)
+        run = _wait(lambda: db.session.get(ImportRun, run_id).status in ("done", "failed") and db.session.get(ImportRun, run_id),
+                    seconds=180, what="the import to finish")
+        assert (run.status, run.created) == ("done", 4000)
+        assert db.session.scalar(select(func.count()).select_from(Asset)) == 4000  # each row once
+        imported = db.session.scalar(select(func.count()).select_from(LedgerEvent).where(LedgerEvent.action == LedgerAction.IMPORTED))
+        assert imported == 4000
+
+
+def test_the_reviews_choices_reach_the_worker_as_they_were(app):
+    from tagsvc.spreadsheets.importing import Options
+    from tagsvc.spreadsheets.jobs import options_from_json, options_to_json
+    from tagsvc.structure.models import AssetKind
+
+    options = Options(existing="update", valid_rows_only=True, expand={AssetKind.FIXED_ASSET: False, AssetKind.LOW_VALUE: True, AssetKind.CONSUMABLE: True},
+                      columns={0: "asset_number", 2: "name", 5: ""}, matches={("location", "教学楼 › 101"): 7, ("department", "高一三班"): None},
+                      parents={"图书馆 › 阅览室": 3, "报告厅": None})
+    import json
+
+    assert options_from_json(json.loads(json.dumps(options_to_json(options)))) == options

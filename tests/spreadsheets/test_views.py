@@ -111,10 +111,11 @@ def test_the_export_follows_the_registers_filters(client, login_as, office):
     assert f'/register/export.xlsx?department={it.id}' in client.get(f"/assets?department={it.id}").get_data(as_text=True)
 
 
-def test_a_large_file_is_imported_in_the_background_with_a_page_that_follows_it(client, login_as, office, app):
+def test_a_large_file_is_imported_on_the_queue_with_a_page_that_follows_it(client, login_as, office, app, queue_worker):
     import time
 
     app.config["IMPORT_INLINE_MAX"] = 10
+    queue_worker(app)
     login_as(office)
     location = upload(client, ledger_xlsx(ledger_rows(40))).location
     review = client.get(location).get_data(as_text=True)
@@ -138,14 +139,12 @@ def test_a_large_file_is_imported_in_the_background_with_a_page_that_follows_it(
 
 def test_a_background_import_that_meets_a_problem_fails_and_writes_nothing(app, office):
     from tagsvc.spreadsheets.importing import Options
-    from tagsvc.spreadsheets.jobs import run_import_job
+    from tagsvc.spreadsheets.jobs import queue_run, run_import_job
     from tagsvc.spreadsheets.reading import read_sheet
 
-    run = ImportRun(file_name="台账.xlsx", created_by_id=office.id, status="queued")
-    db.session.add(run)
-    db.session.commit()
     rows = ledger_rows(5)
     rows[1][6] = "很贵"  # the file changed since its dry run: the same checks refuse it
-    finished = run_import_job(run.id, office.id, read_sheet(ledger_xlsx(rows), "台账.xlsx"), "台账.xlsx", Options())
+    run = queue_run(office, read_sheet(ledger_xlsx(rows), "台账.xlsx"), "台账.xlsx", Options(), 5)
+    finished = run_import_job(run.id)
     assert finished.status == "failed" and "nothing was imported" in finished.error
     assert db.session.scalar(select(func.count()).select_from(Asset)) == 0
