@@ -15,6 +15,7 @@ from tagsvc.extensions import babel, compress, csrf, db, login_manager
 def import_models() -> None:
     """Every feature's tables, so metadata (and Alembic) sees them all."""
     from tagsvc.accounts import models as _accounts  # noqa: F401
+    from tagsvc.channels import models as _channels  # noqa: F401
     from tagsvc.api import models as _api  # noqa: F401
     from tagsvc.assets import holds as _holds  # noqa: F401
     from tagsvc.assets import models as _assets  # noqa: F401

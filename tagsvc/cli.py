@@ -128,6 +128,65 @@ def register_commands(app: Flask) -> None:
         click.echo(f"tagsvc worker on {queue_location(app)} with {workers} thread(s)", err=True)
         start_worker(app, workers=workers, in_process=False).run()
 
+    @app.cli.group("channels")
+    def channels_group():
+        """WeCom and DingTalk group robots that hear of tagsvc's news."""
+
+    @channels_group.command("add")
+    @click.argument("kind", type=click.Choice(["wecom", "dingtalk"]))
+    @click.argument("url")
+    @click.option("--events", required=True, help="Comma-separated: damage_reported, repair_assigned, transfer_waiting, …")
+    @click.option("--secret", default="", help="DingTalk: the robot's signing secret (SEC…).")
+    @click.option("--department", "departments", multiple=True, help="Only this department's items (a name; again for more).")
+    @click.option("--name", default="", help="The group's name as the office knows it (default: the robot's kind).")
+    @click.option("--as", "username", default=None, help="The office account that adds it (default: the first one).")
+    def channels_add(kind, url, events, secret, departments, name, username):
+        """Add a group robot: `tagsvc channels add wecom URL --events damage_reported --department 教务处`."""
+        from tagsvc.channels.services import add_channel
+        from tagsvc.errors import TagsvcError
+        from tagsvc.spreadsheets.cli import _office_account
+        from tagsvc.structure.models import Department
+
+        try:
+            department_ids = []
+            for department_name in departments:
+                department = db.session.scalar(select(Department).where(Department.name == department_name))
+                if department is None:
+                    raise click.ClickException(f"There is no department {department_name!r}.")
+                department_ids.append(department.id)
+            channel = add_channel(_office_account(username), name or kind, kind, url, [e.strip() for e in events.split(",") if e.strip()],
+                                  secret=secret, department_ids=department_ids)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Channel {channel.id} ({channel.name}) hears of: {', '.join(channel.events)}.")
+
+    @channels_group.command("list")
+    def channels_list():
+        """The channels, what they hear of, and what waits or failed."""
+        from tagsvc.channels.models import Channel, Delivery
+
+        for channel in db.session.scalars(select(Channel).order_by(Channel.id)):
+            counts = dict(db.session.execute(select(Delivery.status, func.count()).where(Delivery.channel_id == channel.id)
+                                             .group_by(Delivery.status)).all())
+            click.echo(f"{channel.id:>3}  {channel.kind:<8} {channel.name:<20} {', '.join(channel.events)}  "
+                       f"sent {counts.get('sent', 0)} · waiting {counts.get('waiting', 0)} · failed {counts.get('failed', 0)}")
+
+    @channels_group.command("test")
+    @click.argument("channel_id", type=int)
+    def channels_test(channel_id):
+        """Send a test message now and print the robot's answer."""
+        from tagsvc.channels.services import test_channel
+        from tagsvc.errors import TagsvcError
+        from tagsvc.spreadsheets.cli import _office_account
+
+        try:
+            answer = test_channel(_office_account(None), channel_id)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"{answer.outcome.value}" + (f" (errcode {answer.errcode}: {answer.detail})" if answer.errcode else (f" ({answer.detail})" if answer.detail else "")))
+        if answer.outcome.value != "sent":
+            raise SystemExit(1)
+
     @app.cli.command("import-register")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--dry-run", is_flag=True, help="Check everything and print what would happen; write nothing.")

@@ -56,6 +56,7 @@ def _test_config(database_url, tmp_path, **overrides):
         "SECRET_KEY": "test-secret-key",
         "UPLOAD_DIR": tmp_path / "uploads",
         "PRINT_DIR": tmp_path / "print",
+        "QUEUE_FILE": str(tmp_path / "queue.sqlite3"),  # the embedded job queue, beside the test's files
         "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py covers CSRF with it on
         "PUBLIC_BASE_URL": "https://tags.example.edu",
         "DEFAULT_LANGUAGE": "en",

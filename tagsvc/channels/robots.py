@@ -104,11 +104,12 @@ def body(robot: Robot, title: str, markdown: str) -> dict:
     return {"msgtype": "markdown", "markdown": {"title": title, "text": markdown}}
 
 
-def send(robot: Robot, title: str, markdown: str, timeout: float = 10) -> Answer:
-    """Send one markdown message (at most MARKDOWN_BYTES: see split_markdown) and read the robot's answer."""
+def send(robot: Robot, title: str, markdown: str, timeout: float = 10, at: float | None = None) -> Answer:
+    """Send one markdown message (at most MARKDOWN_BYTES: see split_markdown) and read the robot's answer. `at`:
+    the time to sign with (a timestamp; now by default)."""
     if len(markdown.encode()) > MARKDOWN_BYTES:
         raise ValueError("split the message first")
-    request = urllib.request.Request(address(robot), data=json.dumps(body(robot, title, markdown), ensure_ascii=False).encode(),
+    request = urllib.request.Request(address(robot, at), data=json.dumps(body(robot, title, markdown), ensure_ascii=False).encode(),
                                      headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # an address check_robot accepted

@@ -118,6 +118,21 @@ def import_task(run_id: int) -> None:
 
 
 @huey.task()
+def deliver_task() -> None:
+    from tagsvc.channels.services import deliver
+
+    _in_app(deliver)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliver_what_waits() -> None:
+    """News a robot could not take yet (its limit, its outage) goes out as soon as it can."""
+    from tagsvc.channels.services import deliver
+
+    _in_app(deliver)
+
+
+@huey.task()
 def send_overdue_reminders_task() -> None:
     from tagsvc.loans.services import send_overdue_reminders
 

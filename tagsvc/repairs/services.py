@@ -28,6 +28,7 @@ from tagsvc.ledger.services import _record_event
 from tagsvc.photos.services import store_photo, store_photos
 from tagsvc.repairs.models import OPEN_STATUSES, DamageKind, DamageReport, Priority, ReportAddition, ReportPhoto, ReportStatus
 from tagsvc.tags.services import look_up_tag
+from tagsvc.channels.services import damage_reported
 
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 2000
@@ -129,6 +130,7 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     # books have them; the scan page says "reported, waiting for the office" instead (honest state).
     db.session.flush()
     _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None, note=_report_note(report))
+    damage_reported(report)  # the groups that want it hear of it (recorded now, sent by the job queue's worker)
     db.session.commit()
     _tell_the_office(report)
     return report

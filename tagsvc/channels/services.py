@@ -1,0 +1,227 @@
+"""News for the groups where people talk (WeCom, DingTalk): recorded with what it tells of, delivered by the job
+queue's worker within the robots' limits, nothing lost.
+
+- `notify` records a notice and its deliveries in the same transaction as the change itself (a report, a transfer
+  waiting): if that change is written, so is the news; if not, neither. After the commit, the worker is asked to
+  deliver.
+- `deliver` sends what waits, channel by channel, each channel under a lock (two workers never send to one robot at
+  once): at most 19 messages a minute to a robot (its limit is 20); when news comes faster, one digest ("5 new damage
+  reports: …") instead of five messages, split within 4,096 bytes; a robot that is unavailable or rate limited gets
+  it again later (backoff), one that refuses for good (a wrong key) marks it failed with the robot's words, for the
+  office to fix and resend. Quiet hours hold all but urgent news until the morning.
+- A message is marked sent in its own commit right after the robot accepted it. Only a worker killed between the two
+  could send it twice; nothing can make it be lost.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
+from flask_babel import force_locale, gettext as _, ngettext, to_user_timezone
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tagsvc.channels import robots
+from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery, Notice
+from tagsvc.errors import ValidationError
+from tagsvc.extensions import db, lock_document, utcnow
+
+SEND_PER_MINUTE = robots.PER_MINUTE - 1  # one below the robots' limit: their minute and ours may not start together
+BACKOFF_LIMIT = timedelta(minutes=10)
+
+
+def notify(event_name: str, key: str, facts: dict, department_id: int | None = None, urgent: bool = False) -> Notice | None:
+    """Record news for the channels that want it (in the caller's transaction). The same `key` twice: once."""
+    if event_name not in EVENTS:
+        raise ValueError(event_name)
+    channels = [c for c in db.session.scalars(select(Channel).where(Channel.active.is_(True)))
+                if event_name in (c.events or []) and (not c.department_ids or department_id in c.department_ids)]
+    if not channels:
+        return None
+    try:
+        with db.session.begin_nested():
+            notice = Notice(event=event_name, key=key[:100], department_id=department_id, urgent=urgent, facts=facts)
+            db.session.add(notice)
+            db.session.flush()
+    except IntegrityError:
+        return None  # told already
+    db.session.add_all([Delivery(notice_id=notice.id, channel_id=channel.id) for channel in channels])
+    db.session.info["deliver_after_commit"] = True
+    return notice
+
+
+@event.listens_for(Session, "after_commit")
+def _deliver_soon(session: Session) -> None:
+    if session.info.pop("deliver_after_commit", False) and has_app_context():
+        from tagsvc.jobs import deliver_task, enqueue
+
+        enqueue(deliver_task)
+
+
+def deliver(now: datetime | None = None, send=robots.send) -> int:
+    """Send what waits to every channel, as far as the robots allow now. Returns how many notices went out."""
+    sent = 0
+    channel_ids = list(db.session.scalars(select(Delivery.channel_id).where(Delivery.status == "waiting").distinct()))
+    db.session.rollback()
+    for channel_id in channel_ids:
+        sent += _deliver_to(channel_id, now or utcnow(), send)
+    return sent
+
+
+def _quiet(channel: Channel, now: datetime) -> bool:
+    if channel.quiet_from == channel.quiet_until:
+        return False
+    hour = to_user_timezone(now).hour
+    if channel.quiet_from < channel.quiet_until:
+        return channel.quiet_from <= hour < channel.quiet_until
+    return hour >= channel.quiet_from or hour < channel.quiet_until
+
+
+def _deliver_to(channel_id: int, now: datetime, send) -> int:
+    lock_document(Channel, channel_id)  # one sender per robot: its limit counts every message
+    channel = db.session.get(Channel, channel_id)
+    query = select(Delivery).join(Notice).where(Delivery.channel_id == channel_id, Delivery.status == "waiting",
+                                                Delivery.next_attempt_at <= now).order_by(Delivery.id)
+    if _quiet(channel, now):
+        query = query.where(Notice.urgent.is_(True))
+    due = list(db.session.scalars(query))
+    recent = db.session.scalar(select(func.count()).select_from(ChannelMessage)
+                               .where(ChannelMessage.channel_id == channel_id, ChannelMessage.sent_at > now - timedelta(seconds=60)))
+    room = SEND_PER_MINUTE - recent
+    if not due or room <= 0 or not channel.active:
+        db.session.commit()
+        return 0
+    robot = robots.Robot(channel.kind, channel.url, channel.secret)
+    sent = 0
+    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+        messages = compose(due)
+    for title, text, deliveries in messages[:room]:
+        answer = send(robot, title, text, at=now.timestamp())
+        if answer.outcome == robots.Outcome.SENT:
+            for delivery in deliveries:
+                delivery.status, delivery.sent_at, delivery.error = "sent", now, ""
+            db.session.add(ChannelMessage(channel_id=channel_id, sent_at=now, notices=len(deliveries)))
+            db.session.commit()  # at once: the robot has it
+            lock_document(Channel, channel_id)
+            sent += len(deliveries)
+            continue
+        waiting = [d for d in due if d.status == "waiting"]
+        if answer.outcome == robots.Outcome.REFUSED:
+            for delivery in deliveries:
+                delivery.status, delivery.error = "failed", f"{answer.errcode}: {answer.detail}"[:1000]
+        else:  # rate limited or unavailable: all that waits, later
+            for delivery in waiting:
+                delivery.attempts += 1
+                wait = timedelta(seconds=answer.retry_after) if answer.retry_after else min(BACKOFF_LIMIT, timedelta(seconds=15 * 2 ** min(delivery.attempts, 6)))
+                delivery.next_attempt_at, delivery.error = now + wait, f"{answer.outcome.value}: {answer.detail}"[:1000]
+        db.session.commit()
+        break
+    return sent
+
+
+def compose(due: list[Delivery]) -> list[tuple[str, str, list[Delivery]]]:
+    """The messages for what waits: one for a single notice; a digest per kind of news when several wait, split
+    within the robots' size limit. Each message names the deliveries it carries."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if len(due) == 1:
+        title, text = _single(due[0].notice, base)
+        return [(title, text, due)]
+    messages = []
+    by_event: dict[str, list[Delivery]] = {}
+    for delivery in due:
+        by_event.setdefault(delivery.notice.event, []).append(delivery)
+    for event_name, deliveries in by_event.items():
+        title = _digest_title(event_name, len(deliveries))
+        lines = [(f"- {_line(d.notice)}\n", d) for d in deliveries]
+        open_list = _("Open the list")
+        footer = f"\n[{open_list}]({base}{_LIST_PAGES.get(event_name, '/')})"
+        part, carried = f"### {title}\n", []
+        for line, delivery in lines:
+            if len((part + line + footer).encode()) > robots.MARKDOWN_BYTES and carried:
+                messages.append((title, part + footer, carried))
+                part, carried = f"### {title}\n", []
+            part += line
+            carried.append(delivery)
+        messages.append((title, part + footer, carried))
+    return messages
+
+
+_LIST_PAGES = {"damage_reported": "/repairs", "repair_assigned": "/repairs/mine", "repair_overdue": "/repairs", "transfer_waiting": "/approvals",
+               "disposal_waiting": "/approvals", "loan_overdue": "/loans", "stocktake_due": "/stocktakes", "import_done": "/register/import"}
+
+
+def _digest_title(event_name: str, count: int) -> str:
+    if event_name == "damage_reported":
+        return ngettext("%(num)d new damage report", "%(num)d new damage reports", count)
+    return ngettext("%(num)d new notice", "%(num)d new notices", count)
+
+
+def _line(notice: Notice) -> str:
+    facts = notice.facts
+    if notice.event == "damage_reported":
+        kind = _(facts["kind_label"])
+        return f"{facts['asset_name']}（{facts['asset_number']}）· {facts['place'] or '—'} · {kind}"
+    return facts.get("text", notice.event)
+
+
+def _single(notice: Notice, base: str) -> tuple[str, str]:
+    facts = notice.facts
+    if notice.event == "damage_reported":
+        title = _("New damage report: %(name)s", name=facts["asset_name"])
+        place = _("Place: %(place)s", place=facts["place"] or "—")
+        wrong = _("%(kind)s: %(text)s", kind=_(facts["kind_label"]), text=facts["description"])
+        triage = _("Triage it")
+        lines = [f"### {title}（{facts['asset_number']}）", place, wrong]
+        if facts.get("photo"):
+            lines.append(_("With a photo"))
+        lines.append(f"[{triage}]({base}/repairs/{facts['report_id']})")
+        return title, robots.split_markdown("\n".join(lines))[0]
+    return notice.event, facts.get("text", notice.event)
+
+
+def damage_reported(report) -> None:
+    """The news of a new report: what and where, what is wrong, whether there is a photo; never who reported it."""
+    from tagsvc.repairs.display import DAMAGE_KIND_LABELS
+
+    asset = report.asset
+    notify("damage_reported", f"damage_reported:{report.id}", {
+        "report_id": report.id, "asset_name": asset.name, "asset_number": asset.asset_number,
+        "place": asset.location.full_name if asset.location else "", "kind_label": DAMAGE_KIND_LABELS[report.kind],
+        "description": report.description[:300], "photo": bool(report.photos)}, department_id=asset.department_id)
+
+
+# ---------------------------------------------------------------- channels
+
+
+def add_channel(actor, name: str, kind: str, url: str, events: list[str], secret: str = "", department_ids: list[int] = (),
+                quiet_from: int = 22, quiet_until: int = 7) -> Channel:
+    from tagsvc.accounts.permissions import require_admin
+
+    require_admin(actor)
+    robots.check_robot(robots.Robot(kind, url.strip(), secret.strip()))
+    unknown = [e for e in events if e not in EVENTS]
+    if not events or unknown:
+        raise ValidationError(_("Choose the news this group wants: %(names)s.", names=", ".join(EVENTS)))
+    if not name.strip():
+        raise ValidationError(_("Give the channel a name (the group's, for example 教务处群)."))
+    if not (0 <= quiet_from <= 23 and 0 <= quiet_until <= 23):
+        raise ValidationError(_("Quiet hours are hours of the day, 0 to 23."))
+    channel = Channel(name=name.strip()[:100], kind=kind, url=url.strip(), secret=secret.strip(), events=list(events),
+                      department_ids=list(department_ids), quiet_from=quiet_from, quiet_until=quiet_until)
+    db.session.add(channel)
+    db.session.commit()
+    return channel
+
+
+def test_channel(actor, channel_id: int, send=robots.send) -> robots.Answer:
+    """A test message now (quiet hours or not), and the robot's answer as it gave it."""
+    from tagsvc.accounts.permissions import require_admin
+
+    require_admin(actor)
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        raise ValidationError(_("There is no such channel."))
+    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+        text = _("tagsvc test message: this group will hear of %(events)s.", events=", ".join(channel.events))
+        return send(robots.Robot(channel.kind, channel.url, channel.secret), "tagsvc", text)

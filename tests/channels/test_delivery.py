@@ -1,0 +1,165 @@
+"""News reaching WeCom and DingTalk groups within the robots' limits, nothing lost: against local servers that answer
+as the robots do, with the clock of the test (each minute of a burst is a minute for both sides)."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role
+from tagsvc.channels import services
+from tagsvc.channels.models import Delivery
+from tagsvc.extensions import db
+from tagsvc.repairs.models import DamageKind
+from tagsvc.repairs.services import Reporter, submit_report
+from tests.channels.fake_robots import FakeRobot
+from tests.factories import make_asset, make_department, make_location, make_user
+
+NOON = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)  # 12:00 at the school (Asia/Shanghai)
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now.timestamp()
+
+
+@pytest.fixture
+def clock():
+    return Clock(NOON)
+
+
+@pytest.fixture
+def robots(clock):
+    made = {kind: FakeRobot(kind, clock=clock) for kind in ("wecom", "dingtalk")}
+    yield made
+    for robot in made.values():
+        robot.close()
+
+
+@pytest.fixture
+def school(app, robots):
+    office = make_user(Role.ADMIN)
+    academic, dorms = make_department("教务处"), make_department("宿管科")
+    room = make_location("301", parent=make_location("教学楼"))
+    for kind, robot in robots.items():
+        services.add_channel(office, f"后勤{kind}群", kind, robot.url, ["damage_reported"], secret=robot.secret if kind == "dingtalk" else "",
+                             quiet_from=0, quiet_until=0)
+    return {"office": office, "academic": academic, "dorms": dorms, "room": room}
+
+
+def _report(school, n: int, department=None, contact: str = "13800001234"):
+    asset = make_asset(name=f"课桌椅{n}", asset_number=f"KZY-{n:04d}", department_id=(department or school["academic"]).id,
+                       location_id=school["room"].id)
+    return submit_report(None, asset.current_tag.code, DamageKind.BROKEN, f"第{n}张桌子腿松了", Reporter("李同学", "高二(1)班", contact),
+                         client_hash=f"phone-{n}")
+
+
+def _run(clock, minutes: int, step_seconds: int = 10) -> None:
+    """The worker's passes, every `step_seconds`, for so many minutes of the test's clock."""
+    for _ in range(minutes * 60 // step_seconds):
+        services.deliver(now=clock.now)
+        clock.now += timedelta(seconds=step_seconds)
+
+
+def _in_any_minute(robot: FakeRobot) -> int:
+    times = sorted(m["at"] for m in robot.received)
+    return max((sum(1 for t in times if start <= t < start + 60) for start in times), default=0)
+
+
+def _text(robot: FakeRobot) -> str:
+    return "\n".join(json.dumps(m["markdown"], ensure_ascii=False) for m in robot.received)
+
+
+def test_a_burst_of_100_reports_reaches_each_robot_within_its_limit_naming_every_item(school, robots, clock):
+    for n in range(100):
+        _report(school, n)
+        if n % 10 == 9:
+            services.deliver(now=clock.now)  # the worker runs while the reports come in
+            clock.now += timedelta(seconds=5)
+    _run(clock, minutes=3)
+    for robot in robots.values():
+        assert robot.refused == [] and 0 < _in_any_minute(robot) <= 20
+        text = _text(robot)
+        assert all(f"KZY-{n:04d}" in text for n in range(100))  # every item named
+        assert sum(text.count(f"KZY-{n:04d}") for n in range(100)) == 100  # each once
+        assert "13800001234" not in text and "李同学" not in text  # never who reported it
+    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0
+
+
+def test_a_robot_down_for_two_minutes_then_back_receives_everything_once(school, robots, clock):
+    robots["wecom"].down_until = (clock.now + timedelta(minutes=2)).timestamp()
+    for n in range(30):
+        _report(school, n)
+    _run(clock, minutes=12)
+    for robot in robots.values():
+        text = _text(robot)
+        assert [text.count(f"KZY-{n:04d}") for n in range(30)] == [1] * 30
+    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0
+
+
+def test_one_report_is_one_message_with_its_place_what_is_wrong_and_the_link(school, robots, clock):
+    report = _report(school, 7)
+    services.deliver(now=clock.now)
+    (message,) = robots["wecom"].received
+    content = message["markdown"]["content"]
+    assert "课桌椅7" in content and "KZY-0007" in content and "教学楼 › 301" in content and "第7张桌子腿松了" in content
+    assert f"https://tags.example.edu/repairs/{report.id}" in content and "13800001234" not in content
+
+
+def test_a_group_following_a_department_hears_only_of_its_items(school, robots, clock):
+    dorm_robot = FakeRobot("wecom", key="dorm-key", clock=clock)
+    try:
+        services.add_channel(school["office"], "宿管群", "wecom", dorm_robot.url, ["damage_reported"], department_ids=[school["dorms"].id],
+                             quiet_from=0, quiet_until=0)
+        _report(school, 1)
+        _report(school, 2, department=school["dorms"])
+        services.deliver(now=clock.now)
+        assert "KZY-0002" in _text(dorm_robot) and "KZY-0001" not in _text(dorm_robot)
+    finally:
+        dorm_robot.close()
+
+
+def test_quiet_hours_hold_the_news_until_the_morning(school, robots, clock):
+    late = FakeRobot("wecom", key="late-key", clock=clock)
+    try:
+        services.add_channel(school["office"], "晚上安静的群", "wecom", late.url, ["damage_reported"])  # 22:00 to 07:00
+        clock.now = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 23:00 at the school
+        _report(school, 1)
+        _run(clock, minutes=5)
+        assert late.received == []
+        clock.now = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 07:00
+        _run(clock, minutes=1)
+        assert "KZY-0001" in _text(late)
+    finally:
+        late.close()
+
+
+def test_a_robot_that_refuses_for_good_marks_its_news_failed_with_its_words(school, robots, clock):
+    robots["wecom"].key = "the-key-was-changed"
+    _report(school, 1)
+    services.deliver(now=clock.now)
+    failed = db.session.scalars(select(Delivery).where(Delivery.status == "failed")).all()
+    assert len(failed) == 1 and "93000" in failed[0].error and "invalid webhook url" in failed[0].error
+    assert "KZY-0001" in _text(robots["dingtalk"])  # the other group heard of it
+
+
+def test_the_command_line_adds_lists_and_tests_a_channel(app, runner, robots, clock):
+    office = make_user(Role.ADMIN)
+    make_department("教务处")
+    robot = robots["wecom"]
+    added = runner.invoke(args=["channels", "add", "wecom", robot.url, "--events", "damage_reported,transfer_waiting", "--department", "教务处",
+                                "--name", "教务处群", "--as", office.username])
+    assert added.exit_code == 0 and "hears of: damage_reported, transfer_waiting" in added.output
+    wrong = runner.invoke(args=["channels", "add", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=t", "--events", "damage_reported"])
+    assert wrong.exit_code != 0 and "signing secret" in wrong.output
+    listed = runner.invoke(args=["channels", "list"])
+    assert "教务处群" in listed.output and "waiting 0" in listed.output
+    channel_id = int(added.output.split()[1])
+    robot.clock = __import__("time").time  # the test message is signed and sent now
+    tested = runner.invoke(args=["channels", "test", str(channel_id)])
+    assert tested.exit_code == 0 and tested.output.strip() == "sent" and "test message" in json.dumps(robot.received[-1], ensure_ascii=False)
