@@ -225,3 +225,19 @@ def test_channel(actor, channel_id: int, send=robots.send) -> robots.Answer:
     with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
         text = _("tagsvc test message: this group will hear of %(events)s.", events=", ".join(channel.events))
         return send(robots.Robot(channel.kind, channel.url, channel.secret), "tagsvc", text)
+
+
+def resend_failed(actor, channel_id: int) -> int:
+    """What failed for good (the office has fixed the robot's address): waiting again, sent on the worker's next pass."""
+    from sqlalchemy import update
+
+    from tagsvc.accounts.permissions import require_admin
+
+    require_admin(actor)
+    count = db.session.execute(update(Delivery).where(Delivery.channel_id == channel_id, Delivery.status == "failed")
+                               .values(status="waiting", attempts=0, next_attempt_at=utcnow(), error="")
+                               .execution_options(synchronize_session=False)).rowcount
+    if count:
+        db.session.info["deliver_after_commit"] = True
+    db.session.commit()
+    return count

@@ -62,3 +62,32 @@ def test_the_department_sheet_is_cards_on_a_phone_and_a_table_on_paper(browser, 
     page.emulate_media(media="print")
     assert page.locator("table thead").is_visible() and page.locator("table tbody tr").first.evaluate("r => getComputedStyle(r).display") == "table-row"
     phone.close()
+
+
+def test_the_office_adds_a_group_robot_on_a_phone(browser, live_server):
+    """The group-messages page at 360 px: add a WeCom robot, send it a test message, see its answer."""
+    from tests.channels.fake_robots import FakeRobot
+
+    robot = FakeRobot("wecom")
+    try:
+        office = make_user(Role.ADMIN)
+        make_department("教务处")
+        phone = browser.new_context(**PHONE)
+        page = signed_in_page(phone, live_server, office.username, TEST_PASSWORD)
+        page.locator("label.menu-button").click()
+        page.locator("nav.menu").get_by_role("link", name="群消息").click()
+        page.fill("input[name=name]", "后勤处群")
+        page.fill("input[name=url]", robot.url)
+        page.get_by_text("新报修", exact=True).click()
+        page.get_by_text("待审批的调拨").click()
+        page.get_by_role("button", name="添加", exact=True).click()
+        assert "已添加“后勤处群”" in page.locator(".flash-success").inner_text()
+        page.get_by_role("button", name="发送测试消息").click()
+        assert "机器人已收下测试消息" in page.locator(".flash-success").inner_text() and len(robot.received) == 1
+        assert _problems_on(page, "#add") == []
+        card = page.locator(".card[id^=channel-]").first.inner_text()
+        assert "新报修 · 待审批的调拨" in card and robot.key not in card
+        screenshot(page, "group-messages-phone")
+        phone.close()
+    finally:
+        robot.close()

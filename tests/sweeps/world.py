@@ -50,6 +50,9 @@ def build_world(loan_borrower: str = "王小明", loan_class: str = "高一(3)�
     in_use = list(db.session.scalars(select(Asset).where(Asset.status == AssetStatus.IN_USE, Asset.department_id.in_(
         [d.id for d in keeper.departments])).order_by(Asset.id).limit(4)))
     other_department = db.session.scalar(select(Department).where(Department.id.not_in([d.id for d in keeper.departments])).order_by(Department.id))
+    from tagsvc.channels.services import add_channel
+
+    add_channel(office, "后勤处群", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=sweep-key", ["damage_reported"])
     request_transfer(keeper, TransferRequest([in_use[0].id], other_department.id, reason="下学期用"))
     loan = start_handout(office, HandoutKind.LOAN, Recipient(RecipientKind.STUDENT, name=loan_borrower, class_name=loan_class,
                                                              contact=loan_contact, due_on=school_today() + timedelta(days=7)))
@@ -70,6 +73,7 @@ def _url_values() -> dict[str, list]:
     def ids(model, limit: int = 4) -> list[int]:
         return list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(limit)))
 
+    from tagsvc.channels.models import Channel
     from tagsvc.disposals.models import DisposalItem
     from tagsvc.loans.models import HandoutItem
     from tagsvc.transfers.models import TransferItem
@@ -84,6 +88,7 @@ def _url_values() -> dict[str, list]:
         "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
         "disposal_id": ids(Disposal), "stocktake_id": ids(Stocktake), "department_id": ids(Department, 3),
         "location_id": ids(Location, 2), "node_id": ids(Location, 1), "user_id": ids(User, 5), "tree_name": ["locations", "categories"],
+        "channel_id": ids(Channel, 1),
     }
 
 

@@ -1,0 +1,57 @@
+"""The office's group-robot page: add a robot, test it, read its delivery log, send again what failed."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from tagsvc.accounts.models import Role
+from tagsvc.channels.models import Channel, Delivery
+from tagsvc.extensions import db
+from tagsvc.repairs.models import DamageKind
+from tagsvc.repairs.services import submit_report
+from tests.channels.fake_robots import FakeRobot
+from tests.factories import make_asset, make_department, make_user
+
+
+def test_the_office_adds_a_wecom_robot_tests_it_and_reads_its_log(client, login_as):
+    robot = FakeRobot("wecom")
+    try:
+        office = login_as(make_user(Role.ADMIN))
+        make_department("教务处")
+        page = client.get("/admin/channels").get_data(as_text=True)
+        assert "No group yet" in page
+        values = {"name": "后勤处群", "kind": "wecom", "url": robot.url, "events": ["damage_reported"], "quiet_from": "0", "quiet_until": "0"}
+        added = client.post("/admin/channels", data=values, follow_redirects=True).get_data(as_text=True)
+        assert "“后勤处群” added" in added and robot.key not in added  # the key is a secret: shown shortened
+        channel = db.session.scalar(select(Channel))
+        tested = client.post(f"/admin/channels/{channel.id}/test", follow_redirects=True).get_data(as_text=True)
+        assert "The robot took the test message" in tested and len(robot.received) == 1
+        robot.key = "changed"  # someone reset the robot: its news now fails
+        asset = make_asset(name="投影仪", asset_number="TY-9")
+        submit_report(None, asset.current_tag.code, DamageKind.BROKEN, "不亮了", client_hash="x")
+        from tagsvc.channels.services import deliver
+
+        deliver()
+        log = client.get(f"/admin/channels/{channel.id}").get_data(as_text=True)
+        assert "failed" in log and "93000: invalid webhook url" in log and "TY-9" in log
+        robot.key = re.search(r"key=([^&]+)", channel.url).group(1)  # fixed
+        client.post(f"/admin/channels/{channel.id}/resend", follow_redirects=True)
+        deliver()
+        assert db.session.scalar(select(Delivery)).status == "sent" and "TY-9" in str(robot.received[-1])
+        assert office.is_admin
+    finally:
+        robot.close()
+
+
+def test_a_wrong_address_is_refused_on_the_page_and_nothing_added(client, login_as):
+    login_as(make_user(Role.ADMIN))
+    answer = client.post("/admin/channels", data={"name": "群", "kind": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?access_token=t",
+                                                   "events": ["damage_reported"], "quiet_from": "22", "quiet_until": "7"})
+    assert answer.status_code == 400 and "signing secret" in answer.get_data(as_text=True)
+    assert db.session.scalar(select(Channel)) is None
+
+
+def test_only_the_office_reaches_the_group_robots(client, login_as):
+    login_as(make_user(Role.KEEPER))
+    assert client.get("/admin/channels").status_code == 403
