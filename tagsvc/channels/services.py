@@ -26,6 +26,8 @@ from tagsvc.channels import robots
 from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery, Notice
 from tagsvc.errors import ValidationError
 from tagsvc.extensions import db, lock_document, utcnow
+from tagsvc.i18n.markers import N_
+from tagsvc.i18n.messages import message, say
 
 SEND_PER_MINUTE = robots.PER_MINUTE - 1  # one below the robots' limit: their minute and ours may not start together
 BACKOFF_LIMIT = timedelta(minutes=10)
@@ -132,6 +134,10 @@ def compose(due: list[Delivery]) -> list[tuple[str, str, list[Delivery]]]:
     for delivery in due:
         by_event.setdefault(delivery.notice.event, []).append(delivery)
     for event_name, deliveries in by_event.items():
+        if len(deliveries) == 1:  # the only one of its kind: a message of its own
+            title, text = _single(deliveries[0].notice, base)
+            messages.append((title, text, deliveries))
+            continue
         title = _digest_title(event_name, len(deliveries))
         lines = [(f"- {_line(d.notice)}\n", d) for d in deliveries]
         open_list = _("Open the list")
@@ -154,6 +160,12 @@ _LIST_PAGES = {"damage_reported": "/repairs", "repair_assigned": "/repairs/mine"
 def _digest_title(event_name: str, count: int) -> str:
     if event_name == "damage_reported":
         return ngettext("%(num)d new damage report", "%(num)d new damage reports", count)
+    if event_name == "transfer_waiting":
+        return ngettext("%(num)d transfer waiting for a decision", "%(num)d transfers waiting for a decision", count)
+    if event_name == "disposal_waiting":
+        return ngettext("%(num)d disposal waiting for approval", "%(num)d disposals waiting for approval", count)
+    if event_name == "repair_assigned":
+        return ngettext("%(num)d repair assigned", "%(num)d repairs assigned", count)
     return ngettext("%(num)d new notice", "%(num)d new notices", count)
 
 
@@ -162,7 +174,8 @@ def _line(notice: Notice) -> str:
     if notice.event == "damage_reported":
         kind = _(facts["kind_label"])
         return f"{facts['asset_name']}（{facts['asset_number']}）· {facts['place'] or '—'} · {kind}"
-    return facts.get("text", notice.event)
+    detail = say(facts.get("detail"))
+    return " · ".join(part for part in (f"{facts.get('name', '')}（{facts.get('number', '')}）", facts.get("place", ""), detail) if part)
 
 
 def _single(notice: Notice, base: str) -> tuple[str, str]:
@@ -177,7 +190,18 @@ def _single(notice: Notice, base: str) -> tuple[str, str]:
             lines.append(_("With a photo"))
         lines.append(f"[{triage}]({base}/repairs/{facts['report_id']})")
         return title, robots.split_markdown("\n".join(lines))[0]
-    return notice.event, facts.get("text", notice.event)
+    title = say(facts["title"])
+    open_it = _("Open it")
+    lines = [f"### {title}", _line(notice), f"[{open_it}]({base}{facts['link']})"]
+    return title, robots.split_markdown("\n".join(lines))[0]
+
+
+def tell(event_name: str, key: str, title: dict, name: str, number: str, link: str, place: str = "", detail=None,
+         department_id: int | None = None, urgent: bool = False) -> Notice | None:
+    """News other than a damage report: a title (a message, said in the school's language when sent), the document's
+    name and number, where, a detail (a message or names), and the page where the next step is taken."""
+    return notify(event_name, key, {"title": title, "name": name, "number": number, "place": place, "detail": detail, "link": link},
+                  department_id=department_id, urgent=urgent)
 
 
 def damage_reported(report) -> None:
@@ -241,3 +265,33 @@ def resend_failed(actor, channel_id: int) -> int:
         db.session.info["deliver_after_commit"] = True
     db.session.commit()
     return count
+
+
+def transfer_waiting(transfer, waiting_for: str) -> None:
+    """A transfer waits for the receiving keeper ("accept") or the office ("approve")."""
+    items = len(transfer.items)
+    title = (message(N_("Transfer %(number)s waits for %(department)s to accept it"), number=transfer.number, department=transfer.to_department.name)
+             if waiting_for == "accept" else message(N_("Transfer %(number)s waits for the office's approval"), number=transfer.number))
+    detail = [transfer.from_department.name + " → " + transfer.to_department.name, message(N_("%(n)s items"), n=items)]
+    tell("transfer_waiting", f"transfer_waiting:{transfer.id}:{waiting_for}", title, transfer.items[0].name if items == 1 else transfer.number,
+         transfer.number, f"/transfers/{transfer.id}", detail=detail,
+         department_id=transfer.to_department_id if waiting_for == "accept" else None)
+
+
+def disposal_waiting(disposal) -> None:
+    items = len(disposal.items)
+    tell("disposal_waiting", f"disposal_waiting:{disposal.id}", message(N_("Disposal %(number)s waits for approval"), number=disposal.number),
+         disposal.items[0].name if items == 1 else disposal.number, disposal.number, f"/disposals/{disposal.id}",
+         detail=[message(N_("%(n)s items"), n=items)], department_id=None)
+
+
+def repair_assigned(report) -> None:
+    asset = report.asset
+    tell("repair_assigned", f"repair_assigned:{report.id}:{report.assignee_id}", message(N_("Repair #%(id)s assigned"), id=report.id),
+         asset.name, asset.asset_number, f"/repairs/{report.id}", place=asset.location.full_name if asset.location else "",
+         detail=report.description[:200], department_id=asset.department_id)
+
+
+def import_done(run) -> None:
+    tell("import_done", f"import_done:{run.id}", message(N_("Import #%(id)s finished: %(n)s assets"), id=run.id, n=run.created),
+         run.file_name, f"#{run.id}", f"/register/imports/{run.id}")

@@ -40,6 +40,7 @@ from tagsvc.stocktake.models import Movement
 from tagsvc.ledger.models import note_columns
 from tagsvc.i18n.messages import message
 from tagsvc.disposals.display import DISPOSAL_REASON_LABELS
+from tagsvc.channels import services as channels
 
 DOCUMENT_PREFIX = "BF"  # 报废单
 MAX_ITEMS = 500
@@ -171,6 +172,7 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
     take_holds([a.id for a in assets], HoldKind.DISPOSAL, disposal.id, disposal.number)
     _record_for_items(disposal, LedgerAction.DISPOSAL_PROPOSED, actor,
                       f"{disposal.number}: {reason}" if reason else [disposal.number, message(DISPOSAL_REASON_LABELS[reason_kind])])
+    channels.disposal_waiting(disposal)  # the office's group hears of it
     db.session.commit()
     return disposal
 

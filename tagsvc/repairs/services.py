@@ -28,7 +28,7 @@ from tagsvc.ledger.services import _record_event
 from tagsvc.photos.services import store_photo, store_photos
 from tagsvc.repairs.models import OPEN_STATUSES, DamageKind, DamageReport, Priority, ReportAddition, ReportPhoto, ReportStatus
 from tagsvc.tags.services import look_up_tag
-from tagsvc.channels.services import damage_reported
+from tagsvc.channels.services import damage_reported, repair_assigned
 
 MAX_PHOTOS = 3
 MAX_DESCRIPTION = 2000
@@ -279,6 +279,8 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
         raise ValidationError(_("Accept, reject or merge the report."))
     report.office_note = note or report.office_note
     report.triaged_at = report.triaged_at or utcnow()
+    if triage.decision == "accept" and newly_assigned:
+        repair_assigned(report)  # the repairers' group hears of it
     db.session.commit()
     if triage.decision == "accept" and newly_assigned:
         _tell_the_repairer(report)

@@ -625,6 +625,9 @@ def commit_import(actor, plan: Plan, file_name: str, run: ImportRun | None = Non
         run.created, run.updated, run.asset_ids = len(new_ids), len(plan.updates), new_ids
         run.status, run.finished_at = "done", utcnow()
         remember_mapping(plan.headers, plan.columns)
+        from tagsvc.channels.services import import_done
+
+        import_done(run)
         db.session.commit()
     except (IntegrityError, StaleDataError):
         # Another import (or a person) wrote some of the same asset numbers or names since this file was checked:

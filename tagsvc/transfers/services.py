@@ -34,6 +34,7 @@ from tagsvc.stocktake.models import Movement
 from tagsvc.ledger.models import note_columns
 from tagsvc.i18n.messages import message
 from tagsvc.i18n.markers import N_
+from tagsvc.channels import services as channels
 
 DOCUMENT_PREFIX = "DB"  # 调拨单
 MAX_ITEMS = 2000  # a whole building's furniture at most; more is a data error, not a transfer
@@ -148,6 +149,8 @@ def request_transfer(actor, data: TransferRequest, direct: bool = False) -> Tran
     else:
         note = message(N_("%(number)s to %(destination)s: %(reason)s"), number=transfer.number, destination=destination, reason=reason)
     _record_for_items(transfer, LedgerAction.TRANSFER_REQUESTED, actor, note)
+    if not direct:
+        channels.transfer_waiting(transfer, "accept")  # the receiving keeper's group hears of it
     db.session.commit()
     return transfer
 
@@ -163,6 +166,8 @@ def accept_transfer(actor, transfer_id: int) -> Transfer:
                                       department=transfer.to_department.name))
     _decide(transfer, actor, Transfer.accepted_at, Transfer.accepted_by_name, other=Transfer.approved_at)
     _record_for_items(transfer, LedgerAction.TRANSFER_ACCEPTED, actor, transfer.number)
+    if transfer.approved_at is None:
+        channels.transfer_waiting(transfer, "approve")  # the office's turn
     db.session.commit()
     return transfer
 

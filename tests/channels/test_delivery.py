@@ -163,3 +163,34 @@ def test_the_command_line_adds_lists_and_tests_a_channel(app, runner, robots, cl
     robot.clock = __import__("time").time  # the test message is signed and sent now
     tested = runner.invoke(args=["channels", "test", str(channel_id)])
     assert tested.exit_code == 0 and tested.output.strip() == "sent" and "test message" in json.dumps(robot.received[-1], ensure_ascii=False)
+
+
+def test_transfers_disposals_repairs_and_imports_reach_the_groups_that_want_them(app, robots, clock):
+    from tagsvc.disposals import services as disposals
+    from tagsvc.disposals.models import DisposalReason
+    from tagsvc.repairs.services import Triage, triage_report
+    from tagsvc.transfers import services as transfers
+
+    office = make_user(Role.ADMIN)
+    it, academic = make_department("信息中心"), make_department("教务处")
+    keeper = make_user(Role.KEEPER, departments=[it])
+    repairer = make_user(Role.REPAIRER, display_name="刘师傅")
+    services.add_channel(office, "教务处群", "wecom", robots["wecom"].url, ["transfer_waiting"], department_ids=[academic.id],
+                         quiet_from=0, quiet_until=0)
+    services.add_channel(office, "后勤处群", "dingtalk", robots["dingtalk"].url, ["transfer_waiting", "disposal_waiting", "repair_assigned"],
+                         secret=robots["dingtalk"].secret, quiet_from=0, quiet_until=0)
+    projector = make_asset(name="投影仪", asset_number="TY-001", department_id=it.id, price=3200)
+    printer = make_asset(name="打印机", asset_number="DY-001", department_id=it.id, price=1800)
+    desk = make_asset(name="课桌", asset_number="KZ-001", department_id=it.id)
+    transfer = transfers.request_transfer(keeper, transfers.TransferRequest([projector.id], academic.id, reason="教室需要"))
+    services.deliver(now=clock.now)
+    assert f"Transfer {transfer.number} waits for 教务处 to accept it" in _text(robots["wecom"])
+    disposal = disposals.propose_disposal(keeper, disposals.Proposal([printer.id], DisposalReason.OBSOLETE, "坏了"))
+    report = submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿断了", client_hash="p")
+    triage_report(office, report.id, Triage(decision="accept", priority="normal", assignee_id=repairer.id))
+    clock.now += timedelta(seconds=10)
+    services.deliver(now=clock.now)
+    office_group = _text(robots["dingtalk"])
+    assert f"Disposal {disposal.number} waits for approval" in office_group and "Repair #" in office_group and "桌腿断了" in office_group
+    assert "3200" not in office_group and "1800" not in office_group  # no prices in a group
+    assert f"/transfers/{transfer.id}" in office_group and f"/disposals/{disposal.id}" in office_group
