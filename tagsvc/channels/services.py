@@ -30,6 +30,7 @@ from tagsvc.i18n.markers import N_
 from tagsvc.i18n.messages import message, say
 
 SEND_PER_MINUTE = robots.PER_MINUTE - 1  # one below the robots' limit: their minute and ours may not start together
+PACE = timedelta(seconds=60 / SEND_PER_MINUTE)
 BACKOFF_LIMIT = timedelta(minutes=10)
 
 
@@ -61,13 +62,20 @@ def _deliver_soon(session: Session) -> None:
         enqueue(deliver_task)
 
 
-def deliver(now: datetime | None = None, send=robots.send) -> int:
-    """Send what waits to every channel, as far as the robots allow now. Returns how many notices went out."""
-    sent = 0
+def deliver(now: datetime | None = None, send=robots.send, follow_up=None) -> int:
+    """Send what waits to every channel, as far as the robots allow now. Returns how many notices went out.
+    `follow_up(seconds)` is asked to run this again when something still waits (the worker schedules itself)."""
+    sent, again = 0, None
+    now = now or utcnow()
     channel_ids = list(db.session.scalars(select(Delivery.channel_id).where(Delivery.status == "waiting").distinct()))
     db.session.rollback()
     for channel_id in channel_ids:
-        sent += _deliver_to(channel_id, now or utcnow(), send)
+        count, next_try = _deliver_to(channel_id, now, send)
+        sent += count
+        if next_try is not None and (again is None or next_try < again):
+            again = next_try
+    if again is not None and follow_up is not None:
+        follow_up(max(1.0, (again - now).total_seconds()))
     return sent
 
 
@@ -88,12 +96,21 @@ def _deliver_to(channel_id: int, now: datetime, send) -> int:
     if _quiet(channel, now):
         query = query.where(Notice.urgent.is_(True))
     due = list(db.session.scalars(query))
-    recent = db.session.scalar(select(func.count()).select_from(ChannelMessage)
-                               .where(ChannelMessage.channel_id == channel_id, ChannelMessage.sent_at > now - timedelta(seconds=60)))
-    room = SEND_PER_MINUTE - recent
-    if not due or room <= 0 or not channel.active:
+    sent_lately = list(db.session.scalars(select(ChannelMessage.sent_at).where(ChannelMessage.channel_id == channel_id,
+                                                                               ChannelMessage.sent_at > now - timedelta(seconds=60))
+                                          .order_by(ChannelMessage.sent_at)))
+    room = SEND_PER_MINUTE - len(sent_lately)
+    # Paced, not in bursts: one message every 60/19 s at most, what comes meanwhile goes in the next one (a digest).
+    # A burst of reports then waits seconds, never the minute a robot's full window would cost.
+    paced_until = sent_lately[-1] + PACE if sent_lately else now
+    later = list(db.session.scalars(select(Delivery.next_attempt_at).join(Notice).where(Delivery.channel_id == channel_id, Delivery.status == "waiting")
+                                    .order_by(Delivery.next_attempt_at).limit(1)))
+    if not due or not channel.active:
         db.session.commit()
-        return 0
+        return 0, (max(later[0], paced_until) if later and channel.active else None)
+    if room <= 0 or paced_until > now:
+        db.session.commit()
+        return 0, max(paced_until, sent_lately[0] + timedelta(seconds=60) if room <= 0 else paced_until)
     robot = robots.Robot(channel.kind, channel.url, channel.secret)
     sent = 0
     with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
@@ -119,7 +136,8 @@ def _deliver_to(channel_id: int, now: datetime, send) -> int:
                 delivery.next_attempt_at, delivery.error = now + wait, f"{answer.outcome.value}: {answer.detail}"[:1000]
         db.session.commit()
         break
-    return sent
+    waiting = db.session.scalar(select(func.min(Delivery.next_attempt_at)).where(Delivery.channel_id == channel_id, Delivery.status == "waiting"))
+    return sent, (max(waiting, now + PACE) if waiting is not None else None)
 
 
 def compose(due: list[Delivery]) -> list[tuple[str, str, list[Delivery]]]:

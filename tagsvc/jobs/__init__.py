@@ -92,12 +92,12 @@ def start_worker(app: Flask, workers: int = 2, in_process: bool = True) -> Consu
     return consumer
 
 
-def _in_app(function, *args):
+def _in_app(function, *args, **kwargs):
     app = _worker_app
     if app is None:
         raise RuntimeError("the queue's worker runs with an app: start it with start_worker(app)")
     with app.app_context():
-        return function(*args)
+        return function(*args, **kwargs)
 
 
 LEASE = timedelta(minutes=2)  # a job whose worker said nothing for this long is taken to have died
@@ -121,7 +121,12 @@ def import_task(run_id: int) -> None:
 def deliver_task() -> None:
     from tagsvc.channels.services import deliver
 
-    _in_app(deliver)
+    _in_app(deliver, None, follow_up=_deliver_again)
+
+
+def _deliver_again(seconds: float) -> None:
+    """What still waits (a robot's pace, its outage) is looked at again when it may go."""
+    deliver_task.schedule(delay=seconds)
 
 
 @huey.periodic_task(crontab(minute="*"))
