@@ -2,7 +2,8 @@
 
 Seeds a database (SQLite in a temporary folder, or TAGSVC_BENCH_DATABASE_URL) with N assets, then runs one print
 job for all of them on A4 3x8 twice: first when no tag has its QR matrix yet (each is computed and kept), then
-again with the matrices stored. Prints seconds, PDF bytes and the process's peak memory. This is the path behind
+again with the matrices stored (as they are when the job queue's worker drew them after the import that issued the
+labels: tags.services.draw_missing_matrices). Prints seconds, PDF bytes and the process's peak memory. This is the path behind
 the progress page: load the tags a chunk at a time, draw, write the file, mark the labels printed, write the
 ledger.
 """

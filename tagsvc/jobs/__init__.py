@@ -118,6 +118,22 @@ def import_task(run_id: int) -> None:
 
 
 @huey.task()
+def draw_labels_task() -> None:
+    """QR matrices drawn ahead for labels issued in bulk, a few thousand a run; the next run takes the rest."""
+    from tagsvc.tags.services import draw_missing_matrices
+
+    if _in_app(draw_missing_matrices) >= 2000:
+        draw_labels_task()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def draw_labels_now_and_then() -> None:
+    from tagsvc.tags.services import draw_missing_matrices
+
+    _in_app(draw_missing_matrices)
+
+
+@huey.task()
 def deliver_task() -> None:
     from tagsvc.channels.services import deliver
 

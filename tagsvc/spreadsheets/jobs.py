@@ -28,12 +28,21 @@ def start_import(actor, plan: Plan, sheet: Sheet, file_name: str, options: Optio
     shows the result. Refuses at once what could not be imported (problems without "valid rows only")."""
     check_committable(plan)
     if plan.rows <= current_app.config.get("IMPORT_INLINE_MAX", 5000):
-        return commit_import(actor, plan, file_name)
+        run = commit_import(actor, plan, file_name)
+        _draw_labels_soon()
+        return run
     run = queue_run(actor, sheet, file_name, options, plan.rows)
     from tagsvc.jobs import enqueue, import_task
 
     enqueue(import_task, run.id)
     return run
+
+
+def _draw_labels_soon() -> None:
+    """The imported assets' labels: their QR matrices drawn now by the worker, so that printing them is quick."""
+    from tagsvc.jobs import draw_labels_task, enqueue
+
+    enqueue(draw_labels_task)
 
 
 def queue_run(actor, sheet: Sheet, file_name: str, options: Options, rows: int) -> ImportRun:
@@ -114,4 +123,8 @@ def run_import_job(run_id: int) -> ImportRun:
         run.finished_at = run.finished_at or utcnow()
         db.session.commit()
     _rows_file(run_id).unlink(missing_ok=True)
+    if run.status == "done":
+        from tagsvc.tags.services import draw_missing_matrices
+
+        draw_missing_matrices(limit=100_000)  # this worker draws the new labels' matrices now
     return run

@@ -186,3 +186,21 @@ def test_the_reviews_choices_reach_the_worker_as_they_were(app):
     import json
 
     assert options_from_json(json.loads(json.dumps(options_to_json(options)))) == options
+
+
+def test_an_imports_labels_are_drawn_ahead_so_printing_them_only_draws_the_sheet(app, queue_worker):
+    from tagsvc.spreadsheets.importing import Options, plan_import
+    from tagsvc.spreadsheets.jobs import start_import
+    from tagsvc.spreadsheets.reading import read_sheet
+    from tagsvc.tags.services import draw_missing_matrices
+    from tests.spreadsheets.files import ledger_rows, ledger_xlsx
+
+    office = make_user(Role.ADMIN)
+    sheet = read_sheet(ledger_xlsx(ledger_rows(300)), "台账.xlsx")
+    start_import(office, plan_import(sheet, Options()), sheet, "台账.xlsx", Options())
+    assert db.session.scalar(select(func.count()).select_from(Tag).where(Tag.qr_matrix == "")) == 300  # issued, not drawn
+    queue_worker(app)
+    _wait(lambda: db.session.scalar(select(func.count()).select_from(Tag).where(Tag.qr_matrix == "")) == 0, what="the matrices")
+    tag = db.session.scalar(select(Tag).order_by(Tag.id))
+    assert tag.qr_text.endswith(tag.code) and len(tag.qr_matrix) > 400
+    assert draw_missing_matrices() == 0  # nothing left: a second run draws nothing
