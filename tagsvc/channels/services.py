@@ -313,3 +313,42 @@ def repair_assigned(report) -> None:
 def import_done(run) -> None:
     tell("import_done", f"import_done:{run.id}", message(N_("Import #%(id)s finished: %(n)s assets"), id=run.id, n=run.created),
          run.file_name, f"#{run.id}", f"/register/imports/{run.id}")
+
+
+def daily_notices() -> int:
+    """Once a school day (the job queue's daily run): loans overdue, repairs overdue, stocktakes due within 3 days.
+    Each names its document and the page to act on; a borrower only by the loan's number and class or department,
+    never by name or phone (many are minors). Returns how many notices were recorded. Commits."""
+    from tagsvc.assets.models import Asset
+    from tagsvc.loans.models import Handout, HandoutItem, HandoutKind
+    from tagsvc.loans.services import school_today
+    from tagsvc.repairs.models import DamageReport
+    from tagsvc.repairs.services import overdue_clause
+    from tagsvc.stocktake.models import Stocktake, StocktakeItem, StocktakeStatus
+
+    today, now, recorded = school_today(), utcnow(), 0
+    late_loans = db.session.execute(
+        select(Handout, func.count(HandoutItem.id)).join(HandoutItem, HandoutItem.handout_id == Handout.id)
+        .where(Handout.kind == HandoutKind.LOAN, HandoutItem.returned_at.is_(None), Handout.due_on < today).group_by(Handout.id)).all()
+    for handout, count in late_loans:
+        department_id = db.session.scalar(select(Asset.department_id).join(HandoutItem, HandoutItem.asset_id == Asset.id)
+                                          .where(HandoutItem.handout_id == handout.id).limit(1))  # whose items: its keeper's group
+        recorded += bool(tell("loan_overdue", f"loan_overdue:{handout.id}:{today.isoformat()}",
+                              message(N_("Loan %(number)s overdue since %(date)s"), number=handout.number, date=handout.due_on.isoformat()),
+                              handout.number, handout.number, f"/loans/{handout.id}", detail=[message(N_("%(n)s items"), n=count)],
+                              department_id=department_id))
+    for report in db.session.scalars(select(DamageReport).where(overdue_clause(now))):
+        asset = report.asset
+        recorded += bool(tell("repair_overdue", f"repair_overdue:{report.id}", message(N_("Repair #%(id)s is overdue"), id=report.id),
+                              asset.name, asset.asset_number, f"/repairs/{report.id}", place=asset.location.full_name if asset.location else "",
+                              department_id=asset.department_id))
+    for stocktake in db.session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN, Stocktake.deadline.is_not(None),
+                                                                Stocktake.deadline <= today + timedelta(days=3))):
+        missing = db.session.scalar(select(func.count()).select_from(StocktakeItem).where(
+            StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.confirmed_at.is_(None), StocktakeItem.left_list.is_(False)))
+        recorded += bool(tell("stocktake_due", f"stocktake_due:{stocktake.id}:{today.isoformat()}",
+                              message(N_("Stocktake “%(name)s” is due on %(date)s"), name=stocktake.name, date=stocktake.deadline.isoformat()),
+                              stocktake.name, f"#{stocktake.id}", f"/stocktakes/{stocktake.id}",
+                              detail=[message(N_("%(n)s items not found yet"), n=missing)]))
+    db.session.commit()
+    return recorded

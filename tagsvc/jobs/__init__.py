@@ -203,6 +203,8 @@ def daily_reminders() -> None:
     sent; the first to claim the day sends them (two workers never both)."""
     from tagsvc.jobs.daily import run_once_a_day
 
+    from tagsvc.channels.services import daily_notices
     from tagsvc.loans.services import send_overdue_reminders
 
     _in_app(run_once_a_day, "loan_reminders", 8, send_overdue_reminders)
+    _in_app(run_once_a_day, "group_notices", 8, daily_notices)  # loans and repairs overdue, stocktakes due, for the groups

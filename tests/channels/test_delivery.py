@@ -194,3 +194,36 @@ def test_transfers_disposals_repairs_and_imports_reach_the_groups_that_want_them
     assert f"Disposal {disposal.number} waits for approval" in office_group and "Repair #" in office_group and "桌腿断了" in office_group
     assert "3200" not in office_group and "1800" not in office_group  # no prices in a group
     assert f"/transfers/{transfer.id}" in office_group and f"/disposals/{disposal.id}" in office_group
+
+
+def test_once_a_day_the_groups_hear_of_late_loans_late_repairs_and_stocktakes_due(app, robots, clock):
+    from datetime import date
+
+    from tagsvc.extensions import utcnow
+    from tagsvc.loans import services as loans
+    from tagsvc.loans.models import Handout, HandoutKind, RecipientKind
+    from tagsvc.repairs.models import DamageReport
+    from tagsvc.repairs.services import Triage, triage_report
+    from tagsvc.stocktake import services as stocktakes
+
+    office = make_user(Role.ADMIN)
+    pe = make_department("体育组")
+    repairer = make_user(Role.REPAIRER)
+    services.add_channel(office, "后勤处群", "wecom", robots["wecom"].url, ["loan_overdue", "repair_overdue", "stocktake_due"],
+                         quiet_from=0, quiet_until=0)
+    ball, desk = make_asset(name="篮球", asset_number="LQ-001", department_id=pe.id), make_asset(name="课桌", asset_number="KZ-001")
+    loan = loans.start_handout(office, HandoutKind.LOAN, loans.Recipient(RecipientKind.STUDENT, "王小明", "高一(3)班", contact="13911112222",
+                                                                         due_on=loans.school_today() + timedelta(days=1)))
+    loans.hand_out(office, loan.id, ball.id)
+    db.session.get(Handout, loan.id).due_on = date(2026, 1, 5)  # long overdue
+    report = submit_report(None, desk.current_tag.code, DamageKind.BROKEN, "桌腿断了", client_hash="p")
+    triage_report(office, report.id, Triage(decision="accept", priority="urgent", assignee_id=repairer.id))
+    db.session.get(DamageReport, report.id).created_at = utcnow() - timedelta(days=3)  # urgent: a day allowed
+    stocktakes.open_stocktake(office, "期末盘点", stocktakes.Scope(department_ids=(pe.id,)), deadline=loans.school_today() + timedelta(days=2))
+    db.session.commit()
+    assert services.daily_notices() == 3
+    assert services.daily_notices() == 0  # the same day again: nothing twice
+    services.deliver(now=clock.now)
+    text = _text(robots["wecom"])
+    assert loan.number in text and f"#{report.id}" in text and "期末盘点" in text
+    assert "王小明" not in text and "13911112222" not in text  # a borrower is never named in a group
