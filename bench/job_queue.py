@@ -1,4 +1,7 @@
-"""Benchmark: the job queue. Run by hand:  .venv/bin/python bench/queue.py [--queue redis://127.0.0.1:6379/14] [--jobs 2000]
+"""Benchmark: the job queue. Run by hand:  .venv/bin/python bench/job_queue.py [--queue redis://127.0.0.1:6379/14] [--jobs 2000]
+
+(Not bench/queue.py: a file of that name in bench/ would hide the standard library's queue module from every other
+script here, which psycopg and redis import.)
 
 1. Jobs per second: N empty jobs through the queue (the embedded SQLite file, or the Redis given) and a worker of two
    threads in this process, from the first enqueue to the last job run.
@@ -21,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the standard library's queue module
+sys.path.insert(0, str(ROOT))
 
 from tagsvc.jobs import huey  # noqa: E402  (after the path)
 
