@@ -23,6 +23,11 @@ def _storable(value):
     return str(value)
 
 
+def in_languages(names: dict[str, str]) -> Message:
+    """A name that is not in the catalog but is given in each language (a label sheet's name from its file)."""
+    return {"in_languages": dict(names)}
+
+
 def say(value, separator: str = " · ") -> str:
     """The words of a message (or of a list of them) in the reader's language; plain text as it is."""
     if value is None:
@@ -31,6 +36,12 @@ def say(value, separator: str = " · ") -> str:
         return value
     if isinstance(value, list):
         return separator.join(part for part in (say(item) for item in value) if part)
+    if "in_languages" in value:
+        from flask_babel import get_locale
+
+        names = value["in_languages"]
+        language = str(get_locale() or "zh").split("_")[0]
+        return names.get(language) or next(iter(names.values()), "")
     args = {key: _said_argument(argument) for key, argument in (value.get("args") or {}).items()}
     return gettext(value["id"], **args) if args else gettext(value["id"])
 

@@ -23,6 +23,8 @@ from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset
 from tagsvc.errors import NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
 from tagsvc.extensions import db, utcnow
+from tagsvc.i18n.messages import in_languages
+from tagsvc.i18n.views import LANGUAGES
 from tagsvc.labels.models import PrinterOffset, PrintJob, PrintJobKind, PrintJobStatus
 from tagsvc.labels.pdf import LabelContent, LabelLayoutError, render_alignment_pdf, render_pdf
 from tagsvc.labels.png import pdf_pages_as_pngs
@@ -290,9 +292,10 @@ def _record_printed(job: PrintJob, sheet: SheetDefinition) -> None:
     if job.kind != PrintJobKind.ASSETS:
         return
     rows = db.session.execute(select(Tag.asset_id, Tag.code).where(Tag.id.in_(job.tag_ids))).all()
+    sheet_name = in_languages({language: sheet.name_for(language) for language in LANGUAGES})  # said in the reader's language
     db.session.execute(insert(LedgerEvent), [
         dict(asset_id=asset_id, at=now, actor_id=job.created_by_id, actor_name=job.created_by_name,
-             action=LedgerAction.LABEL_PRINTED, changes={}, note=f"{sheet.name_for(current_app.config.get('DEFAULT_LANGUAGE') or 'zh')} · {format_code(code)}")
+             action=LedgerAction.LABEL_PRINTED, changes={}, note=format_code(code), note_message=sheet_name)
         for asset_id, code in rows
     ])
 

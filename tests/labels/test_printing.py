@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role
@@ -14,6 +15,7 @@ from tagsvc.labels import services
 from tagsvc.labels.models import PrintJob, PrintJobKind, PrintJobStatus
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.tags.models import Tag
+from tagsvc.tags.services import format_code
 from tests.factories import make_asset, make_department, make_location, make_user
 from tests.labels.pdf_reading import page_count, page_text, read_page_labels
 
@@ -75,7 +77,13 @@ def test_printing_is_recorded_on_the_labels_and_in_each_ledger(school):
     assert printed.current_tag.printed_at is not None
     events = db.session.scalars(select(LedgerEvent).where(LedgerEvent.action == LedgerAction.LABEL_PRINTED)).all()
     assert sorted(e.asset_id for e in events) == sorted(a.id for a in school["assets"][:2])
-    assert "A4 3×8" in events[0].note and events[0].actor_name == school["admin"].display_name
+    assert events[0].actor_name == school["admin"].display_name
+    # The history says which sheet in the reader's language, and which label.
+    code = format_code(printed.current_tag.code)
+    event = next(e for e in events if e.asset_id == printed.id)
+    for language, sheet_words in (("zh", "A4 3×8（70 × 37 mm）"), ("en", "A4 3×8 (70 × 37 mm)")):
+        with force_locale(language):
+            assert event.note_words == f"{sheet_words} · {code}", language
     # "Never printed" now leaves them out.
     left = matching_asset_ids(school["admin"], AssetQuery(department_id=school["class"].id, never_printed=True))
     assert sorted(left) == sorted(a.id for a in school["assets"][2:])
