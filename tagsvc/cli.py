@@ -133,7 +133,7 @@ def register_commands(app: Flask) -> None:
         """WeCom and DingTalk group robots that hear of tagsvc's news."""
 
     @channels_group.command("add")
-    @click.argument("kind", type=click.Choice(["wecom", "dingtalk"]))
+    @click.argument("kind", type=click.Choice(["wecom", "dingtalk", "email"]))
     @click.argument("url")
     @click.option("--events", required=True, help="Comma-separated: damage_reported, repair_assigned, transfer_waiting, …")
     @click.option("--secret", default="", help="DingTalk: the robot's signing secret (SEC…).")
@@ -141,7 +141,8 @@ def register_commands(app: Flask) -> None:
     @click.option("--name", default="", help="The group's name as the office knows it (default: the robot's kind).")
     @click.option("--as", "username", default=None, help="The office account that adds it (default: the first one).")
     def channels_add(kind, url, events, secret, departments, name, username):
-        """Add a group robot: `tagsvc channels add wecom URL --events damage_reported --department 教务处`."""
+        """Add a group robot: `tagsvc channels add wecom URL --events damage_reported --department 教务处`; an email list:
+        `tagsvc channels add email "a@school.cn,b@school.cn" --events …`."""
         from tagsvc.channels.services import add_channel
         from tagsvc.errors import TagsvcError
         from tagsvc.spreadsheets.cli import _office_account
@@ -170,6 +171,20 @@ def register_commands(app: Flask) -> None:
                                              .group_by(Delivery.status)).all())
             click.echo(f"{channel.id:>3}  {channel.kind:<8} {channel.name:<20} {', '.join(channel.events)}  "
                        f"sent {counts.get('sent', 0)} · waiting {counts.get('waiting', 0)} · failed {counts.get('failed', 0)}")
+
+    @channels_group.command("remove")
+    @click.argument("channel_id", type=int)
+    def channels_remove(channel_id):
+        """Remove a channel and its delivery log (what still waited for it is not sent)."""
+        from tagsvc.channels.services import delete_channel
+        from tagsvc.errors import TagsvcError
+        from tagsvc.spreadsheets.cli import _office_account
+
+        try:
+            waiting = delete_channel(_office_account(None), channel_id)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Channel {channel_id} removed" + (f"; {waiting} waiting message(s) not sent." if waiting else "."))
 
     @channels_group.command("test")
     @click.argument("channel_id", type=int)

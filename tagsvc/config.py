@@ -76,6 +76,8 @@ class Config:
         self.SMTP_PASSWORD = env.get("TAGSVC_SMTP_PASSWORD", "")
         self.SMTP_STARTTLS = env.get("TAGSVC_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes")
         self.MAIL_FROM = env.get("TAGSVC_MAIL_FROM", "")
+        # Sent by the job queue's worker; when the mail server is away, tried again this often (twelve tries).
+        self.MAIL_RETRY_SECONDS = float(env.get("TAGSVC_MAIL_RETRY_SECONDS", "300"))
         self.REPAIR_NOTIFY = [a.strip() for a in env.get("TAGSVC_REPAIR_NOTIFY", "").split(",") if a.strip()]
         self.MAX_UPLOAD_MB = int(env.get("TAGSVC_MAX_UPLOAD_MB", "15"))
         # The largest register file the import reads (a 100,000-row .xlsx is about 8 MB).

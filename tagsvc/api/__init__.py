@@ -69,6 +69,7 @@ def init_api(app: Flask) -> TagsvcApi:
     from tagsvc.transfers import api as transfers
     from tagsvc.loans import api as loans
     from tagsvc.disposals import api as disposals
+    from tagsvc.channels import api as channels
 
     app.config.update(API_TITLE="tagsvc", API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
                       OPENAPI_JSON_PATH="openapi.json")
@@ -76,7 +77,7 @@ def init_api(app: Flask) -> TagsvcApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (tgs_…)."})
     names = set()
-    for feature in (scanning, assets, structure, repairs, labels, stocktake, transfers, loans, disposals):
+    for feature in (scanning, assets, structure, repairs, labels, stocktake, transfers, loans, disposals, channels):
         csrf.exempt(feature.blp)  # checked in authenticate_api_request, for the session only
         api.register_blueprint(feature.blp)
         names.add(feature.blp.name)

@@ -72,3 +72,5 @@ class ChannelMessage(Base):
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id", ondelete="CASCADE"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     notices: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    text: Mapped[str] = mapped_column(Text, default="", server_default="")  # as the group read it (nothing private goes into one)

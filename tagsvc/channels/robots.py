@@ -6,6 +6,8 @@ base64 of HMAC-SHA256 keyed with the secret over `timestamp + "\\n" + secret`. B
 (0 is success), also when they refuse; both take at most 20 messages a minute (WeCom 45009; DingTalk 130101 and a
 10-minute block). An answer is one of: sent, rate limited (send later), refused for good (a wrong key or signature:
 the office must fix the channel), or unavailable (network, timeout, 5xx: send again later).
+An email list is a channel too: its "address" is the list of email addresses, its messages go through the school's
+SMTP server as plain text (the same limits keep one rule).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -56,11 +59,22 @@ class Answer:
     retry_after: int | None = None  # seconds
 
 
+KINDS = ("wecom", "dingtalk", "email")
+_EMAIL = re.compile(r"[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+")
+
+
+def email_addresses(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;\s]+", text) if part.strip()]
+
+
 def check_robot(robot: Robot) -> None:
     """Refuse an address that is not the robot's own (https, its host and path, its key), with what to fix. A test
     robot on this machine (http on a loopback address) is accepted with any path."""
+    if robot.kind == "email":
+        _check_email_list(robot.url)
+        return
     if robot.kind not in HOSTS:
-        raise ValidationError(_("Choose WeCom or DingTalk."))
+        raise ValidationError(_("Choose WeCom, DingTalk or an email list."))
     parts = urlsplit(robot.url.strip())
     key = parse_qs(parts.query).get(KEYS[robot.kind], [""])[0]
     local = _loopback(parts.hostname or "")
@@ -71,6 +85,21 @@ def check_robot(robot: Robot) -> None:
         raise ValidationError(_("The address has no %(key)s: copy the whole address the robot's settings show.", key=KEYS[robot.kind]))
     if robot.kind == "dingtalk" and not robot.secret.strip():
         raise ValidationError(_("A DingTalk robot needs its signing secret (加签, it starts with SEC)."))
+
+
+def _check_email_list(text: str) -> None:
+    from tagsvc.mail import mail_configured
+
+    addresses = email_addresses(text)
+    if not addresses:
+        raise ValidationError(_("Write the email addresses of the list, separated by commas."))
+    wrong = [a for a in addresses if not _EMAIL.fullmatch(a)]
+    if wrong:
+        raise ValidationError(_("Not an email address: %(addresses)s", addresses=", ".join(wrong[:3])))
+    if len(addresses) > 50:
+        raise ValidationError(_("At most 50 addresses in a list: use the group's own list address."))
+    if not mail_configured():
+        raise ValidationError(_("Email is not set up on this server (TAGSVC_SMTP_HOST): ask the administrator, or use a group robot."))
 
 
 def _robot_name(kind: str) -> str:
@@ -109,6 +138,8 @@ def send(robot: Robot, title: str, markdown: str, timeout: float = 10, at: float
     the time to sign with (a timestamp; now by default)."""
     if len(markdown.encode()) > MARKDOWN_BYTES:
         raise ValueError("split the message first")
+    if robot.kind == "email":
+        return _send_email(robot, title, markdown)
     request = urllib.request.Request(address(robot, at), data=json.dumps(body(robot, title, markdown), ensure_ascii=False).encode(),
                                      headers={"Content-Type": "application/json; charset=utf-8"}, method="POST")
     try:
@@ -130,6 +161,30 @@ def send(robot: Robot, title: str, markdown: str, timeout: float = 10, at: float
     if errcode is None:
         return Answer(Outcome.UNAVAILABLE, detail=detail or "no errcode")
     return Answer(Outcome.REFUSED, errcode=errcode, detail=detail)
+
+
+_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
+
+
+def plain_text(markdown: str) -> str:
+    """The message as an email's text: headings without their marks, a link as its words and its address."""
+    lines = [line.lstrip("#").strip() if line.startswith("#") else line for line in markdown.splitlines()]
+    return _LINK.sub(lambda link: f"{link.group(1)}: {link.group(2)}", "\n".join(lines))
+
+
+def _send_email(robot: Robot, title: str, markdown: str) -> Answer:
+    import smtplib
+
+    from tagsvc.mail import deliver_mail
+
+    try:
+        deliver_mail(email_addresses(robot.url), title, plain_text(markdown))
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = ", ".join(error.recipients)
+        return Answer(Outcome.REFUSED, errcode=550, detail=f"refused: {refused}")
+    except (OSError, smtplib.SMTPException) as error:
+        return Answer(Outcome.UNAVAILABLE, detail=str(error) or type(error).__name__)
+    return Answer(Outcome.SENT, errcode=0)
 
 
 def split_markdown(text: str, limit: int = MARKDOWN_BYTES) -> list[str]:

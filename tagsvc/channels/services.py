@@ -14,6 +14,7 @@ queue's worker within the robots' limits, nothing lost.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from tagsvc.channels import robots
 from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery, Notice
-from tagsvc.errors import ValidationError
+from tagsvc.errors import NotFoundError, ValidationError
 from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.i18n.messages import message, say
@@ -38,7 +39,7 @@ def notify(event_name: str, key: str, facts: dict, department_id: int | None = N
     """Record news for the channels that want it (in the caller's transaction). The same `key` twice: once."""
     if event_name not in EVENTS:
         raise ValueError(event_name)
-    channels = [c for c in db.session.scalars(select(Channel).where(Channel.active.is_(True)))
+    channels = [c for c in db.session.scalars(select(Channel))  # a paused one too: its news waits for it
                 if event_name in (c.events or []) and (not c.department_ids or department_id in c.department_ids)]
     if not channels:
         return None
@@ -74,6 +75,7 @@ def deliver(now: datetime | None = None, send=robots.send, follow_up=None) -> in
         sent += count
         if next_try is not None and (again is None or next_try < again):
             again = next_try
+    db.session.rollback()  # nothing left to write: end the reading transaction, which on SQLite would hold off writers
     if again is not None and follow_up is not None:
         follow_up(max(1.0, (again - now).total_seconds()))
     return sent
@@ -120,7 +122,7 @@ def _deliver_to(channel_id: int, now: datetime, send) -> int:
         if answer.outcome == robots.Outcome.SENT:
             for delivery in deliveries:
                 delivery.status, delivery.sent_at, delivery.error = "sent", now, ""
-            db.session.add(ChannelMessage(channel_id=channel_id, sent_at=now, notices=len(deliveries)))
+            db.session.add(ChannelMessage(channel_id=channel_id, sent_at=now, notices=len(deliveries), title=title[:200], text=text))
             db.session.commit()  # at once: the robot has it
             lock_document(Channel, channel_id)
             sent += len(deliveries)
@@ -225,35 +227,94 @@ def tell(event_name: str, key: str, title: dict, name: str, number: str, link: s
 def damage_reported(report) -> None:
     """The news of a new report: what and where, what is wrong, whether there is a photo; never who reported it."""
     from tagsvc.repairs.display import DAMAGE_KIND_LABELS
+    from tagsvc.repairs.models import DamageKind
 
     asset = report.asset
     notify("damage_reported", f"damage_reported:{report.id}", {
         "report_id": report.id, "asset_name": asset.name, "asset_number": asset.asset_number,
         "place": asset.location.full_name if asset.location else "", "kind_label": DAMAGE_KIND_LABELS[report.kind],
-        "description": report.description[:300], "photo": bool(report.photos)}, department_id=asset.department_id)
+        "description": report.description[:300], "photo": bool(report.photos)}, department_id=asset.department_id,
+        urgent=report.kind == DamageKind.UNSAFE)  # a hazard is news at night too
 
 
 # ---------------------------------------------------------------- channels
 
 
+@dataclass(frozen=True)
+class ChannelData:
+    """What the office says of a channel. On a change, an empty url or secret keeps the one stored (the page never
+    shows them back: whoever has a robot's address can post to the group)."""
+
+    name: str
+    kind: str
+    url: str
+    events: tuple[str, ...]
+    secret: str = ""
+    department_ids: tuple[int, ...] = ()
+    quiet_from: int = 22
+    quiet_until: int = 7
+    active: bool = True
+
+
 def add_channel(actor, name: str, kind: str, url: str, events: list[str], secret: str = "", department_ids: list[int] = (),
                 quiet_from: int = 22, quiet_until: int = 7) -> Channel:
+    return save_channel(actor, None, ChannelData(name, kind, url, tuple(events), secret, tuple(department_ids), quiet_from, quiet_until))
+
+
+def save_channel(actor, channel_id: int | None, data: ChannelData) -> Channel:
+    """Add a channel (channel_id None) or change one, after checking everything; nothing is written when refused."""
+    from tagsvc.accounts.permissions import require_admin
+    from tagsvc.structure.models import Department
+
+    require_admin(actor)
+    channel = None
+    if channel_id is not None:
+        channel = db.session.get(Channel, channel_id)
+        if channel is None:
+            raise NotFoundError(_("There is no such channel."))
+        if data.kind != channel.kind:
+            raise ValidationError(_("A channel keeps its kind: add a new one for another robot."))
+    url = data.url.strip() or (channel.url if channel else "")
+    secret = data.secret.strip() or (channel.secret if channel and data.kind == channel.kind else "")
+    robots.check_robot(robots.Robot(data.kind, url, secret))
+    unknown = [e for e in data.events if e not in EVENTS]
+    if not data.events or unknown:
+        raise ValidationError(_("Choose the news this group wants: %(names)s.", names=", ".join(EVENTS)))
+    if not data.name.strip():
+        raise ValidationError(_("Give the channel a name (the group's, for example 教务处群)."))
+    if not (0 <= data.quiet_from <= 23 and 0 <= data.quiet_until <= 23):
+        raise ValidationError(_("Quiet hours are hours of the day, 0 to 23."))
+    known = set(db.session.scalars(select(Department.id).where(Department.id.in_(data.department_ids)))) if data.department_ids else set()
+    if set(data.department_ids) - known:
+        raise ValidationError(_("There is no such department."))
+    if channel is None:
+        channel = Channel(kind=data.kind)
+        db.session.add(channel)
+    channel.name, channel.url, channel.secret = data.name.strip()[:100], url, secret
+    channel.events, channel.department_ids = list(dict.fromkeys(data.events)), list(dict.fromkeys(data.department_ids))
+    channel.quiet_from, channel.quiet_until, channel.active = data.quiet_from, data.quiet_until, data.active
+    if channel.active:
+        db.session.info["deliver_after_commit"] = True  # resumed: what waited goes out
+    db.session.commit()
+    return channel
+
+
+def delete_channel(actor, channel_id: int) -> int:
+    """Remove a channel and its delivery log; what still waited for it is not sent. Returns how many waited."""
+    from sqlalchemy import delete
+
     from tagsvc.accounts.permissions import require_admin
 
     require_admin(actor)
-    robots.check_robot(robots.Robot(kind, url.strip(), secret.strip()))
-    unknown = [e for e in events if e not in EVENTS]
-    if not events or unknown:
-        raise ValidationError(_("Choose the news this group wants: %(names)s.", names=", ".join(EVENTS)))
-    if not name.strip():
-        raise ValidationError(_("Give the channel a name (the group's, for example 教务处群)."))
-    if not (0 <= quiet_from <= 23 and 0 <= quiet_until <= 23):
-        raise ValidationError(_("Quiet hours are hours of the day, 0 to 23."))
-    channel = Channel(name=name.strip()[:100], kind=kind, url=url.strip(), secret=secret.strip(), events=list(events),
-                      department_ids=list(department_ids), quiet_from=quiet_from, quiet_until=quiet_until)
-    db.session.add(channel)
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        raise NotFoundError(_("There is no such channel."))
+    waiting = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.channel_id == channel_id, Delivery.status == "waiting"))
+    db.session.execute(delete(Delivery).where(Delivery.channel_id == channel_id))
+    db.session.execute(delete(ChannelMessage).where(ChannelMessage.channel_id == channel_id))
+    db.session.delete(channel)
     db.session.commit()
-    return channel
+    return waiting
 
 
 def test_channel(actor, channel_id: int, send=robots.send) -> robots.Answer:
@@ -263,7 +324,7 @@ def test_channel(actor, channel_id: int, send=robots.send) -> robots.Answer:
     require_admin(actor)
     channel = db.session.get(Channel, channel_id)
     if channel is None:
-        raise ValidationError(_("There is no such channel."))
+        raise NotFoundError(_("There is no such channel."))
     with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
         text = _("tagsvc test message: this group will hear of %(events)s.", events=", ".join(channel.events))
         return send(robots.Robot(channel.kind, channel.url, channel.secret), "tagsvc", text)
@@ -304,10 +365,14 @@ def disposal_waiting(disposal) -> None:
 
 
 def repair_assigned(report) -> None:
+    """To the repairers' group: what, where, how urgent, and the work order."""
+    from tagsvc.repairs.display import PRIORITY_LABELS
+
     asset = report.asset
     tell("repair_assigned", f"repair_assigned:{report.id}:{report.assignee_id}", message(N_("Repair #%(id)s assigned"), id=report.id),
          asset.name, asset.asset_number, f"/repairs/{report.id}", place=asset.location.full_name if asset.location else "",
-         detail=report.description[:200], department_id=asset.department_id)
+         detail=[message(PRIORITY_LABELS[report.priority]), report.description_words[:200]], department_id=asset.department_id,
+         urgent=report.priority == "urgent")
 
 
 def import_done(run) -> None:

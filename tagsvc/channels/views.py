@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.channels import services
-from tagsvc.channels.display import DELIVERY_STATUS_LABELS, EVENT_LABELS, shortened
-from tagsvc.channels.forms import ChannelForm
-from tagsvc.channels.models import EVENTS, Channel, Delivery
+from tagsvc.channels.display import DELIVERY_STATUS_LABELS, EVENT_LABELS, KIND_LABELS, as_the_group_reads_it, shortened
+from tagsvc.channels.forms import ChannelForm, EditChannelForm
+from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
@@ -25,8 +25,8 @@ def _office_only():
     require_admin(current_user)
 
 
-def _form() -> ChannelForm:
-    form = ChannelForm()
+def _form(form_class=ChannelForm, **values) -> ChannelForm:
+    form = form_class(**values)
     form.events.choices = [(event, _(EVENT_LABELS[event])) for event in EVENTS]
     form.department_ids.choices = [(d.id, d.name) for d in all_departments()]
     return form
@@ -55,7 +55,51 @@ def index():
     departments = {d.id: d.name for d in all_departments()}
     following = {c.id: [departments[i] for i in c.department_ids or [] if i in departments] for c in channels}
     return render_template("channels/index.html", form=form, channels=channels, counts=counts, following=following, button=ConfirmForm(),
-                           EVENT_LABELS=EVENT_LABELS, shortened=shortened), status
+                           EVENT_LABELS=EVENT_LABELS, KIND_LABELS=KIND_LABELS, shortened=shortened), status
+
+
+def _channel_or_404(channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None:
+        abort(404)
+    return channel
+
+
+@bp.route("/<int:channel_id>/edit", methods=["GET", "POST"])
+def edit(channel_id: int):
+    channel = _channel_or_404(channel_id)
+    form = _form(EditChannelForm, obj=channel)
+    if not form.is_submitted():
+        form.url.data = form.secret.data = ""  # never shown back
+    status = 200
+    if form.validate_on_submit():
+        data = services.ChannelData(form.name.data, channel.kind, form.url.data, tuple(form.events.data or []), form.secret.data,
+                                    tuple(form.department_ids.data or []), form.quiet_from.data, form.quiet_until.data, form.active.data)
+        try:
+            services.save_channel(current_user, channel.id, data)
+        except TagsvcError as error:
+            status = show_refusal(error)
+        else:
+            flash(_("“%(name)s” saved.", name=data.name.strip()), "success")
+            return redirect(url_for("channels.index") + f"#channel-{channel.id}")
+    elif form.errors:
+        status = 400
+    waiting = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.channel_id == channel.id, Delivery.status == "waiting"))
+    return render_template("channels/edit.html", form=form, channel=channel, waiting=waiting, button=ConfirmForm(),
+                           KIND_LABELS=KIND_LABELS, shortened=shortened), status
+
+
+@bp.post("/<int:channel_id>/delete")
+def delete(channel_id: int):
+    channel = _channel_or_404(channel_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = channel.name
+    waiting = services.delete_channel(current_user, channel_id)
+    flash(_("“%(name)s” removed.", name=name) + (" " + ngettext("%(num)d message that waited will not be sent.",
+                                                                 "%(num)d messages that waited will not be sent.", waiting) if waiting else ""),
+          "success")
+    return redirect(url_for("channels.index"))
 
 
 @bp.post("/<int:channel_id>/test")
@@ -77,16 +121,18 @@ def test(channel_id: int):
 
 @bp.get("/<int:channel_id>")
 def log(channel_id: int):
-    channel = db.session.get(Channel, channel_id)
-    if channel is None:
-        abort(404)
+    channel = _channel_or_404(channel_id)
     deliveries = db.session.scalars(select(Delivery).where(Delivery.channel_id == channel_id).order_by(Delivery.id.desc()).limit(100)).all()
-    return render_template("channels/log.html", channel=channel, deliveries=deliveries, button=ConfirmForm(), EVENT_LABELS=EVENT_LABELS,
-                           DELIVERY_STATUS_LABELS=DELIVERY_STATUS_LABELS, shortened=shortened)
+    messages = db.session.scalars(select(ChannelMessage).where(ChannelMessage.channel_id == channel_id)
+                                  .order_by(ChannelMessage.id.desc()).limit(10)).all()
+    return render_template("channels/log.html", channel=channel, deliveries=deliveries, messages=messages, button=ConfirmForm(),
+                           EVENT_LABELS=EVENT_LABELS, DELIVERY_STATUS_LABELS=DELIVERY_STATUS_LABELS, shortened=shortened,
+                           as_the_group_reads_it=as_the_group_reads_it)
 
 
 @bp.post("/<int:channel_id>/resend")
 def resend(channel_id: int):
+    _channel_or_404(channel_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     count = services.resend_failed(current_user, channel_id)

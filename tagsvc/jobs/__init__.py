@@ -10,6 +10,7 @@ process), Redis for `redis://…` (`tagsvc worker` beside gunicorn)."""
 from __future__ import annotations
 
 import logging
+import smtplib
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -151,6 +152,25 @@ def deliver_what_waits() -> None:
     from tagsvc.channels.services import deliver
 
     _in_app(deliver)
+
+
+MAIL_TRIES = 12
+
+
+@huey.task()
+def mail_task(recipients: list[str], subject: str, body: str, attempt: int = 1) -> None:
+    """An email (a new report to the office, a loan reminder). When the mail server is away: again every
+    TAGSVC_MAIL_RETRY_SECONDS (5 minutes), twelve tries in all, on the queue (a restart in between loses nothing)."""
+    from tagsvc.mail import deliver_mail
+
+    try:
+        _in_app(deliver_mail, recipients, subject, body)
+    except (OSError, smtplib.SMTPException) as error:
+        if attempt >= MAIL_TRIES:
+            log.error("mail %r to %s not sent after %d tries: %s", subject, recipients, attempt, error)
+            return
+        log.warning("mail %r to %s not sent yet (%s); trying again", subject, recipients, error)
+        mail_task.schedule((recipients, subject, body, attempt + 1), delay=_in_app(lambda: current_app.config["MAIL_RETRY_SECONDS"]))
 
 
 @huey.task()

@@ -131,8 +131,8 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     db.session.flush()
     _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None, note=_report_note(report))
     damage_reported(report)  # the groups that want it hear of it (recorded now, sent by the job queue's worker)
+    _tell_the_office(report)  # by email, queued when this commits
     db.session.commit()
-    _tell_the_office(report)
     return report
 
 
@@ -281,9 +281,8 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
     report.triaged_at = report.triaged_at or utcnow()
     if triage.decision == "accept" and newly_assigned:
         repair_assigned(report)  # the repairers' group hears of it
+        _tell_the_repairer(report)  # by email, queued when this commits
     db.session.commit()
-    if triage.decision == "accept" and newly_assigned:
-        _tell_the_repairer(report)
     return report
 
 

@@ -80,6 +80,8 @@ def test_the_office_adds_a_group_robot_on_a_phone(browser, live_server):
         page.fill("input[name=url]", robot.url)
         page.get_by_text("新报修", exact=True).click()
         page.get_by_text("待审批的调拨").click()
+        page.fill("input[name=quiet_from]", "0")  # no quiet hours: this test may run at night
+        page.fill("input[name=quiet_until]", "0")
         page.get_by_role("button", name="添加", exact=True).click()
         assert "已添加“后勤处群”" in page.locator(".flash-success").inner_text()
         page.get_by_role("button", name="发送测试消息").click()
@@ -88,6 +90,33 @@ def test_the_office_adds_a_group_robot_on_a_phone(browser, live_server):
         card = page.locator(".card[id^=channel-]").first.inner_text()
         assert "新报修 · 待审批的调拨" in card and robot.key not in card
         screenshot(page, "group-messages-phone")
+
+        # News comes: three reports at once reach the group as one digest, which the log shows as the group read it.
+        from tagsvc.channels.services import deliver
+        from tagsvc.repairs.models import DamageKind
+        from tagsvc.repairs.services import Reporter, submit_report
+        from tests.factories import make_asset, make_location
+
+        room = make_location("301", parent=make_location("教学楼"))
+        for n, (name, wrong) in enumerate((("投影仪", "开机无画面"), ("课桌椅", "桌腿松动"), ("灭火器", "压力表指针在红区"))):
+            asset = make_asset(name=name, asset_number=f"ZC-2026-{n + 1:04d}", location_id=room.id)
+            submit_report(None, asset.current_tag.code, DamageKind.UNSAFE if name == "灭火器" else DamageKind.BROKEN, wrong,
+                          Reporter("李同学", "高二(1)班", "13800001234"), client_hash=f"phone-{n}")
+        deliver()
+        page.get_by_role("link", name="发送记录").click()
+        bubble = page.locator(".group-message").first
+        text = bubble.inner_text()
+        assert "3 条新报修" in text and "ZC-2026-0003" in text and "教学楼 › 301" in text and "13800001234" not in text
+        assert bubble.get_by_role("link").count() == 1
+        screenshot(page, "group-message-phone")
+
+        # Paused from its page: the list says so.
+        page.goto(f"{live_server}/admin/channels")
+        page.get_by_role("link", name="修改").click()
+        assert robot.key not in page.content()
+        page.get_by_text("发送中").click()
+        page.get_by_role("button", name="保存", exact=True).click()
+        assert "已保存“后勤处群”" in page.locator(".flash-success").inner_text() and "已暂停" in page.locator(".card[id^=channel-]").first.inner_text()
         phone.close()
     finally:
         robot.close()

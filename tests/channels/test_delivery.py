@@ -3,6 +3,7 @@ as the robots do, with the clock of the test (each minute of a burst is a minute
 from __future__ import annotations
 
 import json
+from functools import partial
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -227,3 +228,88 @@ def test_once_a_day_the_groups_hear_of_late_loans_late_repairs_and_stocktakes_du
     text = _text(robots["wecom"])
     assert loan.number in text and f"#{report.id}" in text and "期末盘点" in text
     assert "王小明" not in text and "13911112222" not in text  # a borrower is never named in a group
+
+
+def test_at_night_only_urgent_news_goes_unsafe_damage_and_urgent_repairs(school, robots, clock):
+    from tagsvc.repairs.services import Triage, triage_report
+
+    night = FakeRobot("wecom", key="night-key", clock=clock)
+    try:
+        services.add_channel(school["office"], "夜间也要知道的群", "wecom", night.url, ["damage_reported", "repair_assigned"])  # 22:00-07:00
+        repairer = make_user(Role.REPAIRER)
+        clock.now = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 23:00 at the school
+        _report(school, 1)  # broken: it can wait for the morning
+        asset = make_asset(name="灭火器", asset_number="MHQ-0007", department_id=school["academic"].id, location_id=school["room"].id)
+        unsafe = submit_report(None, asset.current_tag.code, DamageKind.UNSAFE, "压力表指针在红区", client_hash="night")
+        triage_report(school["office"], unsafe.id, Triage(decision="accept", priority="urgent", assignee_id=repairer.id))
+        _run(clock, minutes=3)
+        text = _text(night)
+        assert "MHQ-0007" in text and "压力表指针在红区" in text and "Urgent" in text  # the report and its urgent repair order
+        assert "KZY-0001" not in text
+        clock.now = datetime(2026, 12, 7, 23, 0, tzinfo=UTC)  # 07:00
+        _run(clock, minutes=1)
+        assert "KZY-0001" in _text(night)
+    finally:
+        night.close()
+
+
+def test_an_email_list_hears_the_same_news_as_plain_text(make_app, clock):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    from tests.repairs.test_mail import Inbox, free_port
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, MAIL_FROM="tagsvc@school.example")
+    try:
+        with app.app_context():
+            office = make_user(Role.ADMIN)
+            services.add_channel(office, "后勤处邮件组", "email", "houqin@school.example, zongwu@school.example", ["damage_reported"],
+                                 quiet_from=0, quiet_until=0)
+            asset = make_asset(name="课桌椅", asset_number="KZY-0042", location_id=make_location("301").id)
+            report = submit_report(None, asset.current_tag.code, DamageKind.BROKEN, "桌腿松了", Reporter("李同学", "高二(1)班", "13800001234"),
+                                   client_hash="mail")
+            report_id = report.id
+            assert services.deliver(now=clock.now) == 1
+            assert db.session.scalar(select(Delivery)).status == "sent"
+        assert len(inbox.messages) == 1 and set(inbox.messages[0].rcpt_tos) == {"houqin@school.example", "zongwu@school.example"}
+        mail = message_from_bytes(inbox.messages[0].content, policy=default)
+        body = mail.get_content()
+        assert "课桌椅" in str(mail["Subject"]) and "KZY-0042" in body and "301" in body
+        assert f"https://tags.example.edu/repairs/{report_id}" in body and "](" not in body and "###" not in body  # text, not markdown
+        assert "13800001234" not in body and "李同学" not in body
+    finally:
+        controller.stop()
+
+
+def test_an_email_list_is_refused_without_a_mail_server_or_with_a_wrong_address(app):
+    from tagsvc.errors import ValidationError
+
+    office = make_user(Role.ADMIN)
+    with pytest.raises(ValidationError, match="Not an email address: houqin@"):
+        services.add_channel(office, "邮件组", "email", "houqin@, zongwu@school.example", ["damage_reported"])
+    with pytest.raises(ValidationError, match="TAGSVC_SMTP_HOST"):
+        services.add_channel(office, "邮件组", "email", "houqin@school.example", ["damage_reported"])  # no SMTP server in these tests
+    assert db.session.scalar(select(func.count()).select_from(services.Channel)) == 0
+
+
+def test_two_workers_delivering_at_the_same_moment_send_each_report_once(app, school, robots, clock):
+    """Two workers (two app servers' queues) wake for the same news at once: each robot still hears of each report
+    once. Really in parallel on PostgreSQL; without the channel's lock both would send the same digest."""
+    from tests.concurrency import at_once
+
+    for round_number in range(4):
+        for n in range(round_number * 10, round_number * 10 + 10):
+            _report(school, n)
+        worker = partial(services.deliver, now=clock.now)
+        assert sum(at_once(app, worker, worker)) > 0
+        clock.now += timedelta(seconds=10)
+    _run(clock, minutes=1)
+    for robot in robots.values():
+        text = _text(robot)
+        assert [text.count(f"KZY-{n:04d}") for n in range(40)] == [1] * 40, robot.kind
+        assert _in_any_minute(robot) <= 20

@@ -64,7 +64,7 @@ def test_a_long_digest_is_split_between_lines_within_the_limit():
     ("wecom", "https://evil.example/cgi-bin/webhook/send?key=k", "", "not a WeCom robot's address"),
     ("wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send", "", "has no key"),
     ("dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=t", "", "signing secret"),
-    ("slack", "https://hooks.slack.com/x", "", "WeCom or DingTalk"),
+    ("slack", "https://hooks.slack.com/x", "", "WeCom, DingTalk or an email list"),
 ])
 def test_an_address_that_is_not_the_robots_is_refused_with_what_to_fix(app, kind, url, secret, message):
     with pytest.raises(ValidationError, match=message):

@@ -19,9 +19,10 @@ def wait_for(inbox, count: int) -> None:
         time.sleep(0.05)
 
 
-def test_an_overdue_loan_reminds_the_borrower_and_the_lender_once_a_day(make_app, smtp_server):  # noqa: F811
+def test_an_overdue_loan_reminds_the_borrower_and_the_lender_once_a_day(make_app, smtp_server, queue_worker):  # noqa: F811
     controller, inbox = smtp_server
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, MAIL_FROM="tagsvc@school.example", DEFAULT_LANGUAGE="zh")
+    queue_worker(app)
     with app.app_context(), app.test_request_context():
         school = build_school()
         loan = services.start_handout(school.keeper, HandoutKind.LOAN, services.Recipient(
