@@ -8,14 +8,18 @@ from decimal import Decimal
 
 import pypdfium2
 import pytest
-from sqlalchemy import update
+from datetime import timedelta
+
+from sqlalchemy import func, update
 
 from tagsvc.accounts.models import User
 from tagsvc.api.tokens import create_token
 from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
+from tagsvc.disposals.models import Disposal
 from tagsvc.loans.models import Handout
 from tagsvc.repairs.models import DamageReport, ReportAddition
+from tagsvc.stocktake.models import Stocktake
 from tests.conftest import TEST_PASSWORD
 from tests.sweeps.world import build_world, page_urls
 
@@ -115,3 +119,64 @@ def test_the_office_reads_the_borrower_on_the_report(app, client, world, login_a
     login_as(world.office)
     page = client.get(f"/repairs/{report.id}").get_data(as_text=True)
     assert "MKBORROWER" in page and db.session.get(Handout, report.handout_id).number in page
+
+
+def test_no_group_message_carries_anything_private(app, world):
+    """Every kind of news, told of the marked school's documents and delivered to a group that wants all of it: no
+    price, no contact, no borrower, no reporter in any message. A kind of news this sweep does not produce fails it,
+    so a new one cannot slip past."""
+    from datetime import date
+
+    from sqlalchemy import delete, select
+
+    from tagsvc.channels import services as channels
+    from tagsvc.channels.models import EVENTS, Channel, Delivery, Notice
+    from tagsvc.disposals.models import DisposalStatus
+    from tagsvc.extensions import utcnow
+    from tagsvc.repairs.services import Triage, triage_report
+    from tagsvc.spreadsheets.models import ImportRun
+    from tagsvc.stocktake.models import StocktakeStatus
+    from tagsvc.transfers.models import Transfer
+    from tests.channels.fake_robots import FakeRobot
+
+    robot = FakeRobot("wecom")
+    try:
+        db.session.execute(delete(Delivery))
+        db.session.execute(delete(Notice))  # told before the marks: tell it all again, marked
+        db.session.execute(delete(Channel))  # the world's robot is a real address; this test's is on this machine
+        db.session.add(Channel(name="全都要的群", kind="wecom", url=robot.url, events=list(EVENTS), quiet_from=0, quiet_until=0))
+        db.session.commit()
+        for report in db.session.scalars(select(DamageReport)):
+            channels.damage_reported(report)
+        report = db.session.scalars(select(DamageReport).order_by(DamageReport.id)).first()
+        triage_report(world.office, report.id, Triage(decision="accept", priority="urgent", assignee_id=world.repairer.id))
+        db.session.get(DamageReport, report.id).created_at = utcnow() - timedelta(days=5)
+        for transfer in db.session.scalars(select(Transfer)):
+            channels.transfer_waiting(transfer, "accept")
+            channels.transfer_waiting(transfer, "approve")
+        for disposal in db.session.scalars(select(Disposal).where(Disposal.status == DisposalStatus.PROPOSED)):
+            channels.disposal_waiting(disposal)
+        run = ImportRun(file_name="2026秋季资产台账.xlsx", created_by_id=world.office.id, created=3, status="done")
+        db.session.add(run)
+        db.session.flush()
+        channels.import_done(run)
+        for loan in db.session.scalars(select(Handout)):
+            loan.due_on = date(2026, 1, 5)  # every loan overdue
+        stocktake = db.session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN)).first()
+        stocktake.deadline = date.today()
+        db.session.commit()
+        channels.daily_notices()
+        told = set(db.session.scalars(select(Notice.event)))
+        assert told == set(EVENTS), f"news this sweep does not produce: {set(EVENTS) - told}"
+        now = utcnow()
+        while channels.deliver(now=now):
+            now += timedelta(seconds=10)
+            robot.clock = lambda now=now: now.timestamp()
+        assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0
+        # As delivered (digests, mostly), and each piece of news as the message it makes alone.
+        alone = [text for delivery in db.session.scalars(select(Delivery)) for _title, text, _carried in channels.compose([delivery])]
+        text = "\n".join([str(message) for message in robot.received] + alone)
+        private = {**ASSET_PRIVATE, **BORROWER, **PEOPLE_PRIVATE}
+        assert [what for marker, what in private.items() if marker in text] == []
+    finally:
+        robot.close()
