@@ -3,6 +3,7 @@ recognisable marker, and no marker appears where that role may not see it. Many 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -121,7 +122,7 @@ def test_the_office_reads_the_borrower_on_the_report(app, client, world, login_a
     assert "MKBORROWER" in page and db.session.get(Handout, report.handout_id).number in page
 
 
-def test_no_group_message_carries_anything_private(app, world):
+def test_no_group_message_carries_anything_private(app, client, world):
     """Every kind of news, told of the marked school's documents and delivered to a group that wants all of it: no
     price, no contact, no borrower, no reporter in any message. A kind of news this sweep does not produce fails it,
     so a new one cannot slip past."""
@@ -178,5 +179,10 @@ def test_no_group_message_carries_anything_private(app, world):
         text = "\n".join([str(message) for message in robot.received] + alone)
         private = {**ASSET_PRIVATE, **BORROWER, **PEOPLE_PRIVATE}
         assert [what for marker, what in private.items() if marker in text] == []
+        # Each message's one link opens, for the office, the page where the next step is taken.
+        links = set(re.findall(r"\]\((https://tags\.example\.edu[^)]*)\)", text))
+        assert len(links) >= 8
+        client.post("/login", data={"username": world.office.username, "password": TEST_PASSWORD})
+        assert [link for link in sorted(links) if client.get(link.removeprefix("https://tags.example.edu")).status_code != 200] == []
     finally:
         robot.close()
