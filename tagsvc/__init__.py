@@ -28,6 +28,7 @@ def import_models() -> None:
     from tagsvc.repairs import models as _repairs  # noqa: F401
     from tagsvc.spreadsheets import models as _spreadsheets  # noqa: F401
     from tagsvc.stocktake import models as _stocktake  # noqa: F401
+    from tagsvc.storage import models as _storage  # noqa: F401
     from tagsvc.structure import models as _structure  # noqa: F401
     from tagsvc.tags import models as _tags  # noqa: F401
     from tagsvc.transfers import models as _transfers  # noqa: F401
@@ -50,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     input_checks.init_app(app)  # first: no view, not even the API's sign-in, reads input that cannot be typed
     db.init_app(app)
+    from tagsvc.storage import init_storage
+
+    init_storage(app)
     csrf.init_app(app)
     compress.init_app(app)
     _init_login(app)

@@ -59,6 +59,9 @@ class Config:
         self.LABEL_FONT = Path(env.get("TAGSVC_LABEL_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
         # Label PDFs are kept here for a week, for downloading again.
         self.PRINT_DIR = Path(env.get("TAGSVC_PRINT_DIR", INSTANCE_DIR / "print"))
+        # Where photos, label PDFs and uploaded registers are kept: empty, the two folders above (one server);
+        # "database", in the database (several app servers share them). See tagsvc/storage.
+        self.STORAGE_URL = env.get("TAGSVC_STORAGE_URL", "")
         # Print jobs with more labels than this are drawn in the background, with a progress page.
         self.LABEL_INLINE_MAX = int(env.get("TAGSVC_LABEL_INLINE_MAX", "500"))
         # The job queue: empty for the embedded one (a SQLite file beside the database, or TAGSVC_QUEUE_FILE), or a

@@ -57,6 +57,8 @@ def _test_config(database_url, tmp_path, **overrides):
         "UPLOAD_DIR": tmp_path / "uploads",
         "PRINT_DIR": tmp_path / "print",
         "QUEUE_FILE": str(tmp_path / "queue.sqlite3"),  # the embedded job queue, beside the test's files
+        # Files in folders (the default), or in the database as several app servers keep them (CI's PostgreSQL run).
+        "STORAGE_URL": os.environ.get("TAGSVC_TEST_STORAGE_URL", ""),
         "WTF_CSRF_ENABLED": False,  # tests/test_csrf.py covers CSRF with it on
         "PUBLIC_BASE_URL": "https://tags.example.edu",
         "DEFAULT_LANGUAGE": "en",

@@ -1,6 +1,8 @@
 """Printing labels over the API: the sheets there are, a print job for chosen assets, its progress, its PDF."""
 from __future__ import annotations
 
+from io import BytesIO
+
 import marshmallow as ma
 from flask import send_file, url_for
 from flask_babel import get_locale
@@ -94,5 +96,5 @@ def read_print_job(job_id: int):
 @blp.doc(security=BEARER, summary="Download a print job's PDF", description="404 until the job is done, and after a week.")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
 def print_job_pdf(job_id: int):
-    path = services.print_job_file(current_user, job_id)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"labels-{job_id}.pdf", max_age=0)
+    pdf = services.print_job_file(current_user, job_id)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=f"labels-{job_id}.pdf", max_age=0)

@@ -30,6 +30,7 @@ from tagsvc.labels.pdf import LabelContent, LabelLayoutError, render_alignment_p
 from tagsvc.labels.png import pdf_pages_as_pngs
 from tagsvc.labels.sheets import SheetDefinition, SheetDefinitionError, SheetKind, load_sheet
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.storage import older_than, storage
 from tagsvc.structure.models import Location
 from tagsvc.tags.models import LabelBatch, Tag
 from tagsvc.tags.services import _issue_location_tag, _unused_code, format_code, tag_qr
@@ -227,13 +228,12 @@ def run_print_job(job_id: int) -> PrintJob:
     try:
         sheet = get_sheet(job.sheet_slug)
         pdf = render_pdf(sheet, _label_contents(job.tag_ids, job.qr_level, _report_progress(job)), current_app.config["LABEL_FONT"], job.start_position, printer_offset(sheet.slug))
-        folder = Path(current_app.config["PRINT_DIR"])
-        folder.mkdir(parents=True, exist_ok=True)
-        _remove_old_files(folder)
+        files = storage()
+        files.delete_older_than("prints", older_than(FILES_KEPT), prefix="labels-")
         file_name = f"labels-{job.id}-{secrets.token_hex(8)}.pdf"
-        (folder / file_name).write_bytes(pdf)
+        files.put("prints", file_name, pdf)
         if sheet.kind != SheetKind.SHEET:  # thermal printers that take pictures, not PDF: a PNG a label too
-            _write_png_zip(pdf, folder / file_name.replace(".pdf", ".zip"), job.id)
+            files.put("prints", file_name.replace(".pdf", ".zip"), _png_zip(pdf, job.id))
         _record_printed(job, sheet)
         job.file_name = file_name
         job.status = PrintJobStatus.DONE
@@ -300,17 +300,12 @@ def _record_printed(job: PrintJob, sheet: SheetDefinition) -> None:
     ])
 
 
-def _write_png_zip(pdf: bytes, path: Path, job_id: int) -> None:
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
+def _png_zip(pdf: bytes, job_id: int) -> bytes:
+    packed = BytesIO()
+    with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_STORED) as archive:  # PNGs are compressed already
         for number, png in enumerate(pdf_pages_as_pngs(pdf), start=1):
             archive.writestr(f"label-{job_id}-{number:05d}.png", png)
-
-
-def _remove_old_files(folder: Path) -> None:
-    cutoff = (utcnow() - FILES_KEPT).timestamp()
-    for path in folder.glob("labels-*.*"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    return packed.getvalue()
 
 
 def get_print_job(actor, job_id: int) -> PrintJob:
@@ -324,14 +319,14 @@ def get_print_job(actor, job_id: int) -> PrintJob:
     return job
 
 
-def print_job_file(actor, job_id: int, images: bool = False) -> Path:
+def print_job_file(actor, job_id: int, images: bool = False) -> bytes:
     """The job's PDF, or with images=True the ZIP of a PNG per label (thermal labels and rolls only)."""
     job = get_print_job(actor, job_id)
     name = job.file_name.replace(".pdf", ".zip") if images else job.file_name
-    path = Path(current_app.config["PRINT_DIR"]) / name if name else None
-    if job.status != PrintJobStatus.DONE or path is None or not path.is_file():
+    data = storage().get("prints", name) if name and job.status == PrintJobStatus.DONE else None
+    if data is None:
         raise NotFoundError(_("This file is not available (any more). Print the labels again."))
-    return path
+    return data
 
 
 def recent_print_jobs(actor, limit: int = 10) -> list[PrintJob]:

@@ -1,3 +1,4 @@
+from io import BytesIO
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -169,21 +170,21 @@ def job(job_id: int):
 @bp.get("/jobs/<int:job_id>/labels.pdf")
 @login_required
 def job_pdf(job_id: int):
-    path = services.print_job_file(current_user, job_id)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"labels-{job_id}.pdf", max_age=0)
+    pdf = services.print_job_file(current_user, job_id)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=f"labels-{job_id}.pdf", max_age=0)
 
 
 @bp.get("/jobs/<int:job_id>/labels.zip")
 @login_required
 def job_images(job_id: int):
-    path = services.print_job_file(current_user, job_id, images=True)
-    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"labels-{job_id}-png.zip", max_age=0)
+    images = services.print_job_file(current_user, job_id, images=True)
+    return send_file(BytesIO(images), mimetype="application/zip", as_attachment=True, download_name=f"labels-{job_id}-png.zip", max_age=0)
 
 
 @bp.get("/jobs/<int:job_id>/preview.png")
 @login_required
 def job_preview(job_id: int):
-    png = services.pdf_first_page_png(services.print_job_file(current_user, job_id).read_bytes())
+    png = services.pdf_first_page_png(services.print_job_file(current_user, job_id))
     return current_app.response_class(png, mimetype="image/png", headers=PREVIEW_HEADERS)
 
 

@@ -1,4 +1,5 @@
-"""Uploaded photos: validated, shrunk, re-encoded without metadata, stored under names we choose.
+"""Uploaded photos: validated, shrunk, re-encoded without metadata, stored under names we choose (in the app's file
+store: tagsvc.storage, a folder or the database).
 
 Phone photos carry GPS positions in their EXIF data; re-encoding from pixels drops all of it.
 """
@@ -8,7 +9,6 @@ import re
 import secrets
 import warnings
 from io import BytesIO
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from tagsvc.errors import NotFoundError, ValidationError
+from tagsvc.storage import storage
 
 # iPhones take HEIC photos; pillow-heif (libheif) lets Pillow read them like any other format.
 register_heif_opener()
@@ -24,12 +25,6 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "MPO", "HEIF"}  # MPO: what some phon
 MAX_PIXELS = 30_000_000  # about 30 megapixels; larger files are refused before decoding
 LONGEST_SIDE = 1600
 STORED_NAME = re.compile(r"^[a-z0-9]{32}\.jpg$")
-
-
-def _upload_dir() -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def store_photo(data: bytes) -> str:
@@ -64,23 +59,24 @@ def store_photo(data: bytes) -> str:
     clean.paste(image)  # a fresh image carries pixels only: no info dict, no EXIF
 
     name = f"{secrets.token_hex(16)}.jpg"
-    clean.save(_upload_dir() / name, format="JPEG", quality=82, optimize=True, progressive=True)
+    encoded = BytesIO()
+    clean.save(encoded, format="JPEG", quality=82, optimize=True, progressive=True)
+    storage().put("photos", name, encoded.getvalue())
     return name
 
 
-def stored_photo_path(name: str) -> Path:
-    if not STORED_NAME.match(name or ""):
+def stored_photo(name: str) -> bytes:
+    """A stored photo's JPEG bytes."""
+    data = storage().get("photos", name) if STORED_NAME.match(name or "") else None
+    if data is None:
         raise NotFoundError(_("There is no such photo."))
-    path = _upload_dir() / name
-    if not path.is_file():
-        raise NotFoundError(_("There is no such photo."))
-    return path
+    return data
 
 
 def delete_photo(name: str) -> None:
     """Remove a stored photo that ended up unused (a report refused after its first photos were stored)."""
     if STORED_NAME.match(name or ""):
-        (_upload_dir() / name).unlink(missing_ok=True)
+        storage().delete("photos", name)
 
 
 def store_photos(photos: list[bytes], max_count: int) -> list[str]:

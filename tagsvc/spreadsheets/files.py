@@ -1,7 +1,6 @@
 """The files the import hands back: the error file (the rows that failed, with why) and the template."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import IO
 
 from flask_babel import get_locale, gettext as _
@@ -20,9 +19,12 @@ from tagsvc.spreadsheets.reading import Sheet
 from tagsvc.structure.models import Category, Department
 
 
-def forget_upload(folder: Path, token: str) -> None:
-    for path in (folder / f"{token}.rows.json", folder / f"{token}.json"):
-        path.unlink(missing_ok=True)
+def forget_upload(token: str) -> None:
+    """An upload whose import has started (the run keeps its own copy of the rows)."""
+    from tagsvc.storage import storage
+
+    for name in (f"{token}.rows.json", f"{token}.json"):
+        storage().delete("imports", name)
 
 
 def write_error_file(sheet: Sheet, plan: Plan, out: IO[bytes]) -> int:

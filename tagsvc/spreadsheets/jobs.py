@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
@@ -15,6 +14,7 @@ from tagsvc.accounts.models import User
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db, utcnow
 from tagsvc.spreadsheets.importing import Options, Plan, check_committable, commit_import, plan_import
+from tagsvc.storage import storage
 from tagsvc.spreadsheets.models import ImportRun
 from tagsvc.spreadsheets.reading import Sheet, sheet_from_json, sheet_to_json
 from tagsvc.structure.models import AssetKind
@@ -51,15 +51,13 @@ def queue_run(actor, sheet: Sheet, file_name: str, options: Options, rows: int) 
                     options={**options_to_json(options), "language": _language()})
     db.session.add(run)
     db.session.flush()
-    _rows_file(run.id).write_text(sheet_to_json(sheet), encoding="utf-8")
+    storage().put("imports", _rows_file(run.id), sheet_to_json(sheet).encode())
     db.session.commit()
     return run
 
 
-def _rows_file(run_id: int) -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"run-{run_id}.rows.json"
+def _rows_file(run_id: int) -> str:
+    return f"run-{run_id}.rows.json"
 
 
 def options_to_json(options: Options) -> dict:
@@ -105,10 +103,10 @@ def run_import_job(run_id: int) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     with force_locale(run.options.get("language") or "zh"):
         try:
-            rows_file = _rows_file(run_id)
-            if not rows_file.exists():
+            rows = storage().get("imports", _rows_file(run_id))
+            if rows is None:
                 raise TagsvcError(_("The file's rows are no longer on the server: upload the file again."))
-            plan = plan_import(sheet_from_json(rows_file.read_text(encoding="utf-8")), options_from_json(run.options))
+            plan = plan_import(sheet_from_json(rows.decode("utf-8")), options_from_json(run.options))
             commit_import(db.session.get(User, run.created_by_id), plan, run.file_name, run=run)
         except TagsvcError as error:
             db.session.rollback()
@@ -121,8 +119,8 @@ def run_import_job(run_id: int) -> ImportRun:
             run.status, run.error = "failed", _("The import stopped because of an error on the server; nothing was written. Try again; if it "
                                                 "fails again, tell the administrator.")
         run.finished_at = run.finished_at or utcnow()
+        storage().delete("imports", _rows_file(run_id))
         db.session.commit()
-    _rows_file(run_id).unlink(missing_ok=True)
     if run.status == "done":
         from tagsvc.tags.services import draw_missing_matrices
 

@@ -8,11 +8,11 @@ import json
 import re
 import secrets
 import tempfile
-import time
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,12 +28,13 @@ from tagsvc.spreadsheets.forms import ImportChoicesForm, UploadForm
 from tagsvc.spreadsheets.importing import Options, cell_text, find_header, plan_import, remember_mapping
 from tagsvc.spreadsheets.jobs import start_import
 from tagsvc.spreadsheets.models import ImportRun
+from tagsvc.storage import older_than, storage
 from tagsvc.spreadsheets.reading import Sheet, read_sheet, sheet_from_json, sheet_to_json
 from tagsvc.structure.models import AssetKind, Category, Department, Location
 
 bp = Blueprint("spreadsheets", __name__, url_prefix="/register")
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
-KEPT_FOR = 24 * 3600  # an uploaded file waits a day for its import, then goes
+KEPT_FOR = timedelta(days=1)  # an uploaded file waits a day for its import, then goes
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -44,29 +45,16 @@ def office_only():
         raise PermissionDeniedError(_("Only the logistics office can import or export the register."))
 
 
-def _uploads() -> Path:
-    folder = Path(current_app.config["UPLOAD_DIR"]) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _forget_old_uploads(folder: Path) -> None:
-    """Yesterday's uploads nobody imported: cleared when a new one arrives, not on every page."""
-    for old in folder.iterdir():
-        if old.stat().st_mtime < time.time() - KEPT_FOR:
-            old.unlink(missing_ok=True)
-
-
 def _upload(token: str) -> tuple[Sheet, str]:
     """The sheet read when it was uploaded (kept beside it as JSON) and the file's name."""
     if not TOKEN.match(token):
         abort(404)
-    folder = _uploads()
-    rows_path, meta_path = folder / f"{token}.rows.json", folder / f"{token}.json"
-    if not rows_path.exists() or not meta_path.exists():
+    kept = storage()
+    rows, meta = kept.get("imports", f"{token}.rows.json"), kept.get("imports", f"{token}.json")
+    if rows is None or meta is None:
         flash(_("That upload is no longer here (uploads are kept for a day): upload the file again."), "error")
         abort(redirect(url_for("spreadsheets.upload")))
-    return sheet_from_json(rows_path.read_text(encoding="utf-8")), json.loads(meta_path.read_text())["name"]
+    return sheet_from_json(rows.decode("utf-8")), json.loads(meta)["name"]
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -84,10 +72,12 @@ def upload():
             status = show_refusal(error)
         else:
             token = secrets.token_hex(16)
-            folder = _uploads()
-            _forget_old_uploads(folder)
-            (folder / f"{token}.rows.json").write_text(sheet_to_json(sheet), encoding="utf-8")
-            (folder / f"{token}.json").write_text(json.dumps({"name": name, "by": current_user.id}))
+            kept = storage()
+            # Yesterday's uploads nobody imported: cleared when a new one arrives, not on every page.
+            kept.delete_older_than("imports", older_than(KEPT_FOR))
+            kept.put("imports", f"{token}.rows.json", sheet_to_json(sheet).encode())
+            kept.put("imports", f"{token}.json", json.dumps({"name": name, "by": current_user.id}).encode())
+            db.session.commit()
             return redirect(url_for("spreadsheets.review", token=token))
     elif form.errors:
         status = 400
@@ -141,7 +131,8 @@ def review(token: str):
             except TagsvcError as error:
                 status = show_refusal(error)
             else:
-                files.forget_upload(_uploads(), token)
+                files.forget_upload(token)
+                db.session.commit()
                 return redirect(url_for("spreadsheets.done", run_id=run.id))
     form = ImportChoicesForm(source) if "existing" in source else ImportChoicesForm(formdata=None)
     header_row, headers = (plan.header_row, plan.headers) if plan else _header_of(sheet)

@@ -118,9 +118,11 @@ def test_a_class_set_is_lent_by_scanning_and_one_ball_comes_back_damaged(browser
     assert signed.signed_name == "王小明"
     from PIL import Image
 
-    from tagsvc.photos.services import stored_photo_path
+    from io import BytesIO
 
-    with Image.open(stored_photo_path(signed.signature)) as picture:  # the strokes, re-encoded: dark ink on white
+    from tagsvc.photos.services import stored_photo
+
+    with Image.open(BytesIO(stored_photo(signed.signature))) as picture:  # the strokes, re-encoded: dark ink on white
         assert picture.convert("L").getextrema()[0] < 60 and picture.convert("L").getextrema()[1] > 200
     report = db.session.scalar(select(DamageReport))
     assert report.handout_id == signed.id and signed.number in report.description_words

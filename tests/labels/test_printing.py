@@ -50,7 +50,7 @@ def print_assets(actor, assets, **kw) -> PrintJob:
 def test_a_job_prints_each_asset_once_from_the_chosen_position(school):
     job = print_assets(school["admin"], school["assets"], start=4)
     assert job.status == PrintJobStatus.DONE and job.done_count == 7
-    pdf = services.print_job_file(school["admin"], job.id).read_bytes()
+    pdf = services.print_job_file(school["admin"], job.id)
     sheet = services.get_sheet("a4-3x8")
     found = read_page_labels(pdf, sheet)
     # Positions 1-4 were peeled off already: the labels start at the fifth, in the order chosen.
@@ -63,7 +63,7 @@ def test_a_job_prints_each_asset_once_from_the_chosen_position(school):
 def test_a_full_sheet_continues_on_a_second_page(school):
     many = school["assets"] + [make_asset(department_id=school["class"].id) for _ in range(20)]
     job = print_assets(school["admin"], many, start=20)
-    pdf = services.print_job_file(school["admin"], job.id).read_bytes()
+    pdf = services.print_job_file(school["admin"], job.id)
     sheet = services.get_sheet("a4-3x8")
     assert page_count(pdf) == 2
     assert sorted(read_page_labels(pdf, sheet)) == [20, 21, 22, 23]
@@ -91,7 +91,7 @@ def test_printing_is_recorded_on_the_labels_and_in_each_ledger(school):
 
 def test_qr_level_h_makes_a_denser_code_that_still_reads(school):
     job = print_assets(school["admin"], school["assets"][:1], level="H")
-    pdf = services.print_job_file(school["admin"], job.id).read_bytes()
+    pdf = services.print_job_file(school["admin"], job.id)
     assert read_page_labels(pdf, services.get_sheet("a4-3x8")) == {0: url_of(school["assets"][0].current_tag.code)}
     # The kept matrix stays the default level's: an H sheet is a one-off.
     db.session.expire_all()
@@ -149,7 +149,7 @@ def test_a_large_job_runs_on_the_queue_and_reports_progress(make_app, tmp_path, 
                 break
             time.sleep(0.05)
         assert current.status == PrintJobStatus.DONE and current.done_count == 300
-        assert page_count(services.print_job_file(admin, job.id).read_bytes()) == 13  # 300 labels, 24 a sheet
+        assert page_count(services.print_job_file(admin, job.id)) == 13  # 300 labels, 24 a sheet
         db.session.remove()
 
 
@@ -173,7 +173,7 @@ def test_others_cannot_open_someone_elses_job_but_the_office_can(school):
 def test_the_printer_offset_moves_every_label(school):
     services.set_printer_offset(school["admin"], "a4-3x8", 3.0, 4.0)
     job = print_assets(school["admin"], school["assets"][:3])
-    pdf = services.print_job_file(school["admin"], job.id).read_bytes()
+    pdf = services.print_job_file(school["admin"], job.id)
     sheet = services.get_sheet("a4-3x8")
     assert sorted(read_page_labels(pdf, sheet, offset_mm=(3.0, 4.0))) == [0, 1, 2]
     assert services.printer_offset("a4-3x8") == (3.0, 4.0)
@@ -218,7 +218,7 @@ def test_room_labels_are_issued_once_and_name_the_room(school):
     first = services.room_tag_ids(school["admin"], [school["room"].id])
     assert services.room_tag_ids(school["admin"], [school["room"].id]) == first
     job = services.create_print_job(school["admin"], PrintJobKind.ROOMS, first, settings(sheet="thermal-50x30"))
-    pdf = services.print_job_file(school["admin"], services.run_print_job(job.id).id).read_bytes()
+    pdf = services.print_job_file(school["admin"], services.run_print_job(job.id).id)
     code = db.session.get(Tag, first[0]).code
     assert read_page_labels(pdf, services.get_sheet("thermal-50x30")) == {0: url_of(code)}
     assert "301" in page_text(pdf) and "教学楼" in page_text(pdf)
@@ -232,7 +232,7 @@ def test_blank_batches_make_labels_that_belong_to_nothing(school):
     tags = [db.session.get(Tag, i) for i in tag_ids]
     assert len(tags) == 5 and all(t.is_blank for t in tags)
     job = services.run_print_job(services.create_print_job(school["keeper"], PrintJobKind.BLANK, tag_ids, settings()).id)
-    pdf = services.print_job_file(school["keeper"], job.id).read_bytes()
+    pdf = services.print_job_file(school["keeper"], job.id)
     assert sorted(read_page_labels(pdf, services.get_sheet("a4-3x8")).values()) == sorted(url_of(t.code) for t in tags)
 
 

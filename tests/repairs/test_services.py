@@ -12,6 +12,7 @@ from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.errors import ConflictError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
+from tagsvc.photos.services import stored_photo
 from tagsvc.repairs import services
 from tagsvc.repairs.models import DamageKind, DamageReport, Priority, ReportStatus
 from tagsvc.scanning.services import scan_facts
@@ -38,9 +39,13 @@ def report_count() -> int:
     return db.session.scalar(select(func.count()).select_from(DamageReport))
 
 
-def stored_files(app) -> list[Path]:
+def stored_files(app) -> list:
+    """The photos kept: in the upload folder, or in the database (TAGSVC_STORAGE_URL=database)."""
+    from tagsvc.storage.models import StoredFile
+
     folder = Path(app.config["UPLOAD_DIR"])
-    return sorted(folder.glob("*")) if folder.exists() else []
+    in_folder = sorted(path for path in folder.glob("*") if path.is_file()) if folder.exists() else []
+    return in_folder + list(db.session.scalars(select(StoredFile.name).where(StoredFile.area == "photos")))
 
 
 def send(desk, description="桌腿松了，一坐就晃", client="phone-1", **kw):
@@ -153,7 +158,7 @@ def test_at_most_three_photos(app, desk):
 
 def test_a_report_photo_keeps_no_gps_position(app, desk):
     report = send(desk, photos=[phone_photo_with_gps()])
-    stored = Image.open(Path(app.config["UPLOAD_DIR"]) / report.photos[0].name)
+    stored = Image.open(BytesIO(stored_photo(report.photos[0].name)))
     assert not stored.getexif() and "exif" not in stored.info
 
 
