@@ -87,3 +87,20 @@ def test_text_is_checked_as_sent_before_spaces_are_trimmed(api, school, token_of
     assert too_long.status_code == 422 and "name" in too_long.get_json()["errors"]["json"]
     trimmed = api("POST", "/assets", token_of(school.admin), json={"asset_number": " ZC-9 ", "name": " 书柜 "})
     assert trimmed.status_code == 201 and trimmed.get_json()["asset_number"] == "ZC-9"
+
+
+def test_two_app_servers_share_one_count_in_redis(make_app, school, token_of):
+    """Several app servers: with the limits' count in Redis, a caller gets no more from two servers than from one."""
+    import pytest
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("this test needs the Redis server on 127.0.0.1:6379 (the machine's, as the queue's tests)")
+    token = token_of(school.staff)  # a new token: no count of an earlier run applies
+    first, second = (make_app(API_RATE_LIMIT="4/minute", API_RATE_LIMIT_STORAGE=url).test_client() for _ in range(2))
+    statuses = [client.get("/api/v1/departments", headers={"Authorization": f"Bearer {token}"}).status_code
+                for client in (first, second, first, second, first, second)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
