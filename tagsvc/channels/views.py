@@ -1,7 +1,7 @@
 """The office's page for group robots: add one, send it a test message, read its delivery log, resend what failed."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.extensions import db
 from tagsvc.forms import ConfirmForm
+from tagsvc.pagination import paginate
 from tagsvc.structure.services import all_departments
 
 bp = Blueprint("channels", __name__, url_prefix="/admin/channels")
@@ -122,10 +123,11 @@ def test(channel_id: int):
 @bp.get("/<int:channel_id>")
 def log(channel_id: int):
     channel = _channel_or_404(channel_id)
-    deliveries = db.session.scalars(select(Delivery).where(Delivery.channel_id == channel_id).order_by(Delivery.id.desc()).limit(100)).all()
+    page = paginate(select(Delivery).where(Delivery.channel_id == channel_id).order_by(Delivery.id.desc()), request.args.get("page", 1, type=int), 50)
+    failed = db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.channel_id == channel_id, Delivery.status == "failed"))
     messages = db.session.scalars(select(ChannelMessage).where(ChannelMessage.channel_id == channel_id)
                                   .order_by(ChannelMessage.id.desc()).limit(10)).all()
-    return render_template("channels/log.html", channel=channel, deliveries=deliveries, messages=messages, button=ConfirmForm(),
+    return render_template("channels/log.html", channel=channel, page=page, failed=failed, messages=messages, button=ConfirmForm(),
                            EVENT_LABELS=EVENT_LABELS, DELIVERY_STATUS_LABELS=DELIVERY_STATUS_LABELS, shortened=shortened,
                            as_the_group_reads_it=as_the_group_reads_it)
 

@@ -113,3 +113,23 @@ def test_only_the_office_changes_or_removes_a_channel(client, login_as):
         answer = client.open(f"/admin/channels/{channel.id}/{path}".rstrip("/"), method=method, data={"name": "x"})
         assert answer.status_code == 403, (method, path)
     assert db.session.get(Channel, channel.id).name == "群"
+
+
+def test_a_long_delivery_log_comes_a_page_at_a_time(client, login_as):
+    from tagsvc.channels.models import Notice
+
+    login_as(make_user(Role.ADMIN))
+    channel = Channel(name="群", kind="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", events=["damage_reported"])
+    db.session.add(channel)
+    db.session.flush()
+    for n in range(60):
+        notice = Notice(event="damage_reported", key=f"k{n}", facts={"asset_name": f"课桌{n}", "asset_number": f"KZ-{n:03d}"})
+        db.session.add(notice)
+        db.session.flush()
+        db.session.add(Delivery(notice_id=notice.id, channel_id=channel.id, status="failed" if n == 0 else "sent"))
+    db.session.commit()
+    first = client.get(f"/admin/channels/{channel.id}").get_data(as_text=True)
+    assert first.count("KZ-0") == 50 and "KZ-059" in first and "KZ-009" not in first and "Page 1 of 2" in first
+    assert "Send the failed ones again" in first  # the failed one is on page 2, the offer on every page
+    second = client.get(f"/admin/channels/{channel.id}?page=2").get_data(as_text=True)
+    assert second.count("KZ-0") == 10 and "KZ-000" in second and "Page 2 of 2" in second
