@@ -38,17 +38,20 @@ def register_commands(app: Flask) -> None:
     @app.cli.command("create-admin")
     @click.argument("username")
     @click.option("--name", "display_name", default="", help="The person's name as others see it.")
+    @click.option("--bureau", is_flag=True, help="An account of the education bureau (区教育局) instead of the school's office: it "
+                  "decides the disposals above TAGSVC_DISTRICT_DISPOSAL_ABOVE.")
     @click.password_option()
-    def create_admin(username, display_name, password):
-        """Create a logistics office account."""
+    def create_admin(username, display_name, bureau, password):
+        """Create a logistics office account (or, with --bureau, an education bureau account)."""
+        from tagsvc.accounts.models import Role
         from tagsvc.accounts.services import create_first_admin
         from tagsvc.errors import TagsvcError
 
         try:
-            user = create_first_admin(username, display_name or username, password)
+            user = create_first_admin(username, display_name or username, password, role=Role.DISTRICT if bureau else Role.ADMIN)
         except TagsvcError as error:
             raise click.ClickException(error.message) from None
-        click.echo(f"Created admin {user.username}.")
+        click.echo(f"Created {'education bureau account' if bureau else 'admin'} {user.username}.")
 
     @app.cli.command("load-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the register has no assets yet.")

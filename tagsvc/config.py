@@ -96,6 +96,8 @@ class Config:
         # suggested as a fixed asset, below it as low-value; an import without categories files its rows by it.
         self.FIXED_ASSET_THRESHOLD = int(env.get("TAGSVC_FIXED_ASSET_THRESHOLD", "1000"))
         self.DISPOSAL_SECOND_APPROVAL_ABOVE = int(env.get("TAGSVC_DISPOSAL_SECOND_APPROVAL_ABOVE", "20000"))
+        # Above this book value (yuan) a disposal also needs the education bureau's approval, after the office's.
+        self.DISTRICT_DISPOSAL_ABOVE = int(env.get("TAGSVC_DISTRICT_DISPOSAL_ABOVE", "200000"))
         # Four eyes: whoever proposed a disposal never approves it. A school whose office is one person turns this on;
         # the disposal's record then says the proposer approved it.
         self.DISPOSAL_SELF_APPROVAL = env.get("TAGSVC_DISPOSAL_SELF_APPROVAL", "0") == "1"

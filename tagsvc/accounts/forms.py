@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from tagsvc.accounts.display import ROLE_LABELS
+from tagsvc.accounts.display import SCHOOL_ROLES
 
 
 class LoginForm(FlaskForm):
@@ -15,7 +15,7 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
-    role = SelectField(_l("Role"), choices=[(r.value, _l(label)) for r, label in ROLE_LABELS.items()])
+    role = SelectField(_l("Role"), choices=[(r.value, _l(label)) for r, label in SCHOOL_ROLES.items()])
     department_ids = SelectMultipleField(_l("Departments kept (keepers only)"), coerce=int)
     phone = StringField(_l("Phone"), validators=[Length(max=40)])
     email = StringField(_l("Email"), validators=[Length(max=200)])

@@ -20,6 +20,7 @@ class Role(StrEnum):
     KEEPER = "keeper"  # a department's asset keeper: their departments only
     STAFF = "staff"  # teachers and staff: read
     REPAIRER = "repairer"  # repair staff: read, and their work orders
+    DISTRICT = "district"  # the education bureau (区教育局): reads, and decides what the rules leave to it
 
 
 department_keeper = Table(

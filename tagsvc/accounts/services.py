@@ -214,9 +214,9 @@ def _create_user(data: UserData) -> User:
     return user
 
 
-def create_first_admin(username: str, display_name: str, password: str) -> User:
-    """For the command line: there is no one signed in yet to ask."""
-    return _create_user(UserData(username=username, display_name=display_name, role=Role.ADMIN, password=password))
+def create_first_admin(username: str, display_name: str, password: str, role: Role = Role.ADMIN) -> User:
+    """For the command line: there is no one signed in yet to ask (the office's first account, or the bureau's)."""
+    return _create_user(UserData(username=username, display_name=display_name, role=role, password=password))
 
 
 def update_user(actor, user_id: int, data: UserData) -> User:

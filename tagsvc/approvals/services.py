@@ -30,6 +30,8 @@ class Waiting:
 
 
 def waiting_for(actor) -> Waiting:
+    if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
+        return Waiting(disposals=disposals.waiting_for_approval(actor))  # the education bureau: its disposals
     if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
         return Waiting()
     return Waiting(transfers=transfers.waiting_for(actor, limit=100), disposals=disposals.waiting_for_approval(actor),
@@ -48,7 +50,7 @@ def _build_count_query(for_office: bool):
     if for_office:
         transfer_steps = select(func.count(Transfer.id)).where(Transfer.status == TransferStatus.REQUESTED, Transfer.approved_at.is_(None))
         to_approve = (select(func.count(Disposal.id)).where(
-            Disposal.status == DisposalStatus.PROPOSED,
+            Disposal.status == DisposalStatus.PROPOSED, ~and_(*disposals.office_done()),
             or_(Disposal.first_approved_by_id.is_(None), Disposal.first_approved_by_id != bindparam("user_id")),
             or_(bindparam("self_approval", type_=Boolean), Disposal.proposed_by_id != bindparam("user_id"))))
         return select(transfer_steps.scalar_subquery() + to_approve.scalar_subquery() + overdue.scalar_subquery())
@@ -62,10 +64,13 @@ def _build_count_query(for_office: bool):
 
 _OFFICE_COUNT = db.prepared_read(_build_count_query(for_office=True))
 _KEEPER_COUNT = db.prepared_read(_build_count_query(for_office=False))
+_BUREAU_COUNT = db.prepared_read(select(func.count(Disposal.id)).where(*disposals.waiting_for_bureau_clause()))
 
 
 def waiting_count(actor) -> int:
     """How many things the approvals page lists for this person: the header's count."""
+    if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
+        return _BUREAU_COUNT.first()[0] or 0
     if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
         return 0
     query = _OFFICE_COUNT if actor.is_admin else _KEEPER_COUNT

@@ -13,6 +13,6 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 @bp.get("")
 @login_required
 def index():
-    if current_user.role not in (Role.ADMIN, Role.KEEPER):
+    if current_user.role not in (Role.ADMIN, Role.KEEPER, Role.DISTRICT):
         abort(403)
     return render_template("approvals/index.html", waiting=services.waiting_for(current_user))

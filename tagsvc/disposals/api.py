@@ -40,6 +40,11 @@ class DisposalSchema(ma.Schema):
     total_value = ma.fields.Decimal(as_string=True, required=True, metadata={"type": "string", "format": "decimal"})
     approvals_needed = ma.fields.Integer(required=True)
     approvals_given = ma.fields.Integer(required=True)
+    bureau_needed = ma.fields.Boolean(required=True, metadata={"description": "Above TAGSVC_DISTRICT_DISPOSAL_ABOVE: after the office, "
+                                                                           "the education bureau approves it (POST …/approval with a bureau account)."})
+    waiting_for_bureau = ma.fields.Boolean(required=True)
+    bureau_approved_at = ma.fields.AwareDateTime(allow_none=True)
+    bureau_approved_by = ma.fields.String(attribute="bureau_approved_by_name", required=True)
     proposed_at = ma.fields.AwareDateTime(required=True)
     proposed_by = ma.fields.String(attribute="proposed_by_name", required=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetCondition
@@ -47,6 +48,10 @@ class Disposal(Base):
     first_approved_by_name: Mapped[str] = mapped_column(String(100), default="")
     second_approved_at: Mapped[datetime | None]
     second_approved_by_name: Mapped[str] = mapped_column(String(100), default="")
+    # Above the district's limit when proposed: after the office, the education bureau (区教育局) approves it.
+    bureau_needed: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    bureau_approved_at: Mapped[datetime | None]
+    bureau_approved_by_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     closed_at: Mapped[datetime | None]  # approved (the disposal date), rejected or cancelled
     closed_by_name: Mapped[str] = mapped_column(String(100), default="")
     close_reason: Mapped[str] = mapped_column(Text, default="")
@@ -58,6 +63,12 @@ class Disposal(Base):
     @property
     def approvals_given(self) -> int:
         return (self.first_approved_at is not None) + (self.second_approved_at is not None)
+
+    @property
+    def waiting_for_bureau(self) -> bool:
+        """The office has given every approval it must; the bureau has not decided yet."""
+        return (self.status == DisposalStatus.PROPOSED and self.bureau_needed and self.bureau_approved_at is None
+                and self.approvals_given >= self.approvals_needed)
 
 
 class DisposalItem(Base):

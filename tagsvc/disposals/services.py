@@ -18,7 +18,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 
 from tagsvc.accounts.models import Role
 from tagsvc.accounts.permissions import require_admin, require_signed_in
@@ -38,6 +38,7 @@ from tagsvc.tags.models import Tag
 from tagsvc.stocktake.following import stocktakes_following
 from tagsvc.stocktake.models import Movement
 from tagsvc.ledger.models import note_columns
+from tagsvc.i18n.markers import N_
 from tagsvc.i18n.messages import message
 from tagsvc.disposals.display import DISPOSAL_REASON_LABELS
 from tagsvc.channels import services as channels
@@ -74,6 +75,15 @@ def second_approval_limit() -> Decimal:
 
 def approvals_needed(total_value: Decimal) -> int:
     return 2 if total_value > second_approval_limit() else 1
+
+
+def bureau_limit() -> Decimal:
+    return Decimal(current_app.config.get("DISTRICT_DISPOSAL_ABOVE", 200000))
+
+
+def bureau_needed(total_value: Decimal) -> bool:
+    """Above the district's limit the education bureau approves it too, after the office (the rules: 财政 / 国资)."""
+    return total_value > bureau_limit()
 
 
 def min_years_of(category: Category | None) -> int | None:
@@ -113,6 +123,8 @@ def may_read(actor, disposal: Disposal) -> bool:
         return False
     if actor.is_admin or disposal.proposed_by_id == actor.id:
         return True
+    if actor.role == Role.DISTRICT:
+        return disposal.bureau_needed  # the bureau reads what comes to it
     return actor.role == Role.KEEPER and any(actor.keeps(item.asset.department_id) for item in disposal.items)
 
 
@@ -163,7 +175,7 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
     warnings = {young.asset.id: young.min_years for young in young_items(assets)}
     disposal = Disposal(number=next_document_number(DOCUMENT_PREFIX), reason_kind=reason_kind, reason=reason,
                         repair_report_id=report.id if report else None, total_value=total, approvals_needed=approvals_needed(total),
-                        proposed_by_id=actor.id, proposed_by_name=actor.display_name, photos=[DisposalPhoto(name=n) for n in stored])
+                        bureau_needed=bureau_needed(total), proposed_by_id=actor.id, proposed_by_name=actor.display_name, photos=[DisposalPhoto(name=n) for n in stored])
     disposal.items = [DisposalItem(asset_id=a.id, asset_number=a.asset_number, name=a.name, model=a.model, price=a.price,
                                    purchase_date=a.purchase_date, condition=a.condition,
                                    department_name=a.department.name if a.department else "", min_years=warnings.get(a.id)) for a in assets]
@@ -181,9 +193,13 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
 
 
 def approve_disposal(actor, disposal_id: int) -> Disposal:
-    """One office approval. The last one the rule asks for disposes of the items. Commits."""
+    """One office approval, or the education bureau's. The last one the rules ask for disposes of the items. Commits."""
+    if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
+        return _bureau_approves(actor, disposal_id)
     require_admin(actor)
     disposal = _disposal_for_decision(actor, disposal_id)
+    if disposal.waiting_for_bureau:
+        raise ConflictError(_("The office has approved %(number)s: it now waits for the education bureau.", number=disposal.number))
     if disposal.proposed_by_id == actor.id and not current_app.config.get("DISPOSAL_SELF_APPROVAL"):
         raise PermissionDeniedError(_("You proposed %(number)s: another member of the office approves it (four eyes).", number=disposal.number))
     now = utcnow()
@@ -208,8 +224,25 @@ def approve_disposal(actor, disposal_id: int) -> Disposal:
                               name=disposal.second_approved_by_name or disposal.first_approved_by_name, number=disposal.number))
     if disposal.approvals_given < disposal.approvals_needed:
         _record_for_items(disposal, LedgerAction.DISPOSAL_APPROVED, actor, disposal.number)
+    elif disposal.bureau_needed:
+        _record_for_items(disposal, LedgerAction.DISPOSAL_APPROVED, actor,
+                          [disposal.number, message(N_("approved by the office; waits for the education bureau"))])
     else:
         _dispose(disposal, actor, now)
+    db.session.commit()
+    return disposal
+
+
+def _bureau_approves(actor, disposal_id: int) -> Disposal:
+    """The education bureau approves a disposal the office has approved: its items are disposed of."""
+    disposal = _disposal_for_decision(actor, disposal_id)
+    if not disposal.waiting_for_bureau:
+        raise ConflictError(_("%(number)s is not waiting for the education bureau: the office decides on it first.", number=disposal.number))
+    now = utcnow()
+    db.session.execute(update(Disposal).where(Disposal.id == disposal.id).values(bureau_approved_at=now, bureau_approved_by_name=actor.display_name)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(disposal)
+    _dispose(disposal, actor, now)
     db.session.commit()
     return disposal
 
@@ -230,7 +263,13 @@ def _dispose(disposal: Disposal, actor, now) -> None:
 
 
 def reject_disposal(actor, disposal_id: int, reason: str) -> Disposal:
-    require_admin(actor)
+    """The office says no, or the education bureau does once the office has approved it. Commits."""
+    if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
+        disposal = get_disposal(actor, disposal_id)
+        if disposal.status == DisposalStatus.PROPOSED and not disposal.waiting_for_bureau:
+            raise ConflictError(_("%(number)s is not waiting for the education bureau: the office decides on it first.", number=disposal.number))
+    else:
+        require_admin(actor)
     return _close(actor, disposal_id, DisposalStatus.REJECTED, LedgerAction.DISPOSAL_REJECTED, _required_reason(reason))
 
 
@@ -308,7 +347,9 @@ def disposals_for(actor, page: int = 1, per_page: int = 30) -> Page[Disposal]:
     """The office: all; a keeper: those they proposed or that hold their departments' items. Waiting ones first."""
     require_signed_in(actor)
     query = select(Disposal).order_by(Disposal.status != DisposalStatus.PROPOSED, Disposal.proposed_at.desc(), Disposal.id.desc())
-    if not actor.is_admin:
+    if actor.role == Role.DISTRICT:
+        query = query.where(Disposal.bureau_needed.is_(True))
+    elif not actor.is_admin:
         if actor.role != Role.KEEPER:
             raise PermissionDeniedError(_("Disposals are for the keepers of the departments and the office."))
         kept = [d.id for d in actor.departments] or [-1]
@@ -318,21 +359,35 @@ def disposals_for(actor, page: int = 1, per_page: int = 30) -> Page[Disposal]:
 
 
 def may_approve_now(actor, disposal: Disposal) -> bool:
-    """The office, once each: a disposal that needs two approvals needs two people."""
-    return (actor.is_admin and disposal.status == DisposalStatus.PROPOSED
+    """The office, once each: a disposal that needs two approvals needs two people. Then the bureau, when it must."""
+    if actor.role == Role.DISTRICT:
+        return disposal.waiting_for_bureau
+    return (actor.is_admin and disposal.status == DisposalStatus.PROPOSED and not disposal.waiting_for_bureau
             and (disposal.first_approved_at is None or disposal.first_approved_by_id != actor.id)
             and (disposal.proposed_by_id != actor.id or bool(current_app.config.get("DISPOSAL_SELF_APPROVAL"))))
 
 
 def waiting_for_approval(actor, limit: int = 50) -> list[Disposal]:
+    if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
+        return list(db.session.scalars(select(Disposal).where(*waiting_for_bureau_clause()).order_by(Disposal.proposed_at, Disposal.id).limit(limit)))
     if actor is None or not actor.is_authenticated or not actor.is_admin:
         return []
-    query = (select(Disposal).where(Disposal.status == DisposalStatus.PROPOSED,
+    query = (select(Disposal).where(Disposal.status == DisposalStatus.PROPOSED, ~and_(*office_done()),
                                     (Disposal.first_approved_by_id.is_(None)) | (Disposal.first_approved_by_id != actor.id))
              .order_by(Disposal.proposed_at, Disposal.id).limit(limit))
     if not current_app.config.get("DISPOSAL_SELF_APPROVAL"):
         query = query.where(Disposal.proposed_by_id != actor.id)  # four eyes: not waiting for its own proposer
     return list(db.session.scalars(query))
+
+
+def office_done():
+    """The office has given the approvals it must (as SQL)."""
+    return (Disposal.bureau_needed.is_(True),
+            ((Disposal.approvals_needed == 1) & Disposal.first_approved_at.is_not(None)) | Disposal.second_approved_at.is_not(None))
+
+
+def waiting_for_bureau_clause():
+    return (Disposal.status == DisposalStatus.PROPOSED, Disposal.bureau_approved_at.is_(None), *office_done())
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,8 @@ def create():
 def detail(disposal_id: int):
     disposal = _disposal_or_404(disposal_id)
     return render_template("disposals/detail.html", disposal=disposal, button=ConfirmForm(), reason_form=DecisionReasonForm(),
-                           may_approve=services.may_approve_now(current_user, disposal), limit=services.second_approval_limit())
+                           may_approve=services.may_approve_now(current_user, disposal), limit=services.second_approval_limit(),
+                           bureau_limit=services.bureau_limit())
 
 
 @bp.post("/<int:disposal_id>/approve")
@@ -83,9 +84,12 @@ def approve(disposal_id: int):
     except TagsvcError as error:
         show_refusal(error)
     else:
-        flash(_("%(number)s is approved: its items are disposed of and their labels retired.", number=disposal.number)
-              if disposal.status == DisposalStatus.APPROVED else
-              _("Approved. %(number)s now needs a second approver from the office.", number=disposal.number), "success")
+        if disposal.status == DisposalStatus.APPROVED:
+            flash(_("%(number)s is approved: its items are disposed of and their labels retired.", number=disposal.number), "success")
+        elif disposal.waiting_for_bureau:
+            flash(_("Approved. %(number)s now waits for the education bureau.", number=disposal.number), "success")
+        else:
+            flash(_("Approved. %(number)s now needs a second approver from the office.", number=disposal.number), "success")
     return redirect(url_for("disposals.detail", disposal_id=disposal_id))
 
 

@@ -45,6 +45,7 @@ class Landing:
     transfers: list = field(default_factory=list)  # (transfer, steps) waiting for this person
     overdue_loans: int = 0  # items on loan past their due date that this person answers for
     glance: object = None  # the office: the register by property kind, and the latest ledger lines
+    disposals: list = field(default_factory=list)  # the education bureau: disposals waiting for its decision
 
 
 def landing_for(actor) -> Landing:
@@ -61,6 +62,10 @@ def landing_for(actor) -> Landing:
 
             landing.overdue_loans = db.session.scalar(select(func.count()).select_from(overdue_query(actor, school_today()).subquery()))
         return landing
+    if actor.role == Role.DISTRICT:
+        from tagsvc.disposals.services import waiting_for_approval
+
+        return Landing(Role.DISTRICT, disposals=waiting_for_approval(actor))
     if actor.role == Role.REPAIRER:
         return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))
     return Landing(Role.STAFF, reports=repairs.reports_by(actor, limit=10))

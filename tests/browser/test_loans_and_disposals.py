@@ -181,6 +181,43 @@ def test_an_old_printer_is_disposed_of_and_its_record_printed(browser, live_serv
     public.context.close()
 
 
+def test_the_education_bureau_approves_a_dear_disposal_on_a_phone(browser, live_server):
+    """A school bus, 268,000 元: the office approves it twice, then the bureau (区教育局) decides on its phone."""
+    from decimal import Decimal
+
+    from tagsvc.accounts.models import Role
+    from tagsvc.disposals import services as disposals
+    from tests.disposals.conftest import propose
+    from tests.factories import make_asset, make_user
+
+    school = build_disposal_school()
+    bus = make_asset(name="校车", asset_number="XC-001", department_id=school.it.id, price=Decimal("268000.00"))
+    bureau = make_user(Role.DISTRICT, display_name="区教育局张科长")
+    disposal = propose(school, [bus], reason="发动机报废，维修费超过原值一半")
+    disposals.approve_disposal(school.head, disposal.id)
+    disposals.approve_disposal(school.second, disposal.id)
+
+    phone = browser.new_context(**PHONE)
+    page = signed_in_page(phone, live_server, bureau.username, TEST_PASSWORD)
+    assert "等待区教育局审批的报废" in page.locator("main").inner_text() and disposal.number in page.locator("main").inner_text()
+    assert page.locator("label.menu-button .badge").all_inner_texts() == ["1 件待您处理"]
+    page.locator("label.menu-button").click()
+    page.locator("nav.menu").get_by_role("link", name=re.compile("待我处理")).click()
+    page.get_by_role("link", name=disposal.number).click()
+    main = page.locator("main").inner_text()
+    assert "等待区教育局审批" in main and "超过 200,000 元：之后还须区教育局审批。" in main and "268,000.00" in main
+    assert page.get_by_role("button", name="撤销此报废申请").count() == 0 and page.get_by_role("button", name="驳回").count() == 1
+    screenshot(page, "bureau-disposal-phone")
+    page.get_by_role("button", name="批准报废").click()
+    assert "物品已报废，标签已停用" in page.locator(".flash-success").inner_text() and widest(page) <= 360
+    page.get_by_role("link", name="打印报废单").click()
+    sheet = page.locator(".print-sheet").inner_text()
+    assert "区教育局" in sheet and "区教育局张科长" in sheet and "后勤王主任、后勤刘副主任" in sheet
+    phone.close()
+    db.session.expire_all()
+    assert db.session.get(Asset, bus.id).status == AssetStatus.DISPOSED
+
+
 @pytest.mark.parametrize("width", [360, 412])
 def test_the_loan_disposal_and_approval_pages_fit_a_phone(browser, live_server, width):
     from tagsvc.disposals.models import DisposalReason

@@ -11,7 +11,7 @@ from tests.sweeps.world import build_world, page_urls
 
 pytestmark = pytest.mark.browser
 SMALLEST = 44
-PAGES_AT_LEAST = {"anonymous": 10, "office": 50, "keeper": 30, "staff": 12, "repairer": 12}
+PAGES_AT_LEAST = {"anonymous": 10, "office": 50, "keeper": 30, "staff": 12, "repairer": 12, "district": 12}
 DOWNLOADS = (".xlsx", ".pdf", ".png", ".csv", ".zip", ".json", ".svg", ".txt")
 
 # What a thumb taps: every link, button, field and summary shown; a checkbox or radio by its label (the box itself
@@ -48,7 +48,7 @@ def _one_url_per_page(app, world) -> list[str]:
     return list(urls.values())
 
 
-@pytest.mark.parametrize("role", ["anonymous", "office", "keeper", "staff", "repairer"])
+@pytest.mark.parametrize("role", ["anonymous", "office", "keeper", "staff", "repairer", "district"])
 def test_every_tap_target_is_44_px_tall_on_a_phone(app, browser, live_server, role):
     world = build_world()
     context = browser.new_context(**PHONE)

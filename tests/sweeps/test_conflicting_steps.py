@@ -51,6 +51,7 @@ class School:
     sending_id: int
     receiving_id: int
     room_id: int
+    bureau: int = 0  # the education bureau (区教育局)
     office_name: str = "后勤王主任"
 
     def asset(self, price: str = "1500.00"):
@@ -170,6 +171,20 @@ def disposal_approval_and_rejection(school: School):
         assert db.session.get(Disposal, disposal.id).status in (DisposalStatus.APPROVED, DisposalStatus.REJECTED)
     return (lambda: disposals.approve_disposal(_user(school.office), disposal.id),
             lambda: disposals.reject_disposal(_user(school.second_office), disposal.id, "先修一修"), check)
+
+
+def disposal_bureau_approval_and_office_rejection(school: School):
+    disposal = _proposal(school, "268000.00")  # above the district's limit: the office twice, then the bureau
+    disposals.approve_disposal(_user(school.office), disposal.id)
+    disposals.approve_disposal(_user(school.second_office), disposal.id)
+
+    def check(results):
+        _one_wins(results)
+        final = db.session.get(Disposal, disposal.id)
+        assert final.status in (DisposalStatus.APPROVED, DisposalStatus.REJECTED)
+        assert (final.bureau_approved_at is not None) == (final.status == DisposalStatus.APPROVED)
+    return (lambda: disposals.approve_disposal(_user(school.bureau), disposal.id),
+            lambda: disposals.reject_disposal(_user(school.office), disposal.id, "另有安排"), check)
 
 
 def stocktake_confirmation_and_close(school: School):
@@ -298,6 +313,7 @@ CONFLICTING_STEPS = {
     "loan: the last two returns": loan_last_two_returns,
     "disposal: approval and cancellation": disposal_approval_and_cancellation,
     "disposal: approval and rejection": disposal_approval_and_rejection,
+    "disposal: the bureau's approval and the office's rejection": disposal_bureau_approval_and_office_rejection,
     "stocktake: a confirmation and the close": stocktake_confirmation_and_close,
     "stocktake: one batch sent twice": stocktake_one_batch_sent_twice,
     "stocktake: a transfer's arrival and the close": stocktake_arrival_and_close,
@@ -314,7 +330,8 @@ def school(app) -> School:
     return School(office=make_user(Role.ADMIN, display_name="后勤王主任").id, second_office=make_user(Role.ADMIN, display_name="后勤刘副主任").id,
                   sender=make_user(Role.KEEPER, departments=[sending], display_name="信息中心李老师").id,
                   receiver=make_user(Role.KEEPER, departments=[receiving], display_name="教务处张老师").id,
-                  repairer=make_user(Role.REPAIRER).id, sending_id=sending.id, receiving_id=receiving.id, room_id=make_location("301").id)
+                  repairer=make_user(Role.REPAIRER).id, sending_id=sending.id, receiving_id=receiving.id, room_id=make_location("301").id,
+                  bureau=make_user(Role.DISTRICT, display_name="区教育局张科长").id)
 
 
 @pytest.mark.parametrize("pair", CONFLICTING_STEPS, ids=list(CONFLICTING_STEPS))

@@ -146,7 +146,7 @@ def world(app):
     return build_world()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "office", "keeper", "staff", "repairer"])
+@pytest.mark.parametrize("role", ["anonymous", "office", "keeper", "staff", "repairer", "district"])
 def test_every_page_speaks_one_language(app, world, role):
     data = _data_strings()
     english_interface, chinese_words = _interface()

@@ -37,6 +37,7 @@ class World:
     keeper: User
     staff: User
     repairer: User
+    district: User  # the education bureau (区教育局), with a dear disposal waiting for it
     values: dict[str, list] = field(default_factory=dict)  # a URL argument's name → values to fill it with
 
 
@@ -63,9 +64,30 @@ def build_world(loan_borrower: str = "王小明", loan_class: str = "高一(3)�
                            client_hash="phone-1")
     add_to_report(None, report.id, "我也看到了", Reporter("张同学", "高二(1)班", "13800002222"), client_hash="phone-2")
     db.session.commit()
-    world = World(office=office, keeper=keeper, staff=users["teacher1"], repairer=users["repair1"])
+    district = _bureau_with_a_disposal_waiting(office, keeper, in_use)
+    world = World(office=office, keeper=keeper, staff=users["teacher1"], repairer=users["repair1"], district=district)
     world.values = _url_values()
     return world
+
+
+def _bureau_with_a_disposal_waiting(office: User, keeper: User, in_use: list[Asset]) -> User:
+    """A school bus above the district's limit, approved twice by the office: it waits for the bureau."""
+    from decimal import Decimal
+
+    from tagsvc.accounts.models import Role
+    from tagsvc.accounts.services import create_first_admin
+    from tagsvc.disposals.models import DisposalReason
+    from tagsvc.disposals.services import Proposal, approve_disposal, propose_disposal
+
+    bus = db.session.scalar(select(Asset).where(Asset.status == AssetStatus.IN_USE, Asset.department_id.in_([d.id for d in keeper.departments]),
+                                                Asset.id.not_in([a.id for a in in_use])).order_by(Asset.id.desc()))
+    bus.name, bus.price = "校车", Decimal("268000.00")
+    db.session.commit()
+    second = create_first_admin("office2", "后勤刘副主任", TEST_PASSWORD)
+    disposal = propose_disposal(keeper, Proposal([bus.id], DisposalReason.NOT_REPAIRABLE, "发动机报废，维修费超过原值一半"))
+    approve_disposal(office, disposal.id)
+    approve_disposal(second, disposal.id)
+    return create_first_admin("district", "区教育局张科长", TEST_PASSWORD, role=Role.DISTRICT)
 
 
 def _url_values() -> dict[str, list]:
