@@ -54,7 +54,10 @@ def _sign_in(context, base: str, username: str):
 
 
 def _problems_on(page, item_selector: str) -> list[str]:
-    """What makes this page fail a person on a phone; an empty list when it does not."""
+    """What makes this page fail a person on a phone; an empty list when it does not. Measured once the page shows
+    its item: after a form's button, the next page may still be on its way (a slow server once met a blank one)."""
+    page.wait_for_load_state()
+    page.locator(item_selector).first.wait_for()
     return page.evaluate(
         """(item) => {
         const problems = [];
