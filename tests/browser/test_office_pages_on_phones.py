@@ -120,3 +120,35 @@ def test_the_office_adds_a_group_robot_on_a_phone(browser, live_server):
         phone.close()
     finally:
         robot.close()
+
+
+def test_the_group_message_and_bureau_pages_fit_a_desktop(browser, live_server):
+    """The channel's change page and delivery log, and the bureau's disposal page, on a 1280 px screen: no sideways
+    scroll, the page's first item in the first screen."""
+    from decimal import Decimal
+
+    from tagsvc.channels.services import add_channel
+    from tagsvc.disposals import services as disposals
+    from tests.disposals.conftest import build_school as build_disposal_school
+    from tests.disposals.conftest import propose
+    from tests.factories import make_asset
+
+    school = build_disposal_school()
+    channel = add_channel(school.head, "后勤处群", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=desk-key", ["damage_reported"])
+    bus = make_asset(name="校车", asset_number="XC-001", department_id=school.it.id, price=Decimal("268000.00"))
+    disposal = propose(school, [bus])
+    disposals.approve_disposal(school.head, disposal.id)
+    disposals.approve_disposal(school.second, disposal.id)
+    bureau = make_user(Role.DISTRICT, display_name="区教育局张科长")
+    desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    for person, pages in ((school.head, [(f"/admin/channels/{channel.id}/edit", "input[name=name]"), (f"/admin/channels/{channel.id}", "h1"),
+                                         ("/admin/channels", f"#channel-{channel.id}")]),
+                          (bureau, [("/", "main .card"), (f"/disposals/{disposal.id}", "form button.btn")])):
+        page = signed_in_page(desktop, live_server, person.username, TEST_PASSWORD)
+        for path, first in pages:
+            page.goto(f"{live_server}{path}")
+            page.locator(first).first.wait_for()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+            assert page.locator(first).first.bounding_box()["y"] < 900, path
+        page.context.clear_cookies()
+    desktop.close()
