@@ -21,18 +21,19 @@ from tagsvc.labels import services as labels
 from tagsvc.labels.models import PrintJob, PrintJobKind, PrintJobStatus
 from tagsvc.ledger.models import LedgerAction, LedgerEvent
 from tagsvc.tags.models import Tag
+from tests.concurrency import RegisterWritesHeld
 from tests.factories import make_asset, make_department, make_user
 from tests.labels.pdf_reading import page_count
 
 
-def _wait(until, seconds: float = 60, what: str = ""):
+def _wait(until, seconds: float = 60, what: str = "", every: float = 0.1):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         db.session.expire_all()
         value = until()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(every)
     raise AssertionError(f"waited {seconds} s for {what}")
 
 
@@ -153,13 +154,17 @@ def test_a_worker_killed_during_an_import_leaves_it_to_the_next_which_imports_on
         office = make_user(Role.ADMIN)
         sheet = read_sheet(ledger_xlsx(ledger_rows(4000)), "台账.xlsx")
         worker = _worker_process(database_url, tmp_path, queue_file)
+        held = RegisterWritesHeld(database_url)
+        held.before_the_import()
         try:
             run_id = start_import(office, plan_import(sheet, Options()), sheet, "台账.xlsx", Options()).id
-            _wait(lambda: db.session.get(ImportRun, run_id).status == "running", what="the worker to take the import")
-            time.sleep(0.3)
+            _wait(lambda: db.session.get(ImportRun, run_id).status == "running", what="the worker to take the import", every=0.01)
+            held.once_it_runs()
+            time.sleep(0.5)  # the worker plans the rows and waits at its first write
             worker.send_signal(signal.SIGKILL)  # in the middle of reading and writing 4,000 rows
             worker.wait(10)
         finally:
+            held.release()
             if worker.poll() is None:
                 worker.kill()
         db.session.expire_all()

@@ -28,6 +28,7 @@ from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
 from tagsvc.repairs.models import ReportPhoto
 from tagsvc.spreadsheets.models import ImportRun
+from tests.concurrency import RegisterWritesHeld
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_asset, make_department, make_user
 from tests.forms_on_pages import form_values
@@ -86,7 +87,7 @@ def _csrf(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
-def _wait(until, seconds: float = 120, what: str = ""):
+def _wait(until, seconds: float = 120, what: str = "", every: float = 0.2):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         db.session.expire_all()
@@ -94,7 +95,7 @@ def _wait(until, seconds: float = 120, what: str = ""):
         value = until()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(every)
     raise AssertionError(f"waited {seconds} s for {what}")
 
 
@@ -143,7 +144,7 @@ def district(make_app, database_url, tmp_path):
             process.kill()
 
 
-def test_two_app_servers_and_one_worker_share_everything_a_person_does(district, tmp_path):
+def test_two_app_servers_and_one_worker_share_everything_a_person_does(district, database_url, tmp_path):
     office = make_user(Role.ADMIN, display_name="王海燕")
     department = make_department("教务处")
     assets = [make_asset(department_id=department.id, name=f"课桌椅{n}", asset_number=f"KZY-{n:03d}") for n in range(30)]
@@ -189,12 +190,19 @@ def test_two_app_servers_and_one_worker_share_everything_a_person_does(district,
     review_url = f"{first}{headers['Location']}" if headers["Location"].startswith("/") else headers["Location"]
     review = person.page(review_url)
     values = form_values(re.search(r'<form method="post"[^>]*id="review"[^>]*>(.*?)</form>', review, re.S).group(1))
-    status, headers, _ = person.post_form(review_url, {**values, "existing": "skip", "action": "commit"})
-    assert status == 302, status
-    run_id = _wait(lambda: db.session.scalar(select(ImportRun.id).where(ImportRun.status == "running")), what="the worker to take the import")
-    time.sleep(0.3)
-    worker.send_signal(signal.SIGKILL)
-    worker.wait(10)
+    held = RegisterWritesHeld(database_url)
+    held.before_the_import()
+    try:
+        status, headers, _ = person.post_form(review_url, {**values, "existing": "skip", "action": "commit"})
+        assert status == 302, status
+        run_id = _wait(lambda: db.session.scalar(select(ImportRun.id).where(ImportRun.status == "running")), every=0.01,
+                       what="the worker to take the import")
+        held.once_it_runs()
+        time.sleep(0.5)  # the worker plans the rows and waits at its first write
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        held.release()
     assert db.session.scalar(select(func.count()).select_from(Asset)) == 30  # killed before it committed: nothing written
     district("worker", "worker-again")
     run = _wait(lambda: (r := db.session.get(ImportRun, run_id)).status in ("done", "failed") and r, seconds=240, what="the import")
