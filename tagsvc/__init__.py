@@ -26,6 +26,7 @@ def import_models() -> None:
     from tagsvc.ledger import models as _ledger  # noqa: F401
     from tagsvc.loans import models as _loans  # noqa: F401
     from tagsvc.repairs import models as _repairs  # noqa: F401
+    from tagsvc.schools import models as _schools  # noqa: F401
     from tagsvc.spreadsheets import models as _spreadsheets  # noqa: F401
     from tagsvc.stocktake import models as _stocktake  # noqa: F401
     from tagsvc.storage import models as _storage  # noqa: F401
@@ -62,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
     from tagsvc.api import init_api
 
     init_api(app)
+    from tagsvc.schools import web as schools
+
+    schools.init_app(app)  # after the API's sign-in by token: the request's school is its person's
     register_error_handlers(app)
     _init_templates(app)
     from tagsvc import security_headers
@@ -195,11 +199,13 @@ def _init_templates(app: Flask) -> None:
 
     app.jinja_env.globals["static_url"] = static_url
 
+    from tagsvc.schools.web import school_name
+
     @app.context_processor
     def page_context():
         return {
             "current_locale": str(get_locale()),
-            "school_name": app.config.get("SCHOOL_NAME", ""),
+            "school_name": school_name(),
             "here": request.full_path.rstrip("?") if request else "/",
             "current_user": current_user,
         }

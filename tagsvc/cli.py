@@ -12,6 +12,36 @@ from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
 from tagsvc.extensions import db
+from tagsvc.schools.wall import choose_school
+
+
+def command_school(code: str | None) -> int:
+    """The school a command works for: the one given by its code, or the only one of a district of one."""
+    from tagsvc.errors import TagsvcError
+    from tagsvc.schools.services import all_schools, school_by_code
+
+    if code:
+        try:
+            return school_by_code(code).id
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+    schools = all_schools()
+    if len(schools) != 1:
+        raise click.ClickException(f"Say which school: --school CODE (the schools: {', '.join(s.code for s in schools)}).")
+    return schools[0].id
+
+
+def school_option(command):
+    """`--school CODE` on a command that works inside one school: it sees and changes that school's rows only."""
+    import functools
+
+    @functools.wraps(command)
+    def in_school(*args, school_code=None, **kwargs):
+        choose_school(command_school(school_code))
+        return command(*args, **kwargs)
+
+    return click.option("--school", "school_code", default=None, metavar="CODE",
+                        help="The school (tagsvc school list); not needed in a district of one school.")(in_school)
 
 
 def register_commands(app: Flask) -> None:
@@ -40,18 +70,66 @@ def register_commands(app: Flask) -> None:
     @click.option("--name", "display_name", default="", help="The person's name as others see it.")
     @click.option("--bureau", is_flag=True, help="An account of the education bureau (区教育局) instead of the school's office: it "
                   "decides the disposals above TAGSVC_DISTRICT_DISPOSAL_ABOVE.")
+    @click.option("--school", "school_code", default=None, help="The school whose office it is (its code, see tagsvc school list); "
+                  "not needed in a district of one school.")
     @click.password_option()
-    def create_admin(username, display_name, bureau, password):
-        """Create a logistics office account (or, with --bureau, an education bureau account)."""
+    def create_admin(username, display_name, bureau, school_code, password):
+        """Create a logistics office account of a school (or, with --bureau, an education bureau account)."""
         from tagsvc.accounts.models import Role
         from tagsvc.accounts.services import create_first_admin
         from tagsvc.errors import TagsvcError
 
+        if bureau and school_code:
+            raise click.ClickException("The education bureau's accounts belong to the district, not to a school: give --bureau or --school.")
+        if not bureau:
+            choose_school(command_school(school_code))
         try:
             user = create_first_admin(username, display_name or username, password, role=Role.DISTRICT if bureau else Role.ADMIN)
         except TagsvcError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"Created {'education bureau account' if bureau else 'admin'} {user.username}.")
+
+    @app.cli.group("school")
+    def school_group():
+        """The district's schools: each with its own register, people and settings."""
+
+    @school_group.command("create")
+    @click.argument("code")
+    @click.argument("name")
+    def school_create(code, name):
+        """Add a school (CODE: short, e.g. s2; NAME: as printed on its labels). Then: tagsvc create-admin NAME --school CODE."""
+        from tagsvc.errors import TagsvcError
+        from tagsvc.schools.services import create_school
+
+        try:
+            school = create_school(code, name)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"Created school {school.code} ({school.name}). Its first office account: tagsvc create-admin USERNAME --school {school.code}")
+
+    @school_group.command("rename")
+    @click.argument("code")
+    @click.argument("name")
+    def school_rename(code, name):
+        """Change the name a school's labels and pages print."""
+        from tagsvc.errors import TagsvcError
+        from tagsvc.schools.services import rename_school
+
+        try:
+            school = rename_school(code, name)
+        except TagsvcError as error:
+            raise click.ClickException(error.message) from None
+        click.echo(f"School {school.code} is now {school.name}.")
+
+    @school_group.command("list")
+    def school_list():
+        """The district's schools, with their codes."""
+        from tagsvc.assets.models import Asset
+        from tagsvc.schools.services import all_schools
+
+        counts = dict(db.session.execute(select(Asset.school_id, func.count()).group_by(Asset.school_id)).all())
+        for school in all_schools():
+            click.echo(f"{school.code}\t{school.name or '(no name: TAGSVC_SCHOOL_NAME is printed)'}\t{counts.get(school.id, 0)} assets")
 
     @app.cli.command("load-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the register has no assets yet.")
@@ -69,6 +147,7 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("tag-url")
     @click.argument("asset_number_or_code")
+    @school_option
     def tag_url_command(asset_number_or_code):
         """Print the label URL of an asset (by asset number or tag code)."""
         from tagsvc.assets.models import Asset
@@ -92,6 +171,7 @@ def register_commands(app: Flask) -> None:
     @click.argument("username")
     @click.option("--name", required=True, help="What will use it, e.g. \"district asset system\".")
     @click.option("--read-only", is_flag=True, help="It may read, not change anything.")
+    @school_option
     def token_create(username, name, read_only):
         """Make a token for USERNAME and print it (once: only its hash is kept). It acts as that person."""
         from tagsvc.api.tokens import create_token_for
@@ -118,7 +198,13 @@ def register_commands(app: Flask) -> None:
 
         if not app.config.get("SMTP_HOST"):
             raise click.ClickException("Email is not set up (TAGSVC_SMTP_HOST): no reminder sent.")
-        count = send_overdue_reminders()
+        from tagsvc.schools.services import all_schools
+        from tagsvc.schools.wall import use_school
+
+        count = 0
+        for school in all_schools():  # every school's loans, each school's reminders in its own name
+            with use_school(school.id):
+                count += send_overdue_reminders()
         click.echo(f"Reminded of {count} overdue item(s).")
 
     @app.cli.command("worker")
@@ -143,6 +229,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--department", "departments", multiple=True, help="Only this department's items (a name; again for more).")
     @click.option("--name", default="", help="The group's name as the office knows it (default: the robot's kind).")
     @click.option("--as", "username", default=None, help="The office account that adds it (default: the first one).")
+    @school_option
     def channels_add(kind, url, events, secret, departments, name, username):
         """Add a group robot: `tagsvc channels add wecom URL --events damage_reported --department 教务处`; an email list:
         `tagsvc channels add email "a@school.cn,b@school.cn" --events …`."""
@@ -165,6 +252,7 @@ def register_commands(app: Flask) -> None:
         click.echo(f"Channel {channel.id} ({channel.name}) hears of: {', '.join(channel.events)}.")
 
     @channels_group.command("list")
+    @school_option
     def channels_list():
         """The channels, what they hear of, and what waits or failed."""
         from tagsvc.channels.models import Channel, Delivery
@@ -177,6 +265,7 @@ def register_commands(app: Flask) -> None:
 
     @channels_group.command("remove")
     @click.argument("channel_id", type=int)
+    @school_option
     def channels_remove(channel_id):
         """Remove a channel and its delivery log (what still waited for it is not sent)."""
         from tagsvc.channels.services import delete_channel
@@ -191,6 +280,7 @@ def register_commands(app: Flask) -> None:
 
     @channels_group.command("test")
     @click.argument("channel_id", type=int)
+    @school_option
     def channels_test(channel_id):
         """Send a test message now and print the robot's answer."""
         from tagsvc.channels.services import test_channel
@@ -212,6 +302,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--skip-existing", "existing", flag_value="skip", default=True, help="Assets already in the register are left alone (the default).")
     @click.option("--valid-rows-only", is_flag=True, help="Import the rows without problems even when others have some.")
     @click.option("--as", "username", default=None, help="The office account the import is recorded under (default: the first one).")
+    @school_option
     def import_register(file, dry_run, existing, valid_rows_only, username):
         """Import a register file (.xlsx, .xls, .ods or CSV): the same checks and dry run as the office's page. Prints the
         counts and every row's problem; exits 1 when nothing was written because of problems."""
@@ -229,6 +320,7 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("export-register")
     @click.argument("file", type=click.Path(dir_okay=False, writable=True))
+    @school_option
     def export_register_command(file):
         """Write the whole register (disposed items included) to FILE as .xlsx, with the headers the import reads."""
         from tagsvc.spreadsheets.cli import run_export

@@ -16,9 +16,26 @@ def _alembic_config() -> AlembicConfig:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     config = _alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table's constraints by copying the table and dropping the old one; with foreign keys
+            # on, that drop refuses while other tables point at its rows. Its own recipe: keys off outside the
+            # transaction, then a check that every key still holds before the change is kept.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the upgrade would break foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def is_migrated(engine: Engine) -> bool:

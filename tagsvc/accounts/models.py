@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import school_for_insert
 
 if TYPE_CHECKING:
     from tagsvc.structure.models import Department
@@ -36,7 +37,9 @@ class User(UserMixin, Base):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # one sign-in name across the district
+    # The person's school; None for the education bureau's people, who belong to the district.
+    school_id: Mapped[int | None] = mapped_column(index=True, default=school_for_insert)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(enum_column_type(Role), default=Role.STAFF)

@@ -176,7 +176,8 @@ def _apply_user(user: User, data: UserData) -> None:
     username = (data.username or "").strip().lower()
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise ValidationError(_("A user name uses letters, digits, dots, dashes and underscores only."))
-    clash = db.session.scalar(select(User.id).where(same_text(User.username, username)))
+    # Sign-in names are one list across the district: a name another school took is taken.
+    clash = db.session.scalar(select(User.id).where(same_text(User.username, username)).execution_options(all_schools=True))
     if clash is not None and clash != user.id:
         raise ConflictError(_("The user name %(name)s is taken.", name=username))
     display_name = (data.display_name or "").strip()
@@ -207,7 +208,7 @@ def create_user(actor, data: UserData) -> User:
 
 
 def _create_user(data: UserData) -> User:
-    user = User()
+    user = User(school_id=None) if data.role == Role.DISTRICT else User()  # the bureau's people belong to no school
     _apply_user(user, data)
     db.session.add(user)
     db.session.commit()

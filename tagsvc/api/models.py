@@ -8,9 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.accounts.models import User
 from tagsvc.extensions import Base, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 
-class ApiToken(Base):
+class ApiToken(SchoolOwned, Base):
     """A personal token: a program acts as its person with it. Only a hash of the secret is kept; the secret
     itself is shown once, when the token is made."""
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tagsvc.assets.states import Governance, register_status_governor
 from tagsvc.errors import ConflictError
 from tagsvc.extensions import Base, db, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.i18n.markers import N_
 
 
@@ -29,7 +30,7 @@ HOLD_LABELS = {HoldKind.TRANSFER: N_("transfer %(document)s"), HoldKind.LOAN: N_
                HoldKind.DISPOSAL: N_("disposal %(document)s")}
 
 
-class AssetHold(Base):
+class AssetHold(SchoolOwned, Base):
     __tablename__ = "asset_hold"
 
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"), primary_key=True)

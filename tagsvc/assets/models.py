@@ -4,10 +4,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, and_
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.tags.models import Tag
 
@@ -31,11 +32,13 @@ class AssetCondition(StrEnum):
     BROKEN = "broken"
 
 
-class Asset(Base):
+class Asset(SchoolOwned, Base):
     __tablename__ = "asset"
+    # Asset numbers are each school's own (from its own register): two schools may both have KZY-001.
+    __table_args__ = (UniqueConstraint("school_id", "asset_number", name="uq_asset_school_asset_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    asset_number: Mapped[str] = mapped_column(String(64), unique=True)
+    asset_number: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"), index=True)
     brand: Mapped[str] = mapped_column(String(100), default="")

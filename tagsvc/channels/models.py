@@ -7,12 +7,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 EVENTS = ("damage_reported", "repair_assigned", "repair_overdue", "transfer_waiting", "disposal_waiting", "loan_overdue",
           "stocktake_due", "import_done")
 
 
-class Channel(Base):
+class Channel(SchoolOwned, Base):
     __tablename__ = "channel"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +29,7 @@ class Channel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Notice(Base):
+class Notice(SchoolOwned, Base):
     """One piece of news (a new damage report), written in the same transaction as what it tells of; `key` names
     that, so the same news is never recorded twice. `facts` is what a message may say: nothing private."""
 
@@ -43,7 +44,7 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(Base):
+class Delivery(SchoolOwned, Base):
     """A notice to one channel: waiting, then sent (alone or in a digest), or failed for good (with the robot's
     words). One per notice and channel: each piece of news reaches each channel once."""
 
@@ -62,7 +63,7 @@ class Delivery(Base):
     notice: Mapped[Notice] = relationship(lazy="joined")
 
 
-class ChannelMessage(Base):
+class ChannelMessage(SchoolOwned, Base):
     """A message sent to a robot (one notice, or a digest of several): the robots take 20 a minute."""
 
     __tablename__ = "channel_message"

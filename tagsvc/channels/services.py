@@ -122,7 +122,7 @@ def _deliver_to(channel_id: int, now: datetime, send) -> int:
         if answer.outcome == robots.Outcome.SENT:
             for delivery in deliveries:
                 delivery.status, delivery.sent_at, delivery.error = "sent", now, ""
-            db.session.add(ChannelMessage(channel_id=channel_id, sent_at=now, notices=len(deliveries), title=title[:200], text=text))
+            db.session.add(ChannelMessage(school_id=channel.school_id, channel_id=channel_id, sent_at=now, notices=len(deliveries), title=title[:200], text=text))
             db.session.commit()  # at once: the robot has it
             lock_document(Channel, channel_id)
             sent += len(deliveries)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetCondition
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 
 class DisposalStatus(StrEnum):
@@ -28,7 +29,7 @@ class DisposalReason(StrEnum):
     OTHER = "other"
 
 
-class Disposal(Base):
+class Disposal(SchoolOwned, Base):
     __tablename__ = "disposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +72,7 @@ class Disposal(Base):
                 and self.approvals_given >= self.approvals_needed)
 
 
-class DisposalItem(Base):
+class DisposalItem(SchoolOwned, Base):
     """One asset of a disposal, as it was when proposed: the record lists these."""
 
     __tablename__ = "disposal_item"
@@ -94,7 +95,7 @@ class DisposalItem(Base):
     asset: Mapped[Asset] = relationship()
 
 
-class DisposalPhoto(Base):
+class DisposalPhoto(SchoolOwned, Base):
     __tablename__ = "disposal_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -226,5 +226,7 @@ def daily_reminders() -> None:
     from tagsvc.channels.services import daily_notices
     from tagsvc.loans.services import send_overdue_reminders
 
-    _in_app(run_once_a_day, "loan_reminders", 8, send_overdue_reminders)
-    _in_app(run_once_a_day, "group_notices", 8, daily_notices)  # loans and repairs overdue, stocktakes due, for the groups
+    from tagsvc.schools.services import each_school
+
+    _in_app(run_once_a_day, "loan_reminders", 8, lambda: each_school(send_overdue_reminders))
+    _in_app(run_once_a_day, "group_notices", 8, lambda: each_school(daily_notices))  # loans and repairs overdue, stocktakes due, for the groups

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 
 class PrintJobStatus(StrEnum):
@@ -22,7 +23,7 @@ class PrintJobKind(StrEnum):
     BLANK = "blank"
 
 
-class PrintJob(Base):
+class PrintJob(SchoolOwned, Base):
     """One PDF of labels. Small ones are made while the person waits; large ones in the background, with
     progress, so thousands of labels never time out a request."""
 
@@ -46,7 +47,7 @@ class PrintJob(Base):
     finished_at: Mapped[datetime | None]
 
 
-class PrinterOffset(Base):
+class PrinterOffset(SchoolOwned, Base):
     """How far a printer misses a sheet's labels: everything printed on that sheet is moved by this much."""
 
     __tablename__ = "printer_offset"

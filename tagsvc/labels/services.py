@@ -22,6 +22,8 @@ from sqlalchemy.orm import joinedload
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset
 from tagsvc.errors import NotFoundError, PermissionDeniedError, TagsvcError, ValidationError
+from tagsvc.schools.wall import choose_school
+from tagsvc.schools.web import school_name
 from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.messages import in_languages
 from tagsvc.i18n.views import LANGUAGES
@@ -225,6 +227,7 @@ def run_print_job(job_id: int) -> PrintJob:
     if not claim_print_job(job_id):
         return db.session.get(PrintJob, job_id)
     job = db.session.get(PrintJob, job_id)
+    choose_school(job.school_id)  # on a worker: its labels, names and ledger are the job's school's
     try:
         sheet = get_sheet(job.sheet_slug)
         pdf = render_pdf(sheet, _label_contents(job.tag_ids, job.qr_level, _report_progress(job)), current_app.config["LABEL_FONT"], job.start_position, printer_offset(sheet.slug))
@@ -251,7 +254,7 @@ def run_print_job(job_id: int) -> PrintJob:
 
 def _label_contents(tag_ids: list[int], level: str, progress=None):
     """The labels for these tags in order, loaded a chunk at a time; progress(n) after every chunk."""
-    school = current_app.config.get("SCHOOL_NAME", "")
+    school = school_name()  # the print job's school (the worker chose it from the job's row)
     for start in range(0, len(tag_ids), PROGRESS_EVERY):
         chunk = tag_ids[start:start + PROGRESS_EVERY]
         tags = {t.id: t for t in db.session.scalars(select(Tag).where(Tag.id.in_(chunk)))}

@@ -7,13 +7,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, db, utcnow
+from tagsvc.schools.wall import SchoolOwned, school_for_insert
 
 
-class DocumentCounter(Base):
+class DocumentCounter(SchoolOwned, Base):
     """The last number given to a kind of document in a year: one row, updated under its row lock."""
 
     __tablename__ = "document_counter"
 
+    school_id: Mapped[int] = mapped_column(primary_key=True, default=school_for_insert)  # each school numbers its own
     prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
@@ -21,14 +23,14 @@ class DocumentCounter(Base):
 
 def next_document_number(prefix: str) -> str:
     """The next number, in the caller's transaction: a transaction that rolls back gives its number back."""
-    year = utcnow().year
-    counter = (DocumentCounter.prefix == prefix) & (DocumentCounter.year == year)
+    year, school = utcnow().year, school_for_insert()
+    counter = (DocumentCounter.school_id == school) & (DocumentCounter.prefix == prefix) & (DocumentCounter.year == year)
     number = db.session.scalar(update(DocumentCounter).where(counter).values(last=DocumentCounter.last + 1)
                                .returning(DocumentCounter.last).execution_options(synchronize_session=False))
     if number is None:  # the year's first: make the row (another transaction may make it at the same moment)
         try:
             with db.session.begin_nested():
-                db.session.execute(insert(DocumentCounter).values(prefix=prefix, year=year, last=1))
+                db.session.execute(insert(DocumentCounter).values(school_id=school, prefix=prefix, year=year, last=1))
             number = 1
         except IntegrityError:
             number = db.session.scalar(update(DocumentCounter).where(counter).values(last=DocumentCounter.last + 1)

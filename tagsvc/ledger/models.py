@@ -8,6 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 if TYPE_CHECKING:
     from tagsvc.accounts.models import User
@@ -52,7 +53,7 @@ class LedgerAction(StrEnum):
     IMPORTED = "imported"  # created or changed by an import of a register file (the note names it and the row)
 
 
-class LedgerEvent(Base):
+class LedgerEvent(SchoolOwned, Base):
     """One line of an asset's history (台账). Rows are only ever added: see ledger.services."""
 
     __tablename__ = "ledger_event"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.structure.models import Department, Location
 
 
@@ -25,7 +26,7 @@ class RecipientKind(StrEnum):
     ROOM = "room"  # handed over to a room (for dedicated use only)
 
 
-class Handout(Base):
+class Handout(SchoolOwned, Base):
     __tablename__ = "handout"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,7 +68,7 @@ class Handout(Base):
         return f"{self.recipient_name} ({self.recipient_class})" if self.recipient_class else self.recipient_name
 
 
-class HandoutItem(Base):
+class HandoutItem(SchoolOwned, Base):
     """One asset handed out, as it was then (for the slip), and, for a loan, how it came back."""
 
     __tablename__ = "handout_item"

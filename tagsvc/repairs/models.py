@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.loans.models import Handout
 from tagsvc.structure.models import Department, Location
 
@@ -44,7 +45,7 @@ class Priority(StrEnum):
     LOW = "low"
 
 
-class DamageReport(Base):
+class DamageReport(SchoolOwned, Base):
     """One report of damage and, once accepted, its repair work order."""
 
     __tablename__ = "damage_report"
@@ -107,7 +108,7 @@ class DamageReport(Base):
                 or (user.role == "keeper" and user.keeps(self.asset.department_id)))
 
 
-class ReportPhoto(Base):
+class ReportPhoto(SchoolOwned, Base):
     __tablename__ = "report_photo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,7 +116,7 @@ class ReportPhoto(Base):
     name: Mapped[str] = mapped_column(String(100))  # a stored photo's random name (photos.services)
 
 
-class ReportAddition(Base):
+class ReportAddition(SchoolOwned, Base):
     """Someone else saw the same fault: their details join the open report instead of a second report."""
 
     __tablename__ = "report_addition"
@@ -139,7 +140,7 @@ class LiablePartyKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Liability(Base):
+class Liability(SchoolOwned, Base):
     """Who answers for a confirmed damage and what they pay (损坏赔偿)."""
 
     __tablename__ = "damage_liability"

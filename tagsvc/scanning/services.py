@@ -13,6 +13,7 @@ from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.extensions import db
 from tagsvc.stocktake.services import Banner, banner_from, join_banner
 from tagsvc.repairs.models import OPEN_STATUSES, DamageReport, ReportStatus
+from tagsvc.schools.models import School
 from tagsvc.structure.models import Category, Department, Location
 from tagsvc.structure.services import descendant_ids
 from tagsvc.tags.models import Tag
@@ -50,6 +51,9 @@ class ScanFacts:
     hold_kind: HoldKind | None = None
     due_on: date | None = None
     disposed_on: date | None = None
+    # Whose item it is: a label is read across the district, and its page names its school.
+    school_id: int | None = None
+    school: str = ""
 
     @property
     def report_open(self) -> bool:
@@ -79,8 +83,10 @@ def _build_scan_query():
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
             Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
             DamageReport.id, receiver.name, AssetHold.since, AssetHold.kind, AssetHold.due_on, Asset.disposed_on,
+            Asset.school_id, School.name,
         )
         .join(Asset, Asset.id == Tag.asset_id)
+        .join(School, School.id == Asset.school_id)
         .outerjoin(current, and_(current.asset_id == Asset.id, current.retired_at.is_(None)))
         .outerjoin(Department, Department.id == Asset.department_id)
         .outerjoin(Location, Location.id == Asset.location_id)

@@ -16,6 +16,8 @@ from tagsvc.stocktake.services import banner_for, open_stocktakes_in_room
 from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import CompressedPage, PageCache, page_key
 from tagsvc.scanning import services
+from tagsvc.schools.wall import choose_school
+from tagsvc.schools.web import school_name
 from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
 from tagsvc.tags.services import format_code, look_up_tag, normalize_code
@@ -50,6 +52,7 @@ def scan(code: str):
     facts = request.environ[FACTS_KEY] if FACTS_KEY in request.environ else scan_facts(code)
     if facts is None:
         return _not_an_asset_label(code)
+    choose_school(facts.school_id)  # a label read by anyone: its page and what follows from it are its school's
     if _may_be_signed_in() and session.get("_flashes"):  # signed out just now: "you have been signed out"
         return render_template("scanning/scan.html", facts=facts)
     return _public_scan_page(facts)
@@ -69,6 +72,10 @@ def _signed_in_scan_page(code: str):
     if found is None:
         return _not_an_asset_label(code)
     facts, banner = found.facts, found.banner
+    if user.school_id is not None and facts.school_id != user.school_id:
+        # Another school's item: what anyone may read of it, under its own school's name; nothing of this person's
+        # school (its counts, its stocktake) is mixed in.
+        return render_template("scanning/scan.html", facts=facts, school_name=school_name(facts.school_id))
     if banner is not None and rooms and rooms.get(str(banner.stocktake_id)) != only_room:
         banner = banner_for(user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
     stocktake = {"banner": banner, "scan_id": str(uuid.uuid4())} if banner is not None else None

@@ -13,6 +13,7 @@ from sqlalchemy import or_, update
 from tagsvc.accounts.models import User
 from tagsvc.errors import TagsvcError
 from tagsvc.extensions import db, utcnow
+from tagsvc.schools.wall import choose_school
 from tagsvc.spreadsheets.importing import Options, Plan, check_committable, commit_import, plan_import
 from tagsvc.storage import storage
 from tagsvc.spreadsheets.models import ImportRun
@@ -101,6 +102,7 @@ def run_import_job(run_id: int) -> ImportRun:
     if not claim_run(run_id):
         return db.session.get(ImportRun, run_id)
     run = db.session.get(ImportRun, run_id)
+    choose_school(run.school_id)  # on a worker: the rows go into the run's school's register
     with force_locale(run.options.get("language") or "zh"):
         try:
             rows = storage().get("imports", _rows_file(run_id))

@@ -8,9 +8,10 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 
-class ImportRun(Base):
+class ImportRun(SchoolOwned, Base):
     __tablename__ = "import_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +39,7 @@ class ImportRun(Base):
         return self.status in ("queued", "running")
 
 
-class ColumnMemory(Base):
+class ColumnMemory(SchoolOwned, Base):
     """A header the school's files use, and the column it was mapped to last time (a person's correction wins over
     the built-in synonyms next time)."""
 

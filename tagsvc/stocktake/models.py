@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import AssetCondition
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.structure.models import AssetKind, Department, Location
 
 
@@ -62,7 +63,7 @@ class Resolution(StrEnum):
     DISMISSED = "dismissed"
 
 
-class Stocktake(Base):
+class Stocktake(SchoolOwned, Base):
     __tablename__ = "stocktake"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +98,7 @@ class Stocktake(Base):
         return "; ".join(say(part) for part in described) if described else self.scope_text
 
 
-class StocktakeParticipant(Base):
+class StocktakeParticipant(SchoolOwned, Base):
     """Who takes part, and in which part: a department's items, or the items booked in a place (building,
     floor, room). The office takes part anywhere without being listed."""
 
@@ -116,7 +117,7 @@ class StocktakeParticipant(Base):
     location: Mapped[Location | None] = relationship(lazy="joined")
 
 
-class StocktakeItem(Base):
+class StocktakeItem(SchoolOwned, Base):
     """One expected asset: the books' word at opening (a snapshot that later edits do not change), then the first
     confirmation that counted, then what the office decided about a difference."""
 
@@ -176,7 +177,7 @@ class StocktakeItem(Base):
         return self.confirmed_method == ConfirmMethod.DOCUMENT
 
 
-class StocktakeScan(Base):
+class StocktakeScan(SchoolOwned, Base):
     """Every confirmation received, once per id made on the phone (or by the server for a tapped button): a
     batch sent twice finds its ids here and counts nothing again."""
 
@@ -197,7 +198,7 @@ class StocktakeScan(Base):
     item_id: Mapped[int | None] = mapped_column(ForeignKey("stocktake_item.id", ondelete="CASCADE"))
 
 
-class StocktakeFinding(Base):
+class StocktakeFinding(SchoolOwned, Base):
     """Something found that was not on the participant's list (盘盈), until the office resolves it."""
 
     __tablename__ = "stocktake_finding"
@@ -225,7 +226,7 @@ class StocktakeFinding(Base):
     location: Mapped[Location | None] = relationship(lazy="joined")
 
 
-class StocktakeDevice(Base):
+class StocktakeDevice(SchoolOwned, Base):
     """What a phone last said about its queue: the office may not close while confirmations wait on a phone."""
 
     __tablename__ = "stocktake_device"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from tagsvc.accounts.models import department_keeper
 from tagsvc.extensions import Base, enum_column_type
+from tagsvc.schools.wall import SchoolOwned
 
 if TYPE_CHECKING:
     from tagsvc.accounts.models import User
@@ -38,11 +39,12 @@ class AssetKind(StrEnum):
     CONSUMABLE = "consumable"  # 消耗品
 
 
-class Department(Base):
+class Department(SchoolOwned, Base):
     __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("school_id", "name", name="uq_department_school_name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[DepartmentKind] = mapped_column(enum_column_type(DepartmentKind), default=DepartmentKind.OFFICE)
     code: Mapped[str] = mapped_column(String(40), default="")
 
@@ -91,7 +93,7 @@ def _keep_tree_paths_current(session: Session, flush_context, instances) -> None
             node.refresh_full_names()
 
 
-class Location(_TreeNode, Base):
+class Location(_TreeNode, SchoolOwned, Base):
     __tablename__ = "location"
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
@@ -105,7 +107,7 @@ class Location(_TreeNode, Base):
     children: Mapped[list[Location]] = relationship(back_populates="parent", order_by="Location.name")
 
 
-class Category(_TreeNode, Base):
+class Category(_TreeNode, SchoolOwned, Base):
     __tablename__ = "category"
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 

@@ -6,9 +6,10 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tagsvc.extensions import Base, utcnow
+from tagsvc.schools.wall import SchoolOwned
 
 
-class Tag(Base):
+class Tag(SchoolOwned, Base):
     """A printed label's code. An asset has one current tag; replaced tags stay to redirect old labels."""
 
     __tablename__ = "tag"
@@ -56,7 +57,7 @@ class Tag(Base):
         return self.asset_id is None and self.location_id is None
 
 
-class LabelBatch(Base):
+class LabelBatch(SchoolOwned, Base):
     """A run of blank labels printed ahead of new purchases (验收入库: claimed one by one as items arrive)."""
 
     __tablename__ = "label_batch"

@@ -70,7 +70,8 @@ def tag_qr(tag: Tag, level: str | None = None) -> QrMatrix:
 def _unused_code() -> str:
     while True:
         code = new_tag_code()
-        if db.session.scalar(select(Tag.id).where(Tag.code == code)) is None:
+        # Codes are unique across the district (a label finds its school by its code): every school's count.
+        if db.session.scalar(select(Tag.id).where(Tag.code == code).execution_options(all_schools=True)) is None:
             return code
 
 

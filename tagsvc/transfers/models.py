@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset
 from tagsvc.extensions import Base, enum_column_type, utcnow
+from tagsvc.schools.wall import SchoolOwned
 from tagsvc.structure.models import Department, Location
 
 
@@ -31,7 +32,7 @@ class ArrivalMethod(StrEnum):
     TYPED = "typed"  # a typed code or a hand-held scanner
 
 
-class Transfer(Base):
+class Transfer(SchoolOwned, Base):
     __tablename__ = "transfer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +67,7 @@ class Transfer(Base):
         return self.status in OPEN_STATUSES
 
 
-class TransferItem(Base):
+class TransferItem(SchoolOwned, Base):
     """One asset of a transfer, as it was when requested (for the slip), and its arrival."""
 
     __tablename__ = "transfer_item"

@@ -1,0 +1,60 @@
+"""Adding and listing the district's schools."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from tagsvc.errors import NotFoundError, ValidationError
+from tagsvc.extensions import db
+from tagsvc.schools.models import School
+from tagsvc.schools.wall import forget_sole_school, use_school
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def create_school(code: str, name: str) -> School:
+    """A new, empty school of the district (its register, structure and people are its own from the start)."""
+    code, name = code.strip().lower(), " ".join(name.split())
+    if not CODE.match(code):
+        raise ValidationError(_("A school's code is 1 to 32 lower-case letters, digits, '-' or '_', e.g. s2 or yizhong."))
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the school's name (up to 100 characters), as it is printed on its labels."))
+    if db.session.scalar(select(School.id).where(School.code == code)) is not None:
+        raise ValidationError(_("There is already a school with the code %(code)s.", code=code))
+    school = School(code=code, name=name)
+    db.session.add(school)
+    db.session.commit()
+    forget_sole_school()
+    return school
+
+
+def rename_school(code: str, name: str) -> School:
+    school = school_by_code(code)
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the school's name (up to 100 characters), as it is printed on its labels."))
+    school.name = name
+    db.session.commit()
+    return school
+
+
+def school_by_code(code: str) -> School:
+    school = db.session.scalar(select(School).where(School.code == code.strip().lower()))
+    if school is None:
+        known = ", ".join(db.session.scalars(select(School.code).order_by(School.id)))
+        raise NotFoundError(_("There is no school with the code %(code)s (the schools: %(known)s).", code=code, known=known))
+    return school
+
+
+def all_schools() -> list[School]:
+    return list(db.session.scalars(select(School).order_by(School.id)))
+
+
+def each_school(work: Callable[[], object]) -> None:
+    """A job of every school's (the daily reminders): run once per school, each seeing only its own."""
+    for school_id in list(db.session.scalars(select(School.id).order_by(School.id))):
+        with use_school(school_id):
+            work()

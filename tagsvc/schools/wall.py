@@ -1,0 +1,112 @@
+"""Which school a request, command or job works for, and the first wall between schools: every ORM query sees
+only that school's rows, and every new row belongs to it.
+
+The school is chosen once, where the work starts:
+- a request: the signed-in person's school (a token's person for the API); a label's page: its tag's school;
+- a job on the queue: its row's school (a print job, an import);
+- a command: its ``--school``, or the only school of an installation for one school.
+
+Nobody chose one for the education bureau's people: they read every school (their pages and permissions keep them
+to reading and to their own decisions). The second wall is PostgreSQL's row-level security (docs/decisions/0002).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+from tagsvc.errors import TagsvcError
+
+_CHOSEN = "tagsvc_school"
+_SOLE = "tagsvc_sole_school"
+_UNSET = object()
+
+
+class NoSchoolChosen(TagsvcError):
+    """A row was about to be written with no school chosen, in a district of more than one school."""
+
+
+def school_for_insert() -> int:
+    """The school a new row belongs to: the chosen one, or the only school there is. Never a guess between two."""
+    school = current_school_id()
+    if school is not None:
+        return school
+    sole = _sole_school()
+    if sole is None:
+        raise NoSchoolChosen("No school was chosen for this change, and the district has more than one.")
+    return sole
+
+
+class SchoolOwned:
+    """A row of one school's own: its register, structure, documents, stocktakes, channels and their parts.
+
+    No foreign key to ``school``: SQLite cannot add a referencing column with a default to a filled table without
+    copying it, and schools are never deleted. The walls, not the key, keep rows to their school."""
+
+    school_id: Mapped[int] = mapped_column(index=True, default=school_for_insert)
+
+
+def current_school_id() -> int | None:
+    """The chosen school, or None: nobody chose (a command, the bureau, a page before its label was read)."""
+    if not has_app_context():
+        return None
+    return g.get(_CHOSEN)
+
+
+def choose_school(school_id: int | None) -> None:
+    """From now on in this app context (this request, this job), queries see this school only."""
+    g.setdefault(_CHOSEN, None)
+    setattr(g, _CHOSEN, school_id)
+
+
+@contextmanager
+def use_school(school_id: int | None) -> Iterator[None]:
+    """For a while, work as this school (a job of one school's, a test's rows of a second school)."""
+    previous = g.get(_CHOSEN, _UNSET)
+    choose_school(school_id)
+    try:
+        yield
+    finally:
+        if previous is _UNSET:
+            g.pop(_CHOSEN, None)
+        else:
+            setattr(g, _CHOSEN, previous)
+
+
+def _sole_school() -> int | None:
+    if _SOLE in g:
+        return g.get(_SOLE)
+    from tagsvc.extensions import db
+    from tagsvc.schools.models import School
+
+    # Its own connection: this runs inside a flush, where the session cannot be asked.
+    with db.engine.connect() as connection:
+        ids = connection.execute(select(School.id).order_by(School.id).limit(2)).scalars().all()
+    sole = ids[0] if len(ids) == 1 else None
+    setattr(g, _SOLE, sole)
+    return sole
+
+
+def forget_sole_school() -> None:
+    """After a school was added: the next write asks again whether there is only one."""
+    if has_app_context():
+        g.pop(_SOLE, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _only_the_chosen_school(state: ORMExecuteState) -> None:
+    school = current_school_id()
+    if school is None or state.is_column_load or state.is_relationship_load:
+        return  # a relationship's load carries the criteria of the query that loaded its parent
+    if state.execution_options.get("all_schools"):
+        return  # a label's code, looked up across the district to find its school
+    if state.is_select or state.is_update or state.is_delete:
+        from tagsvc.accounts.models import User
+
+        state.statement = state.statement.options(
+            with_loader_criteria(SchoolOwned, lambda cls: cls.school_id == school, include_aliases=True),
+            with_loader_criteria(User, lambda cls: cls.school_id == school, include_aliases=True),
+        )

@@ -1,0 +1,56 @@
+"""The request's school: the signed-in person's (a token's person on the API), chosen before the view runs and
+forgotten when the request ends (a test's or a command's app context outlives the request)."""
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+from tagsvc.schools.wall import _UNSET, choose_school, current_school_id
+
+_BEFORE = "tagsvc_school_before_request"
+_NAME_SECONDS = 60.0
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_choose_the_requests_school)
+    app.teardown_request(_forget_the_requests_school)
+    app.extensions["school_names"] = {}
+
+
+def _choose_the_requests_school() -> None:
+    setattr(g, _BEFORE, g.get("tagsvc_school", _UNSET))
+    config = current_app.config
+    cookies = request.cookies
+    # Only a request that may carry a sign-in loads its person: an anonymous label's page chooses by its tag.
+    may_be_signed_in = ("_login_user" in g or config["SESSION_COOKIE_NAME"] in cookies
+                        or config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies)
+    choose_school(current_user.school_id if may_be_signed_in and current_user.is_authenticated else None)
+
+
+def _forget_the_requests_school(_error) -> None:
+    before = g.pop(_BEFORE, _UNSET)
+    if before is _UNSET:
+        g.pop("tagsvc_school", None)
+    else:
+        g.tagsvc_school = before
+
+
+def school_name(school_id: int | None = None) -> str:
+    """The name printed in the header and on labels: the given or chosen school's, else the installation's setting
+    (an installation for one school, named before schools had names). Kept a minute: renaming is rare."""
+    school_id = school_id if school_id is not None else current_school_id()
+    fallback = current_app.config.get("SCHOOL_NAME", "")
+    if school_id is None:
+        return fallback
+    names = current_app.extensions.setdefault("school_names", {})
+    known = names.get(school_id)
+    if known is None or known[1] < time.monotonic():
+        from tagsvc.extensions import db
+        from tagsvc.schools.models import School
+
+        school = db.session.get(School, school_id)
+        known = (school.name if school is not None else "", time.monotonic() + _NAME_SECONDS)
+        names[school_id] = known
+    return known[0] or fallback
