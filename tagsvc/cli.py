@@ -133,12 +133,19 @@ def register_commands(app: Flask) -> None:
 
     @app.cli.command("load-demo")
     @click.option("--if-empty", is_flag=True, help="Only when the register has no assets yet.")
-    @click.option("--assets", default=300, show_default=True, help="How many assets to create.")
-    def load_demo(if_empty, assets):
-        """Fill the database with a believable demo school."""
+    @click.option("--assets", default=300, show_default=True, help="How many assets to create (each school's).")
+    @click.option("--district", is_flag=True, help="A demo district instead: schools s1, s2, s3 (accounts s1-admin, s2-keeper1, …) "
+                  "and the education bureau's account district.")
+    def load_demo(if_empty, assets, district):
+        """Fill the database with a believable demo school (or, with --district, three of them and the bureau)."""
         from tagsvc.assets.models import Asset
         from tagsvc.demo.services import load_demo_data
 
+        if district:
+            from tagsvc.demo.district import load_demo_district
+
+            click.echo(f"Loaded the demo district: {load_demo_district(asset_count=assets)}.")
+            return
         if if_empty and db.session.scalar(select(func.count(Asset.id))):
             click.echo("The register already has assets; demo data not loaded.")
             return

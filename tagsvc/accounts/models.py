@@ -24,6 +24,13 @@ class Role(StrEnum):
     DISTRICT = "district"  # the education bureau (区教育局): reads, and decides what the rules leave to it
 
 
+def _school_of_new_account(context) -> int | None:
+    # An explicit None is no value to the ORM (the default fires): the role tells the bureau's accounts apart.
+    if context.get_current_parameters().get("role") in (Role.DISTRICT, Role.DISTRICT.value):
+        return None
+    return school_for_insert()
+
+
 department_keeper = Table(
     "department_keeper",
     Base.metadata,
@@ -39,7 +46,7 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)  # one sign-in name across the district
     # The person's school; None for the education bureau's people, who belong to the district.
-    school_id: Mapped[int | None] = mapped_column(index=True, default=school_for_insert)
+    school_id: Mapped[int | None] = mapped_column(index=True, default=lambda context: _school_of_new_account(context))
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(enum_column_type(Role), default=Role.STAFF)

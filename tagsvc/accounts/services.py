@@ -208,7 +208,7 @@ def create_user(actor, data: UserData) -> User:
 
 
 def _create_user(data: UserData) -> User:
-    user = User(school_id=None) if data.role == Role.DISTRICT else User()  # the bureau's people belong to no school
+    user = User()  # a bureau account (role district) belongs to no school: User.school_id's default
     _apply_user(user, data)
     db.session.add(user)
     db.session.commit()

@@ -123,7 +123,9 @@ def _build_categories() -> dict[str, tuple[Category, tuple]]:
     return items
 
 
-def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
+def load_demo_data(asset_count: int = 300, seed: int = 2026, username_prefix: str = "") -> str:
+    """The demo school, into the chosen school (the only one, or each of the demo district's in turn, whose people's
+    sign-in names then start with its code: s2-admin)."""
     rng = random.Random(seed)
     departments = {}
     for name, kind, code in DEPARTMENTS:
@@ -131,7 +133,7 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026) -> str:
         db.session.add(departments[name])
     users = {}
     for username, display_name, role, kept in PEOPLE:
-        user = User(username=username, display_name=display_name, role=role, departments=[departments[d] for d in kept])
+        user = User(username=username_prefix + username, display_name=display_name, role=role, departments=[departments[d] for d in kept])
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
         users[username] = user

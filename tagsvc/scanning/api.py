@@ -70,7 +70,8 @@ def look_up(code: str):
             raise NotFoundError(_("This label is blank: it does not belong to an asset yet."))
         raise NotFoundError(_("No asset carries the label %(code)s.", code=code[:40]))
     details = None
-    if current_user.is_authenticated and (current_user.sees_all_assets or current_user.keeps(facts.department_id)):
+    if (current_user.is_authenticated and current_user.school_id == facts.school_id
+            and (current_user.sees_all_assets or current_user.keeps(facts.department_id))):
         details = asset_json(db.session.get(Asset, facts.asset_id), with_history=True)
     report = None
     if facts.report_id is not None:

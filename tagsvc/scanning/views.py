@@ -17,7 +17,7 @@ from tagsvc.scanning.fast_path import FACTS_KEY, ScanPageFastPath
 from tagsvc.scanning.page_cache import CompressedPage, PageCache, page_key
 from tagsvc.scanning import services
 from tagsvc.schools.wall import choose_school
-from tagsvc.schools.web import school_name
+from tagsvc.schools.web import enter_labels_school
 from tagsvc.scanning.forms import AttachLabelForm
 from tagsvc.scanning.services import scan_facts
 from tagsvc.tags.services import format_code, look_up_tag, normalize_code
@@ -73,9 +73,8 @@ def _signed_in_scan_page(code: str):
         return _not_an_asset_label(code)
     facts, banner = found.facts, found.banner
     if user.school_id is not None and facts.school_id != user.school_id:
-        # Another school's item: what anyone may read of it, under its own school's name; nothing of this person's
-        # school (its counts, its stocktake) is mixed in.
-        return render_template("scanning/scan.html", facts=facts, school_name=school_name(facts.school_id))
+        enter_labels_school(facts.school_id)  # another school's item: read as anyone reads it
+        return _public_scan_page(facts)
     if banner is not None and rooms and rooms.get(str(banner.stocktake_id)) != only_room:
         banner = banner_for(user, facts.asset_id, rooms.get(str(banner.stocktake_id)))
     stocktake = {"banner": banner, "scan_id": str(uuid.uuid4())} if banner is not None else None

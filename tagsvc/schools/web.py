@@ -13,8 +13,13 @@ _BEFORE = "tagsvc_school_before_request"
 _NAME_SECONDS = 60.0
 
 
+# A label's own pages besides the scan page (which reads the label's school with its facts): reporting damage.
+LABEL_PAGES = {"repairs.report", "repairs.add_details", "repairs.sent"}
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_choose_the_requests_school)
+    app.before_request(_a_labels_page_is_its_schools)
     app.teardown_request(_forget_the_requests_school)
     app.extensions["school_names"] = {}
 
@@ -29,7 +34,34 @@ def _choose_the_requests_school() -> None:
     choose_school(current_user.school_id if may_be_signed_in and current_user.is_authenticated else None)
 
 
+def _a_labels_page_is_its_schools() -> None:
+    if request.endpoint not in LABEL_PAGES:
+        return
+    from sqlalchemy import select
+
+    from tagsvc.extensions import db
+    from tagsvc.tags.models import Tag
+    from tagsvc.tags.services import normalize_code
+
+    code = normalize_code((request.view_args or {}).get("code", ""))
+    school_id = db.session.scalar(select(Tag.school_id).where(Tag.code == code).execution_options(all_schools=True)) if code else None
+    if school_id is not None:
+        enter_labels_school(school_id)
+
+
+def enter_labels_school(school_id: int) -> None:
+    """A label is read by anyone, of any school: its pages are its school's. A person signed in at another school
+    reads them as anyone would (nothing of their own school, nothing of the label's school's private part)."""
+    if current_user.is_authenticated and current_user.school_id is not None and current_user.school_id != school_id:
+        from tagsvc.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()
+        g.tagsvc_stranger = True
+    choose_school(school_id)
+
+
 def _forget_the_requests_school(_error) -> None:
+    g.pop("tagsvc_stranger", None)
     before = g.pop(_BEFORE, _UNSET)
     if before is _UNSET:
         g.pop("tagsvc_school", None)

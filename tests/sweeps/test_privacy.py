@@ -2,12 +2,9 @@
 recognisable marker, and no marker appears where that role may not see it. Many borrowers and reporters are minors."""
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from decimal import Decimal
 
-import pypdfium2
 import pytest
 from datetime import timedelta
 
@@ -22,7 +19,7 @@ from tagsvc.loans.models import Handout
 from tagsvc.repairs.models import DamageReport, ReportAddition
 from tagsvc.stocktake.models import Stocktake
 from tests.conftest import TEST_PASSWORD
-from tests.sweeps.world import build_world, page_urls
+from tests.sweeps.world import build_world, page_urls, readable_text
 
 # marker → what it is. Phones are digits, as people type them.
 ASSET_PRIVATE = {"MKCUSTODIAN": "custodian", "13911110001": "custodian's phone", "MKSUPPLIER": "supplier", "MKINVOICE": "invoice",
@@ -47,21 +44,6 @@ def _mark_everything() -> None:
     db.session.execute(update(ReportAddition).values(reporter_name="MKREPORTER", reporter_contact="13911110003"))
     db.session.execute(update(User).values(phone="13911110004", email="mk-user@example.invalid"))
     db.session.commit()
-
-
-def readable_text(response) -> str:
-    """What a person could read in an answer: a page, JSON, a workbook's cells, a PDF's text."""
-    body = response.get_data()
-    kind = response.content_type or ""
-    if "spreadsheetml" in kind:
-        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
-            return " ".join(workbook.read(n).decode("utf-8") for n in workbook.namelist() if n.endswith(".xml"))
-    if kind.startswith("application/pdf"):
-        document = pypdfium2.PdfDocument(body)
-        return " ".join(page.get_textpage().get_text_range() for page in document)
-    if kind.startswith(("text/", "application/json", "application/problem+json")):
-        return body.decode("utf-8", "replace")
-    return ""
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ reports with their details), and every page's URL filled in from it, taken from 
 cannot be forgotten."""
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pypdfium2
 from flask import Flask
 from sqlalchemy import select
 
@@ -129,3 +132,18 @@ def page_urls(app: Flask, world: World, methods: str = "GET") -> list[tuple[str,
             url = re.sub(r"<(?:[^:<>]+:)?(\w+)>", lambda m, combo=combo: str(combo[m.group(1)]), rule.rule)
             urls.append((rule.endpoint, url))
     return urls
+
+
+def readable_text(response) -> str:
+    """What a person could read in an answer: a page, JSON, a workbook's cells, a PDF's text."""
+    body = response.get_data()
+    kind = response.content_type or ""
+    if "spreadsheetml" in kind:
+        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+            return " ".join(workbook.read(n).decode("utf-8") for n in workbook.namelist() if n.endswith(".xml"))
+    if kind.startswith("application/pdf"):
+        document = pypdfium2.PdfDocument(body)
+        return " ".join(page.get_textpage().get_text_range() for page in document)
+    if kind.startswith(("text/", "application/json", "application/problem+json")):
+        return body.decode("utf-8", "replace")
+    return ""

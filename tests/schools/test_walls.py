@@ -1,0 +1,173 @@
+"""The wall between schools, swept over every operation: people of a second school of the district, each role,
+ask every page, download and API operation for the first school's documents (its ids and codes, taken from the URL
+map as the other sweeps do). Every answer must be a refusal or a page of their own school with nothing of the
+first school in it, and no change of theirs may touch a row of the first school."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.api.tokens import create_token
+from tagsvc.assets.models import Asset
+from tagsvc.demo.services import load_demo_data
+from tagsvc.extensions import Base, db
+from tagsvc.repairs.models import DamageReport
+from tagsvc.schools.services import create_school
+from tagsvc.schools.wall import use_school
+from tagsvc.structure.models import Department, Location
+from tests.conftest import TEST_PASSWORD
+from tests.sweeps.world import World, build_world, page_urls, readable_text
+
+NAME_MARK = "甲校"  # in the first school's names: what its labels' public pages may show anyone
+PRIVATE_MARK = "秘一"  # in its custodians, notes, people and reports: for its own people only
+
+# Requests that are about the person, not about a document of a school: they sign the sweep out or in.
+NOT_SWEPT = {"accounts.login", "accounts.logout", "accounts.sign_out_everywhere", "accounts.password"}
+# A label's public page is the district's: anyone who scans a label reads its public facts (and its school's name).
+PUBLIC_TO_ALL = ("scanning.scan", "scanning.scan_upper", "repairs.report", "repairs.add_details", "repairs.sent", "scanning_api.look_up")
+
+
+@pytest.fixture
+def district(app) -> tuple[World, dict[str, User]]:
+    """School 1 as the other sweeps see it, every name and private field of it marked; school 2, the demo school."""
+    world = build_world()
+    db.session.execute(update(Asset).values(name=Asset.name + NAME_MARK, custodian_name=PRIVATE_MARK + "保管员", notes=PRIVATE_MARK))
+    db.session.execute(update(Department).values(name=Department.name + NAME_MARK))
+    db.session.execute(update(Location).values(name=Location.name + NAME_MARK, full_name=Location.full_name + NAME_MARK))
+    db.session.execute(update(User).values(display_name=PRIVATE_MARK + User.display_name))
+    db.session.execute(update(DamageReport).values(reporter_name=PRIVATE_MARK + DamageReport.reporter_name))
+    db.session.commit()
+    second = create_school("s2", "第二中学")
+    with use_school(second.id):
+        load_demo_data(asset_count=60, username_prefix="s2-")
+        people = {u.username.removeprefix("s2-"): u for u in db.session.scalars(select(User))}
+        for person in people.values():
+            person.set_password(TEST_PASSWORD)
+        db.session.commit()
+    return world, people
+
+
+def first_school_rows() -> dict[str, list]:
+    """Every row of school 1, every column, read past the wall."""
+    rows = {}
+    for table in Base.metadata.sorted_tables:
+        if "school_id" in table.c:
+            query = select(table).where(table.c.school_id == 1).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+    return rows
+
+
+def _ask(client, url: str, **options):
+    """One request as a server answers it: with a session of its own (the test's session holds the first school's
+    rows from building it, which a request on a server never starts with)."""
+    db.session.remove()
+    return client.open(url, **options)
+
+
+def _wrong(endpoint: str, response) -> str | None:
+    if response.status_code >= 500:
+        return f"answered {response.status_code}"
+    text = readable_text(response)
+    if PRIVATE_MARK in text:
+        return "shows a private field of school 1"
+    if NAME_MARK in text and endpoint not in PUBLIC_TO_ALL:
+        return "shows a name of school 1"
+    return None
+
+
+@pytest.mark.parametrize("role", ["admin", "keeper1", "teacher1", "repair1"])
+def test_no_page_or_download_of_another_school_shows_anything_of_the_first(app, district, role):
+    world, people = district
+    client = app.test_client()
+    assert client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD}).status_code == 302
+    wrong, own_pages = [], 0
+    for endpoint, url in page_urls(app, world):
+        if endpoint in NOT_SWEPT:
+            continue
+        response = _ask(client, url)
+        own_pages += response.status_code == 200
+        if problem := _wrong(endpoint, response):
+            wrong.append((url, problem))
+    assert own_pages > 40  # their own school's lists and forms answered: the sweep reached real pages
+    assert wrong == [], '\n'.join(map(str, wrong))
+
+
+@pytest.mark.parametrize("role", ["admin", "keeper1"])
+def test_no_change_by_another_schools_people_touches_the_first_school(app, district, role):
+    world, people = district
+    before = first_school_rows()
+    client = app.test_client()
+    assert client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD}).status_code == 302
+    with use_school(people[role].school_id):
+        _token, secret = create_token(people[role], "sweep")
+    token = {"Authorization": f"Bearer {secret}"}
+    wrong, asked = [], 0
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        for endpoint, url in page_urls(app, world, methods=method):
+            if endpoint in NOT_SWEPT:
+                continue
+            api = url.startswith("/api/")
+            response = _ask(client, url, method=method, json={} if api else None, data=None if api else {},
+                                   headers=token if api else {})
+            asked += 1
+            if problem := _wrong(endpoint, response):
+                wrong.append((method, url, problem))
+    assert asked > 100
+    assert wrong == []
+    db.session.expire_all()
+    assert first_school_rows() == before
+
+
+def test_the_second_schools_people_see_their_own_school(app, district):
+    """The sweep's other half: the same pages are full for the second school (not refusals for everyone)."""
+    _world, people = district
+    client = app.test_client()
+    client.post("/login", data={"username": people["admin"].username, "password": TEST_PASSWORD})
+    assets = client.get("/assets").get_data(as_text=True)
+    assert "第二中学" in assets and NAME_MARK not in assets
+    with use_school(people["admin"].school_id):
+        own = db.session.scalar(select(Asset).order_by(Asset.id))
+    assert _ask(client, f"/assets/{own.id}").status_code == 200
+    first = db.session.scalar(select(Asset.id).where(Asset.school_id == 1).order_by(Asset.id))
+    assert _ask(client, f"/assets/{first}").status_code == 404
+    assert _ask(client, f"/api/v1/assets/{first}").status_code == 404
+
+
+def test_a_label_of_another_school_shows_its_public_page_under_its_own_schools_name(app, district):
+    _world, people = district
+    school = Base.metadata.tables["school"]
+    db.session.execute(update(school).where(school.c.id == 1).values(name="第一中学"))
+    db.session.commit()
+    first = db.session.scalar(select(Asset).where(Asset.school_id == 1, Asset.status == "in_use").order_by(Asset.id))
+    client = app.test_client()
+    client.post("/login", data={"username": people["keeper1"].username, "password": TEST_PASSWORD})
+    code, name = first.current_tag.code, first.name
+    page = _ask(client, f"/t/{code}").get_data(as_text=True)
+    assert name in page and "第一中学" in page
+    assert PRIVATE_MARK not in page  # not its custodian, not its notes: a stranger's view
+    anonymous = _ask(app.test_client(), f"/t/{code}").get_data(as_text=True)
+    assert "第一中学" in anonymous and PRIVATE_MARK not in anonymous
+
+
+def test_asset_numbers_and_department_names_are_each_schools_own(app, district):
+    _world, people = district
+    with use_school(people["admin"].school_id):
+        numbers = set(db.session.scalars(select(Asset.asset_number)))
+        departments = set(db.session.scalars(select(Department.name)))
+    first_numbers = set(db.session.scalars(select(Asset.asset_number).where(Asset.school_id == 1)))
+    assert numbers & first_numbers  # the same demo numbering in both schools: each school's own list
+    assert "教务处" in departments
+
+
+def test_a_sign_in_name_is_one_across_the_district(app, district):
+    """The second school's office cannot give a name the first school's keeper signs in with (it is told so)."""
+    world, people = district
+    client = app.test_client()
+    client.post("/login", data={"username": people["admin"].username, "password": TEST_PASSWORD})
+    client.set_cookie("tagsvc_language", "en")
+    keeper_name = world.keeper.username
+    response = _ask(client, "/admin/users/new", method="POST", data={
+        "username": keeper_name, "display_name": "新老师", "role": Role.STAFF.value, "password": "a-long-password-1", "password_again": "a-long-password-1"})
+    assert f"The user name {keeper_name} is taken." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == keeper_name)) == 1
