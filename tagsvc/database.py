@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy.pool import NullPool
 
 from tagsvc.config import PROJECT_ROOT
 
@@ -16,6 +17,9 @@ def _alembic_config() -> AlembicConfig:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
     config = _alembic_config()
+    # Its own connection, as configured: not the application's pool, whose PostgreSQL connections act as the
+    # application's role (tagsvc_app), which may not change tables.
+    engine = create_engine(engine.url, poolclass=NullPool)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
@@ -36,6 +40,7 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+    engine.dispose()
 
 
 def is_migrated(engine: Engine) -> bool:

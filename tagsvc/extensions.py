@@ -74,6 +74,11 @@ class Database:
         # instead). SQLite's driver opens no transaction for a SELECT, so there the main pool serves.
         self.read_engine = self.engine if url.startswith("sqlite") else create_engine(
             url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8)
+        if url.startswith("postgresql"):
+            from tagsvc.schools.wall import use_the_application_role
+
+            for engine in (self.engine, self.read_engine):
+                event.listen(engine, "connect", use_the_application_role)
         self.session.remove()
         self.session.configure(bind=self.engine)
         app.teardown_appcontext(lambda exc: self.session.remove())

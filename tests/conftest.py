@@ -43,6 +43,8 @@ def database_url(migrated_database, tmp_path):
         with migrated_database["engine"].begin() as conn:
             # TRUNCATE fires no row triggers, so the append-only ledger can be emptied between tests.
             conn.execute(text(f"TRUNCATE {', '.join(migrated_database['tables'])} RESTART IDENTITY CASCADE"))
+            # As the migration left it: the installation's one school (a test adds others).
+            conn.execute(text("INSERT INTO school (code, name, created_at) VALUES ('s1', '', now())"))
         return POSTGRES_URL
     path = tmp_path / "test.db"
     shutil.copy(migrated_database["template"], path)

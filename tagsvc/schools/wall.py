@@ -60,6 +60,11 @@ def choose_school(school_id: int | None) -> None:
     """From now on in this app context (this request, this job), queries see this school only."""
     g.setdefault(_CHOSEN, None)
     setattr(g, _CHOSEN, school_id)
+    from tagsvc.extensions import db
+
+    session = db.session()
+    if session.in_transaction():  # begun already (the person's sign-in was read): PostgreSQL learns it now
+        _tell_postgresql(session.connection(), school_id)
 
 
 @contextmanager
@@ -96,10 +101,40 @@ def forget_sole_school() -> None:
         g.pop(_SOLE, None)
 
 
+# Switched off by the test that shows the second wall holding alone.
+FIRST_WALL = True
+
+
+@event.listens_for(Session, "after_begin")
+def _second_wall(_session: Session, _transaction, connection) -> None:
+    school = current_school_id()
+    if school is not None:
+        _tell_postgresql(connection, school)
+
+
+def _tell_postgresql(connection, school_id: int | None) -> None:
+    """The second wall: PostgreSQL's row-level security reads the transaction's school from this setting
+    (migration 0022). Transaction-local: the pooled connection forgets it when the transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SELECT set_config('tagsvc.school', %s, true)", ("" if school_id is None else str(school_id),))
+
+
+def use_the_application_role(dbapi_connection, _record) -> None:
+    """Each PostgreSQL connection acts as tagsvc_app, for which the policies hold, even when the configured user is
+    the tables' owner or a superuser (who would pass them). Before migration 0022 made the role: as configured."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SELECT pg_has_role(current_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = 'tagsvc_app'")
+    row = cursor.fetchone()
+    if row is not None and row[0]:
+        cursor.execute("SET ROLE tagsvc_app")
+    cursor.close()
+    dbapi_connection.commit()  # kept for the connection's life, whatever its first transaction does
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _only_the_chosen_school(state: ORMExecuteState) -> None:
     school = current_school_id()
-    if school is None or state.is_column_load or state.is_relationship_load:
+    if school is None or not FIRST_WALL or state.is_column_load or state.is_relationship_load:
         return  # a relationship's load carries the criteria of the query that loaded its parent
     if state.execution_options.get("all_schools"):
         return  # a label's code, looked up across the district to find its school

@@ -14,9 +14,10 @@ from tagsvc.demo.services import load_demo_data
 from tagsvc.extensions import Base, db
 from tagsvc.repairs.models import DamageReport
 from tagsvc.schools.services import create_school
+from tagsvc.schools import wall
 from tagsvc.schools.wall import use_school
 from tagsvc.structure.models import Department, Location
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import POSTGRES_URL, TEST_PASSWORD
 from tests.sweeps.world import World, build_world, page_urls, readable_text
 
 NAME_MARK = "甲校"  # in the first school's names: what its labels' public pages may show anyone
@@ -26,6 +27,18 @@ PRIVATE_MARK = "秘一"  # in its custodians, notes, people and reports: for its
 NOT_SWEPT = {"accounts.login", "accounts.logout", "accounts.sign_out_everywhere", "accounts.password"}
 # A label's public page is the district's: anyone who scans a label reads its public facts (and its school's name).
 PUBLIC_TO_ALL = ("scanning.scan", "scanning.scan_upper", "repairs.report", "repairs.add_details", "repairs.sent", "scanning_api.look_up")
+
+
+# PostgreSQL's row-level security is the second wall: there the sweeps run again with the first (the application's
+# own filter) switched off, and must find the same nothing.
+WALLS = ["both"] + (["row-level-security-alone"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(params=WALLS)
+def walls(request, monkeypatch):
+    if request.param != "both":
+        monkeypatch.setattr(wall, "FIRST_WALL", False)
+    return request.param
 
 
 @pytest.fixture
@@ -77,7 +90,7 @@ def _wrong(endpoint: str, response) -> str | None:
 
 
 @pytest.mark.parametrize("role", ["admin", "keeper1", "teacher1", "repair1"])
-def test_no_page_or_download_of_another_school_shows_anything_of_the_first(app, district, role):
+def test_no_page_or_download_of_another_school_shows_anything_of_the_first(app, district, walls, role):
     world, people = district
     client = app.test_client()
     assert client.post("/login", data={"username": people[role].username, "password": TEST_PASSWORD}).status_code == 302
@@ -94,7 +107,7 @@ def test_no_page_or_download_of_another_school_shows_anything_of_the_first(app, 
 
 
 @pytest.mark.parametrize("role", ["admin", "keeper1"])
-def test_no_change_by_another_schools_people_touches_the_first_school(app, district, role):
+def test_no_change_by_another_schools_people_touches_the_first_school(app, district, walls, role):
     world, people = district
     before = first_school_rows()
     client = app.test_client()
@@ -119,7 +132,7 @@ def test_no_change_by_another_schools_people_touches_the_first_school(app, distr
     assert first_school_rows() == before
 
 
-def test_the_second_schools_people_see_their_own_school(app, district):
+def test_the_second_schools_people_see_their_own_school(app, district, walls):
     """The sweep's other half: the same pages are full for the second school (not refusals for everyone)."""
     _world, people = district
     client = app.test_client()
