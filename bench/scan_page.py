@@ -92,8 +92,11 @@ def seed(database_url: str, asset_count: int) -> tuple[list[str], str, list[str]
         if db.engine.dialect.name == "postgresql":
             # What autovacuum does shortly after a real import (PostgreSQL 13+ vacuums after inserts too): without
             # statistics the planner guesses, and without the visibility map a count cannot use an index-only scan.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # As the tables' owner, as autovacuum is: the app's own connections act as tagsvc_app, which may not.
+            owner = create_engine(database_url, isolation_level="AUTOCOMMIT")
+            with owner.connect() as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
+            owner.dispose()
     return codes, token, cursors
 
 

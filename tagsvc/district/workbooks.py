@@ -13,8 +13,8 @@ def district_xlsx(overview) -> bytes:
     book = Workbook()
     sheet = titled_sheet(book, _("Schools"), first=True)
     kinds = list(ASSET_KIND_LABELS)
-    _header(sheet, [_("School code"), _("School"), _("Assets"), _("Book value (yuan)"),
-                    *[f"{_(ASSET_KIND_LABELS[k])} · {label}" for k in kinds for label in (_("Assets"), _("Book value (yuan)"))],
+    per_kind = [(_(ASSET_KIND_LABELS[k]), label) for k in kinds for label in (_("Assets"), _("Book value (yuan)"))]
+    _header(sheet, [_("School code"), _("School"), _("Assets"), _("Book value (yuan)"), *[f"{kind} · {label}" for kind, label in per_kind],
                     _("Open repairs"), _("Overdue loans"), _("Latest stocktake closed"), _("Match rate"),
                     _("Written off in %(year)d: assets", year=overview.year), _("Written off in %(year)d: book value (yuan)", year=overview.year)])
     for row in overview.schools:
