@@ -131,8 +131,15 @@ def use_the_application_role(dbapi_connection, _record) -> None:
     dbapi_connection.commit()  # kept for the connection's life, whatever its first transaction does
 
 
+class UnfilteredInsertSelect(RuntimeError):
+    """An INSERT … SELECT whose SELECT the wall cannot reach (SQLAlchemy applies loader criteria to SELECTs, not to
+    the SELECT inside an INSERT): it must filter by school itself, and say so."""
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _only_the_chosen_school(state: ORMExecuteState) -> None:
+    if state.is_insert and getattr(state.statement, "select", None) is not None and not state.execution_options.get("school_filtered"):
+        raise UnfilteredInsertSelect("INSERT … SELECT: filter the SELECT by school_id and pass execution_options={'school_filtered': True}")
     school = current_school_id()
     if school is None or not FIRST_WALL or state.is_column_load or state.is_relationship_load:
         return  # a relationship's load carries the criteria of the query that loaded its parent

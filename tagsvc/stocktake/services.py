@@ -157,12 +157,12 @@ def open_stocktake(actor, name: str, scope: Scope, deadline: date | None = None,
         select(stocktake.id, Asset.id, Asset.id, Asset.asset_number, Asset.name, Category.kind, Asset.price,
                Asset.location_id, Asset.department_id, Asset.custodian_name, Asset.condition, False)
         .outerjoin(Category, Category.id == Asset.category_id)
-        .where(*conditions)
+        .where(*conditions, Asset.school_id == stocktake.school_id)  # the wall's filter does not reach into an INSERT's SELECT
     )
     columns = ["stocktake_id", "asset_id", "open_asset_id", "asset_number", "name", "kind", "price",
                "expected_location_id", "expected_department_id", "expected_custodian", "condition_before", "misplaced"]
     try:
-        db.session.execute(StocktakeItem.__table__.insert().from_select(columns, snapshot))
+        db.session.execute(StocktakeItem.__table__.insert().from_select(columns, snapshot), execution_options={"school_filtered": True})
         for assignment in _valid_assignments(stocktake, assignments):
             db.session.add(assignment)
         db.session.commit()

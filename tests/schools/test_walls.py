@@ -184,3 +184,31 @@ def test_a_sign_in_name_is_one_across_the_district(app, district):
         "username": keeper_name, "display_name": "新老师", "role": Role.STAFF.value, "password": "a-long-password-1", "password_again": "a-long-password-1"})
     assert f"The user name {keeper_name} is taken." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == keeper_name)) == 1
+
+
+def test_a_stocktake_of_a_whole_school_expects_its_own_assets_only(app, district, walls):
+    """The stocktake's snapshot is one INSERT … SELECT: the wall holds inside it too."""
+    from tagsvc.stocktake.models import Stocktake, StocktakeItem
+    from tagsvc.stocktake.services import Scope, close_stocktake, open_stocktake, stocktakes_for
+
+    _world, people = district
+    office = people["admin"]
+    with use_school(office.school_id):
+        for open_one in stocktakes_for(office):
+            close_stocktake(office, open_one.id, pending_override=0)
+        stocktake = open_stocktake(office, "2026 全校盘点", Scope())
+        own = db.session.scalar(select(func.count()).select_from(Asset).where(Asset.status != "disposed"))
+    items = db.session.scalars(select(StocktakeItem.asset_id).where(StocktakeItem.stocktake_id == stocktake.id)).all()
+    schools = set(db.session.scalars(select(Asset.school_id).where(Asset.id.in_(items))))
+    assert schools == {office.school_id} and len(items) == own == db.session.get(Stocktake, stocktake.id).expected_count
+    assert set(db.session.scalars(select(StocktakeItem.school_id).where(StocktakeItem.stocktake_id == stocktake.id))) == {office.school_id}
+
+
+def test_an_insert_from_a_select_that_does_not_say_it_filtered_by_school_is_refused(app):
+    """The kind of the leak above: the wall refuses any INSERT … SELECT not marked as filtered by its author."""
+    from tagsvc.schools.wall import UnfilteredInsertSelect
+    from tagsvc.stocktake.models import StocktakeItem
+
+    copy = StocktakeItem.__table__.insert().from_select(["stocktake_id", "asset_id"], select(Asset.id, Asset.id))
+    with pytest.raises(UnfilteredInsertSelect):
+        db.session.execute(copy)
