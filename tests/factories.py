@@ -4,6 +4,8 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from tagsvc.accounts.models import Role, User
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.assets.services import AssetData, _register_asset
@@ -68,3 +70,24 @@ def make_asset(actor: User | None = None, **overrides) -> Asset:
     asset = _register_asset(actor, AssetData(**values))
     db.session.commit()
     return asset
+
+
+def two_demo_schools(first_assets: int, second_assets: int) -> tuple[User, User]:
+    """School 1 (named 第一中学) and a second school s2 (第二中学), each the demo school (the second's people are s2-admin,
+    s2-keeper1, …); returns the two offices, signed in with the tests' password."""
+    from tagsvc.demo.services import load_demo_data
+    from tagsvc.schools.models import School
+    from tagsvc.schools.services import create_school
+    from tagsvc.schools.wall import use_school
+
+    db.session.get(School, 1).name = "第一中学"
+    db.session.commit()
+    load_demo_data(asset_count=first_assets)
+    second = create_school("s2", "第二中学")
+    with use_school(second.id):
+        load_demo_data(asset_count=second_assets, seed=7, username_prefix="s2-")
+    offices = [db.session.scalar(select(User).where(User.username == name)) for name in ("admin", "s2-admin")]
+    for office in offices:
+        office.set_password(TEST_PASSWORD)
+    db.session.commit()
+    return offices[0], offices[1]

@@ -81,6 +81,8 @@ class Stocktake(SchoolOwned, Base):
     closed_by_name: Mapped[str] = mapped_column(String(100), default="")
     # Confirmations phones still held when the office closed it anyway (0 when nothing was waiting).
     closed_with_pending: Mapped[int] = mapped_column(default=0)
+    # The bureau's stocktake season this is the school's stocktake for (tagsvc.district.models.StocktakeSeason), if any.
+    season_id: Mapped[int | None] = mapped_column(index=True)
 
     participants: Mapped[list[StocktakeParticipant]] = relationship(
         back_populates="stocktake", cascade="all, delete-orphan", order_by="StocktakeParticipant.id")

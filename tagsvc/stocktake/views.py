@@ -382,3 +382,18 @@ def resolve_finding(stocktake_id: int, finding_id: int):
     else:
         flash(_("Choose what to do with this item."), "error")
     return redirect(url_for("stocktake.report", stocktake_id=stocktake_id) + f"#finding-{finding_id}")
+
+
+@bp.post("/seasons/<int:season_id>/open")
+@login_required
+def open_for_season(season_id: int):
+    """The school's whole-school stocktake for the education bureau's season, opened from the stocktakes page."""
+    from tagsvc.district.seasons import open_season_stocktake
+
+    try:
+        stocktake = open_season_stocktake(current_user, season_id)
+    except TagsvcError as error:
+        show_refusal(error)
+        return redirect(url_for("stocktake.index"))
+    flash(_("%(name)s is open: the keepers of every department take part.", name=stocktake.name), "success")
+    return redirect(url_for("stocktake.overview", stocktake_id=stocktake.id))

@@ -10,37 +10,26 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.models import Role
 from tagsvc.assets.models import Asset, AssetStatus
-from tagsvc.demo.services import load_demo_data
 from tagsvc.district.services import district_overview
 from tagsvc.errors import PermissionDeniedError
 from tagsvc.extensions import db
 from tagsvc.loans.models import Handout
 from tagsvc.loans.services import school_today
 from tagsvc.reports.services import register_summary
-from tagsvc.schools.models import School
-from tagsvc.schools.services import create_school
 from tagsvc.schools.wall import use_school
 from tagsvc.stocktake.models import Stocktake
 from tagsvc.stocktake.reconciling import reconciliation
 from tagsvc.stocktake.services import close_stocktake
 from tagsvc.structure.models import AssetKind
-from tests.conftest import TEST_PASSWORD
-from tests.factories import make_user
+from tests.factories import make_user, two_demo_schools
 
 
 @pytest.fixture
 def district(app):
     """Two demo schools; the first closed its stocktake (two beds missing, one misplaced) and wrote off an item."""
-    db.session.get(School, 1).name = "第一中学"
-    db.session.commit()
-    load_demo_data(asset_count=300)
-    second = create_school("s2", "第二中学")
-    with use_school(second.id):
-        load_demo_data(asset_count=120, seed=7, username_prefix="s2-")
-    office = db.session.scalar(select(User).where(User.username == "admin"))
-    office.set_password(TEST_PASSWORD)
+    office, _second = two_demo_schools(300, 120)
     stocktake = db.session.scalar(select(Stocktake).where(Stocktake.school_id == 1))
     with use_school(1):
         close_stocktake(office, stocktake.id, pending_override=0)

@@ -117,3 +117,24 @@ def test_a_new_row_goes_to_the_chosen_school_and_a_write_with_none_chosen_is_ref
     assert isinstance(refused.value, NoSchoolChosen) or isinstance(getattr(refused.value, "orig", None), NoSchoolChosen)
     db.session.rollback()
     assert session.scalar(select(func.count(Asset.id))) == 2
+
+
+def test_a_schools_labels_print_its_own_name(app, runner, session):
+    """The worker draws a print job as its school: the label carries that school's name, not another's."""
+    from tagsvc.accounts.models import Role
+    from tagsvc.labels import services as labels
+    from tagsvc.labels.models import PrintJobKind
+    from tests.factories import make_user
+    from tests.labels.pdf_reading import page_text
+
+    runner.invoke(args=["school", "rename", "s1", "第一中学"])
+    runner.invoke(args=["school", "create", "s2", "第二中学"])
+    with use_school(2):
+        office = make_user(Role.ADMIN)
+        desk = make_asset(name="二中课桌")
+        settings = labels.PrintSettings(sheet_slug="a4-3x8", start_position=0, qr_level="M")
+        job = labels.create_print_job(office, PrintJobKind.ASSETS, labels.asset_tag_ids(office, [desk.id]), settings)
+    labels.run_print_job(job.id)  # as the worker runs it: no school chosen beforehand
+    with use_school(2):
+        text = page_text(labels.print_job_file(office, job.id))
+    assert "第二中学" in text and "第一中学" not in text and "二中课桌" in text

@@ -212,3 +212,22 @@ def test_an_insert_from_a_select_that_does_not_say_it_filtered_by_school_is_refu
     copy = StocktakeItem.__table__.insert().from_select(["stocktake_id", "asset_id"], select(Asset.id, Asset.id))
     with pytest.raises(UnfilteredInsertSelect):
         db.session.execute(copy)
+
+
+def test_counts_bulk_updates_and_deletes_stay_inside_the_chosen_school(app, district):
+    """The statements a service writes by hand: a count over a table, a bulk UPDATE, a bulk DELETE."""
+    from sqlalchemy import delete
+
+    from tagsvc.channels.models import Channel
+
+    _world, people = district
+    first_count = db.session.scalar(select(func.count()).select_from(Asset).where(Asset.school_id == 1))
+    with use_school(people["admin"].school_id):
+        own = db.session.scalar(select(func.count()).select_from(Asset))
+        changed = db.session.execute(update(Asset).values(notes="二中").execution_options(synchronize_session=False)).rowcount
+        removed = db.session.execute(delete(Channel).execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+    assert own == changed == 60 and removed == 0  # the first school's channel is not the second's to remove
+    assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.notes == "二中", Asset.school_id == 1)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Channel).where(Channel.school_id == 1)) == 1
+    assert first_count > 60

@@ -305,6 +305,23 @@ def import_of_one_file_twice(school: School):
             lambda: commit_import(_user(school.office), plans[1], "台账.xlsx"), check)
 
 
+def season_stocktake_opened_twice(school: School):
+    """Two of the office open the school's stocktake for the bureau's season at the same moment."""
+    from tagsvc.district.seasons import open_season, open_season_stocktake
+    from tagsvc.loans.services import school_today
+
+    school.asset()
+    season = open_season(_user(school.bureau), f"年度清查{next(_numbers)}", school_today() + timedelta(days=30))
+
+    def check(results):
+        _one_wins(results)
+        opened = list(db.session.scalars(select(Stocktake).where(Stocktake.season_id == season.id)))
+        assert len(opened) == 1
+        stocktakes.close_stocktake(_user(school.office), opened[0].id, pending_override=0)  # the next trial opens its own
+    return (lambda: open_season_stocktake(_user(school.office), season.id),
+            lambda: open_season_stocktake(_user(school.second_office), season.id), check)
+
+
 CONFLICTING_STEPS = {
     "transfer: the last two arrivals": transfer_last_two_arrivals,
     "transfer: approval and cancellation": transfer_approval_and_cancellation,
@@ -321,6 +338,7 @@ CONFLICTING_STEPS = {
     "repair: acceptance and rejection": repair_acceptance_and_rejection,
     "repair: finished from two phones": repair_finished_twice,
     "import: one file imported twice": import_of_one_file_twice,
+    "stocktake season: the school's stocktake opened twice": season_stocktake_opened_twice,
 }
 
 

@@ -90,7 +90,12 @@ def _bureau_with_a_disposal_waiting(office: User, keeper: User, in_use: list[Ass
     disposal = propose_disposal(keeper, Proposal([bus.id], DisposalReason.NOT_REPAIRABLE, "发动机报废，维修费超过原值一半"))
     approve_disposal(office, disposal.id)
     approve_disposal(second, disposal.id)
-    return create_first_admin("district", "区教育局张科长", TEST_PASSWORD, role=Role.DISTRICT)
+    bureau = create_first_admin("district", "区教育局张科长", TEST_PASSWORD, role=Role.DISTRICT)
+    from tagsvc.district.seasons import open_season
+    from tagsvc.loans.services import school_today
+
+    open_season(bureau, "2026年度资产清查", school_today() + timedelta(days=30))  # the school's office has not opened it yet
+    return bureau
 
 
 def _url_values() -> dict[str, list]:
@@ -99,6 +104,7 @@ def _url_values() -> dict[str, list]:
         return list(db.session.scalars(select(model.id).order_by(model.id.desc()).limit(limit)))
 
     from tagsvc.channels.models import Channel
+    from tagsvc.district.models import StocktakeSeason
     from tagsvc.disposals.models import DisposalItem
     from tagsvc.loans.models import HandoutItem
     from tagsvc.transfers.models import TransferItem
@@ -113,7 +119,7 @@ def _url_values() -> dict[str, list]:
         "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
         "disposal_id": ids(Disposal), "stocktake_id": ids(Stocktake), "department_id": ids(Department, 3),
         "location_id": ids(Location, 2), "node_id": ids(Location, 1), "user_id": ids(User, 5), "tree_name": ["locations", "categories"],
-        "channel_id": ids(Channel, 1),
+        "channel_id": ids(Channel, 1), "season_id": ids(StocktakeSeason, 1),
     }
 
 
