@@ -74,7 +74,9 @@ def _device() -> str:
 @bp.get("")
 @login_required
 def index():
-    return render_template("stocktake/index.html", stocktakes=services.stocktakes_for(current_user))
+    from tagsvc.district.seasons import seasons_to_open
+
+    return render_template("stocktake/index.html", stocktakes=services.stocktakes_for(current_user), seasons=seasons_to_open(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])

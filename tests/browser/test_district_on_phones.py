@@ -33,7 +33,7 @@ def test_the_bureau_sets_a_season_on_its_phone_and_follows_the_schools(browser, 
     assert page.locator(".district-school h2").all_inner_texts()[:2] == ["第一中学 s1", "第二中学 s2"]
     screenshot(page, "district-phone")
 
-    page.get_by_role("link", name="年度清查").first.click()
+    page.locator("main").get_by_role("link", name="年度清查").click()
     page.fill("input[name=name]", "2026年度资产清查")
     page.fill("input[name=deadline]", (school_today() + timedelta(days=10)).isoformat())
     page.get_by_role("button", name="通知各校开展").click()
