@@ -75,10 +75,14 @@ def use_school(school_id: int | None) -> Iterator[None]:
     try:
         yield
     finally:
-        if previous is _UNSET:
-            g.pop(_CHOSEN, None)
-        else:
-            setattr(g, _CHOSEN, previous)
+        restore_school(previous)
+
+
+def restore_school(previous) -> None:
+    """Back to the school chosen before (or to none chosen), in PostgreSQL's transaction too."""
+    choose_school(None if previous is _UNSET else previous)
+    if previous is _UNSET:
+        g.pop(_CHOSEN, None)
 
 
 def _sole_school() -> int | None:
@@ -141,10 +145,21 @@ def _only_the_chosen_school(state: ORMExecuteState) -> None:
     if state.is_insert and getattr(state.statement, "select", None) is not None and not state.execution_options.get("school_filtered"):
         raise UnfilteredInsertSelect("INSERT … SELECT: filter the SELECT by school_id and pass execution_options={'school_filtered': True}")
     school = current_school_id()
-    if school is None or not FIRST_WALL or state.is_column_load or state.is_relationship_load:
+    if school is None or state.is_column_load or state.is_relationship_load:
         return  # a relationship's load carries the criteria of the query that loaded its parent
     if state.execution_options.get("all_schools"):
-        return  # a label's code, looked up across the district to find its school
+        # Looked up across the district on purpose (a label's school by its code, a sign-in name or a label code
+        # already taken anywhere): past the first wall, and on PostgreSQL past the second for this statement alone.
+        if state.session.get_bind().dialect.name == "postgresql":
+            connection = state.session.connection()
+            _tell_postgresql(connection, None)
+            try:
+                return state.invoke_statement()
+            finally:
+                _tell_postgresql(connection, school)
+        return
+    if not FIRST_WALL:
+        return
     if state.is_select or state.is_update or state.is_delete:
         from tagsvc.accounts.models import User
 

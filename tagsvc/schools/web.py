@@ -7,7 +7,7 @@ import time
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 
-from tagsvc.schools.wall import _UNSET, choose_school, current_school_id
+from tagsvc.schools.wall import _UNSET, choose_school, current_school_id, restore_school
 
 _BEFORE = "tagsvc_school_before_request"
 _NAME_SECONDS = 60.0
@@ -62,11 +62,7 @@ def enter_labels_school(school_id: int) -> None:
 
 def _forget_the_requests_school(_error) -> None:
     g.pop("tagsvc_stranger", None)
-    before = g.pop(_BEFORE, _UNSET)
-    if before is _UNSET:
-        g.pop("tagsvc_school", None)
-    else:
-        g.tagsvc_school = before
+    restore_school(g.pop(_BEFORE, _UNSET))
 
 
 def school_name(school_id: int | None = None) -> str:

@@ -473,8 +473,8 @@ def _confirm(actor, stocktake_id: int, sightings: list[Sighting]) -> list[Confir
     # Rows changed by plain UPDATEs: anything this session holds of them is read again when next used.
     confirmed = [r for r in results if r.outcome == ScanOutcome.CONFIRMED and not r.replayed]
     touched = {(StocktakeItem, r.item_id) for r in confirmed} | {(Asset, r.asset_id) for r in confirmed}
-    for obj in list(db.session.identity_map.values()):
-        if (type(obj), getattr(obj, "id", None)) in touched:
+    for (cls, ident, *_token), obj in list(db.session.identity_map.items()):
+        if (cls, ident[0]) in touched:  # by the identity's key: reading obj.id would load an expired object again
             db.session.expire(obj)
     for sighting, result in zip(sightings, results, strict=True):
         if sighting.condition is not None and result.outcome == ScanOutcome.CONFIRMED and not result.replayed:
