@@ -106,21 +106,43 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
     return codes_of, token
 
 
+def seeded(database_url: str, middle: int) -> tuple[dict, str]:
+    """What an earlier run seeded: the middle school's label codes, and a new token of its office."""
+    from sqlalchemy import select
+
+    from tagsvc import create_app
+    from tagsvc.api.tokens import create_token_for
+    from tagsvc.extensions import db
+    from tagsvc.schools.wall import use_school
+    from tagsvc.tags.models import Tag
+
+    app = create_app({"SQLALCHEMY_DATABASE_URL": database_url})
+    with app.app_context(), use_school(middle):
+        codes = list(db.session.scalars(select(Tag.code)))
+        token = create_token_for("s1-admin" if middle == 1 else f"s{middle}-admin", "bench")[1]
+    return {middle: codes}, token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schools", type=int, default=100)
     parser.add_argument("--assets", type=int, default=10_000, help="each school's")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--measure-only", action="store_true", help="the district seeded by an earlier run: measure again")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tagsvc-bench-"))
     database_url = os.environ.get("TAGSVC_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
-    print(f"Seeding {args.schools} school(s) of {args.assets:,} assets into {database_url} ...", flush=True)
+    if not args.measure_only:
+        print(f"Seeding {args.schools} school(s) of {args.assets:,} assets into {database_url} ...", flush=True)
     started = time.perf_counter()
-    codes_of, token = seed(database_url, args.schools, args.assets)
-    print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
     middle = max(1, (args.schools + 1) // 2)  # neither the first school nor the last: in the middle of the tables
+    if args.measure_only:
+        codes_of, token = seeded(database_url, middle)
+    else:
+        codes_of, token = seed(database_url, args.schools, args.assets)
+        print(f"  seeded in {time.perf_counter() - started:.0f} s", flush=True)
     username = "s1-admin" if middle == 1 else f"s{middle}-admin"
 
     port = free_port()
@@ -155,10 +177,16 @@ def main() -> None:
         print(f"{'page':<34}{'req/s':>9}{'median ms':>11}{'p99 ms':>9}")
         for label, paths in pages:
             credentials = f"Bearer {token}" if label.startswith("API") else cookie
+            for path in paths[:5]:
+                status = request(port, path, credentials)[1]
+                if status != 200:  # a redirect to the sign-in page would be fast and measure nothing
+                    raise SystemExit(f"{path}: HTTP {status}")
             load(port, paths, 2, 1, credentials)  # warm up
             r = load(port, paths, args.clients, args.seconds, credentials)
             print(f"{label:<34}{r['rps']:>9.0f}{r['p50']:>11.1f}{r['p99']:>9.1f}", flush=True)
         bureau = sign_in(port, "district")
+        if request(port, "/district", bureau)[1] != 200:
+            raise SystemExit("/district: not the page")
         times = sorted(request(port, "/district", bureau)[0] * 1000 for _ in range(5))
         print(f"\nThe bureau's district page ({args.schools} schools): median {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms")
     finally:

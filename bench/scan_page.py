@@ -155,7 +155,8 @@ def sign_in(port: int, username: str = "admin") -> str:
     response = conn.getresponse()
     response.read()
     assert response.status == 302, "sign-in failed"
-    return response.getheader("Set-Cookie").split(";")[0]
+    # Every cookie the sign-in set, as a browser sends them back (the session's is not the only one, nor the first).
+    return "; ".join(header.split(";")[0] for header in response.headers.get_all("Set-Cookie"))
 
 
 def main() -> None:
