@@ -52,6 +52,7 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
     upgrade_database(create_engine(database_url))
     app = create_app({"SQLALCHEMY_DATABASE_URL": database_url})
     codes_of: dict[int, list[str]] = {}
+    taken: set[str] = set()
     with app.app_context():
         now = datetime.now(UTC)
         next_id = 1_000_000
@@ -62,6 +63,7 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
                 templates = db.session.execute(select(Asset.name, Asset.category_id, Asset.department_id, Asset.location_id, Asset.brand,
                                                       Asset.model)).all()
                 codes = list(db.session.scalars(select(Tag.code)))
+                taken.update(codes)
                 for start in range(100, per_school, 5000):
                     rows, tags, events = [], [], []
                     for i in range(start, min(start + 5000, per_school)):
@@ -73,6 +75,9 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
                                          supplier="", invoice_number="", notes="", photo="", price=random.choice([120, 860, 3200, 5400]),
                                          created_at=now, updated_at=now))
                         code = new_tag_code()
+                        while code in taken:  # a million random codes: a few collide
+                            code = new_tag_code()
+                        taken.add(code)
                         codes.append(code)
                         tags.append(dict(school_id=school.id, code=code, asset_id=next_id, issued_at=now))
                         events.append(dict(school_id=school.id, asset_id=next_id, at=now, actor_name="bench", action="created", changes={}, note=""))

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from flask import g, has_app_context
 from sqlalchemy import event, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from tagsvc.errors import TagsvcError
@@ -63,8 +64,17 @@ def choose_school(school_id: int | None) -> None:
     from tagsvc.extensions import db
 
     session = db.session()
-    if session.in_transaction():  # begun already (the person's sign-in was read): PostgreSQL learns it now
-        _tell_postgresql(session.connection(), school_id)
+    transaction = session.get_transaction()
+    # Begun already (the person's sign-in was read): PostgreSQL learns it now. A transaction a failed flush left
+    # inactive is rolled back before anything else runs; the next one begins with the school chosen now.
+    if transaction is not None and transaction.is_active and session.get_bind().dialect.name == "postgresql":
+        try:
+            _tell_postgresql(session.connection(), school_id)
+        except DBAPIError as error:
+            # A transaction PostgreSQL already aborted (leaving `use_school` because of that error) ends in a
+            # rollback; the next one begins with the school chosen now. Any other failure is real.
+            if getattr(error.orig, "sqlstate", None) != "25P02":
+                raise
 
 
 @contextmanager

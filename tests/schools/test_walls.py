@@ -231,3 +231,19 @@ def test_counts_bulk_updates_and_deletes_stay_inside_the_chosen_school(app, dist
     assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.notes == "二中", Asset.school_id == 1)) == 0
     assert db.session.scalar(select(func.count()).select_from(Channel).where(Channel.school_id == 1)) == 1
     assert first_count > 60
+
+
+def test_leaving_a_school_after_a_database_error_keeps_that_error(app):
+    """An error inside `use_school` (PostgreSQL then refuses every statement until the rollback) is the error
+    reported, not a second one from handing the school back."""
+    from sqlalchemy.exc import IntegrityError
+
+    from tests.factories import make_asset
+
+    make_asset(asset_number="DUP-1")
+    with pytest.raises(IntegrityError), use_school(1):
+        db.session.add(Asset(asset_number="DUP-1", name="又一张桌子", quantity=1))
+        db.session.flush()
+        db.session.execute(select(Asset.id)).all()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.asset_number == "DUP-1")) == 1
