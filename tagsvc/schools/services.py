@@ -17,11 +17,9 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 def create_school(code: str, name: str) -> School:
     """A new, empty school of the district (its register, structure and people are its own from the start)."""
-    code, name = code.strip().lower(), " ".join(name.split())
+    code, name = code.strip().lower(), _school_name(name)
     if not CODE.match(code):
         raise ValidationError(_("A school's code is 1 to 32 lower-case letters, digits, '-' or '_', e.g. s2 or yizhong."))
-    if not name or len(name) > 100:
-        raise ValidationError(_("Give the school's name (up to 100 characters), as it is printed on its labels."))
     if db.session.scalar(select(School.id).where(School.code == code)) is not None:
         raise ValidationError(_("There is already a school with the code %(code)s.", code=code))
     school = School(code=code, name=name)
@@ -33,12 +31,17 @@ def create_school(code: str, name: str) -> School:
 
 def rename_school(code: str, name: str) -> School:
     school = school_by_code(code)
-    name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise ValidationError(_("Give the school's name (up to 100 characters), as it is printed on its labels."))
+    name = _school_name(name)
     school.name = name
     db.session.commit()
     return school
+
+
+def _school_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the school's name (up to 100 characters), as it is printed on its labels."))
+    return name
 
 
 def school_by_code(code: str) -> School:
