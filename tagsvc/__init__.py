@@ -151,7 +151,8 @@ def _init_templates(app: Flask) -> None:
     from tagsvc.repairs.services import readable_report_ids
     from tagsvc.ledger.display import ACTION_LABELS, ledger_value_label, report_reference
     from tagsvc.tags.services import format_code
-    from tagsvc.transfers.display import TRANSFER_STATUS_LABELS, TRANSFER_STATUS_STYLE
+    from tagsvc.transfers.display import (SCHOOL_TRANSFER_STATUS_LABELS, SCHOOL_TRANSFER_STATUS_STYLE, TRANSFER_STATUS_LABELS,
+                                          TRANSFER_STATUS_STYLE)
     from tagsvc.loans.display import HANDOUT_TITLES
     from tagsvc.disposals.display import DISPOSAL_REASON_LABELS, DISPOSAL_STATUS_LABELS, DISPOSAL_STATUS_STYLE
 
@@ -174,6 +175,8 @@ def _init_templates(app: Flask) -> None:
         DISPOSAL_STATUS_STYLE=DISPOSAL_STATUS_STYLE,
         DISPOSAL_REASON_LABELS=DISPOSAL_REASON_LABELS,
         TRANSFER_STATUS_STYLE=TRANSFER_STATUS_STYLE,
+        SCHOOL_TRANSFER_STATUS_LABELS=SCHOOL_TRANSFER_STATUS_LABELS,
+        SCHOOL_TRANSFER_STATUS_STYLE=SCHOOL_TRANSFER_STATUS_STYLE,
         signed_in_menu=signed_in_menu,
         ledger_value_label=ledger_value_label,
         report_reference=report_reference,

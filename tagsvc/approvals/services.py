@@ -14,8 +14,9 @@ from tagsvc.disposals.models import Disposal, DisposalStatus
 from tagsvc.extensions import db
 from tagsvc.loans import services as loans
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind
+from tagsvc.transfers import between_schools
 from tagsvc.transfers import services as transfers
-from tagsvc.transfers.models import Transfer, TransferStatus
+from tagsvc.transfers.models import SchoolTransfer, SchoolTransferStatus, Transfer, TransferStatus
 
 
 @dataclass
@@ -23,19 +24,21 @@ class Waiting:
     transfers: list = field(default_factory=list)  # (transfer, steps)
     disposals: list = field(default_factory=list)
     overdue: list = field(default_factory=list)  # loan items
+    school_transfers: list = field(default_factory=list)  # (transfer between schools, steps)
 
     @property
     def count(self) -> int:
-        return len(self.transfers) + len(self.disposals) + len(self.overdue)
+        return len(self.transfers) + len(self.disposals) + len(self.overdue) + len(self.school_transfers)
 
 
 def waiting_for(actor) -> Waiting:
     if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
-        return Waiting(disposals=disposals.waiting_for_approval(actor))  # the education bureau: its disposals
+        # the education bureau: its disposals and transfers between schools
+        return Waiting(disposals=disposals.waiting_for_approval(actor), school_transfers=between_schools.school_transfers_waiting(actor))
     if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
         return Waiting()
     return Waiting(transfers=transfers.waiting_for(actor, limit=100), disposals=disposals.waiting_for_approval(actor),
-                   overdue=loans.overdue_items(actor))
+                   overdue=loans.overdue_items(actor), school_transfers=between_schools.school_transfers_waiting(actor))
 
 
 def _keeps(department_id_column):
@@ -53,18 +56,26 @@ def _build_count_query(for_office: bool):
             Disposal.status == DisposalStatus.PROPOSED, ~and_(*disposals.office_done()),
             or_(Disposal.first_approved_by_id.is_(None), Disposal.first_approved_by_id != bindparam("user_id")),
             or_(bindparam("self_approval", type_=Boolean), Disposal.proposed_by_id != bindparam("user_id"))))
-        return select(transfer_steps.scalar_subquery() + to_approve.scalar_subquery() + overdue.scalar_subquery())
+        arriving = select(func.count(SchoolTransfer.id)).where(
+            SchoolTransfer.to_school_id == bindparam("school_id"),
+            or_(SchoolTransfer.status == SchoolTransferStatus.OFFERED, SchoolTransfer.status == SchoolTransferStatus.APPROVED))
+        return select(transfer_steps.scalar_subquery() + to_approve.scalar_subquery() + overdue.scalar_subquery() + arriving.scalar_subquery())
     transfer_steps = select(func.count(Transfer.id)).where(
         _keeps(Transfer.to_department_id),
         or_(and_(Transfer.status == TransferStatus.REQUESTED, Transfer.accepted_at.is_(None)), Transfer.status == TransferStatus.APPROVED))
     overdue = (overdue.join(Asset, Asset.id == HandoutItem.asset_id)
                .where(or_(_keeps(Asset.department_id), Handout.created_by_id == bindparam("user_id"))))
-    return select(transfer_steps.scalar_subquery() + overdue.scalar_subquery())
+    arriving = select(func.count(SchoolTransfer.id)).where(
+        SchoolTransfer.to_school_id == bindparam("school_id"), SchoolTransfer.status == SchoolTransferStatus.APPROVED,
+        _keeps(SchoolTransfer.to_department_id))
+    return select(transfer_steps.scalar_subquery() + overdue.scalar_subquery() + arriving.scalar_subquery())
 
 
 _OFFICE_COUNT = db.prepared_read(_build_count_query(for_office=True))
 _KEEPER_COUNT = db.prepared_read(_build_count_query(for_office=False))
-_BUREAU_COUNT = db.prepared_read(select(func.count(Disposal.id)).where(*disposals.waiting_for_bureau_clause()))
+_BUREAU_COUNT = db.prepared_read(select(
+    select(func.count(Disposal.id)).where(*disposals.waiting_for_bureau_clause()).scalar_subquery()
+    + select(func.count(SchoolTransfer.id)).where(SchoolTransfer.status == SchoolTransferStatus.ACCEPTED).scalar_subquery()))
 
 
 def waiting_count(actor) -> int:
@@ -75,8 +86,9 @@ def waiting_count(actor) -> int:
         return 0
     query = _OFFICE_COUNT if actor.is_admin else _KEEPER_COUNT
     if actor.is_admin:
-        return query.first(user_id=actor.id, today=loans.school_today(), self_approval=bool(current_app.config.get("DISPOSAL_SELF_APPROVAL")))[0] or 0
-    return query.first(user_id=actor.id, today=loans.school_today())[0] or 0
+        return query.first(user_id=actor.id, today=loans.school_today(), self_approval=bool(current_app.config.get("DISPOSAL_SELF_APPROVAL")),
+                           school_id=actor.school_id)[0] or 0
+    return query.first(user_id=actor.id, today=loans.school_today(), school_id=actor.school_id)[0] or 0
 
 
 def settle_stuck_documents() -> tuple[int, int]:

@@ -11,6 +11,7 @@ STATUS_LABELS = {
     AssetStatus.DAMAGED: N_("Damaged"),
     AssetStatus.LOST: N_("Lost"),
     AssetStatus.DISPOSED: N_("Disposed"),
+    AssetStatus.TRANSFERRED_OUT: N_("Transferred to another school"),
 }
 
 # What the status means for someone standing next to the item.
@@ -22,6 +23,7 @@ STATUS_EXPLANATIONS = {
     AssetStatus.DAMAGED: N_("This item is known to be damaged."),
     AssetStatus.LOST: N_("This item was reported lost. If you see it, please tell the logistics office."),
     AssetStatus.DISPOSED: N_("This item has been retired from the register."),
+    AssetStatus.TRANSFERRED_OUT: N_("This item now belongs to another school."),
 }
 
 CONDITION_LABELS = {

@@ -24,10 +24,11 @@ class HoldKind(StrEnum):
     TRANSFER = "transfer"
     LOAN = "loan"
     DISPOSAL = "disposal"  # proposed, not approved yet
+    SCHOOL_TRANSFER = "school_transfer"  # offered to another school (划拨), until it arrives there
 
 
 HOLD_LABELS = {HoldKind.TRANSFER: N_("transfer %(document)s"), HoldKind.LOAN: N_("loan %(document)s"),
-               HoldKind.DISPOSAL: N_("disposal %(document)s")}
+               HoldKind.DISPOSAL: N_("disposal %(document)s"), HoldKind.SCHOOL_TRANSFER: N_("transfer to another school %(document)s")}
 
 
 class AssetHold(SchoolOwned, Base):
@@ -87,7 +88,8 @@ def _held_error(held: AssetHold) -> ConflictError:
 
 
 # Where each movement is seen, for the register's edit page ("the status is governed by …").
-_HOLD_PAGES = {HoldKind.LOAN: ("loans.detail", "handout_id"), HoldKind.DISPOSAL: ("disposals.detail", "disposal_id")}
+_HOLD_PAGES = {HoldKind.LOAN: ("loans.detail", "handout_id"), HoldKind.DISPOSAL: ("disposals.detail", "disposal_id"),
+               HoldKind.SCHOOL_TRANSFER: ("transfers.school_detail", "school_transfer_id")}
 
 
 @register_status_governor

@@ -22,6 +22,11 @@ class AssetStatus(StrEnum):
     DAMAGED = "damaged"
     LOST = "lost"
     DISPOSED = "disposed"
+    TRANSFERRED_OUT = "transferred_out"  # given to another school (划拨): off this school's books, its history kept
+
+
+# Statuses of records that left the school's books: out of the active lists, the totals and the stocktakes.
+OFF_THE_BOOKS = (AssetStatus.DISPOSED, AssetStatus.TRANSFERRED_OUT)
 
 
 class AssetCondition(StrEnum):

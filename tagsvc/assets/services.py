@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tagsvc.accounts.permissions import require_asset_editor, require_asset_reader, require_signed_in
 from tagsvc.assets.holds import hold_on
-from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetCondition, AssetStatus
 from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.states import contradiction, status_governance
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, PreconditionFailedError, ValidationError
@@ -131,7 +131,7 @@ def _ensure_number_free(asset_number: str, except_id: int | None = None) -> None
 def _refuse_status_set_by_hand(actor, status: AssetStatus) -> None:
     """Disposed comes from an approved disposal; lost from a stocktake's resolution or a disposal. The office may
     still record a loss it knows of; a keeper may not declare their own item lost or disposed."""
-    if status == AssetStatus.DISPOSED or (status == AssetStatus.LOST and not actor.is_admin):
+    if status in OFF_THE_BOOKS or (status == AssetStatus.LOST and not actor.is_admin):
         raise PermissionDeniedError(_("“%(status)s” is not set by hand: it comes from an approved disposal or a stocktake's resolution.",
                                       status=_(STATUS_LABELS[status])))
 
@@ -236,12 +236,20 @@ def asset_data_of(asset: Asset) -> AssetData:
     return AssetData(**{f.name: getattr(asset, f.name) for f in fields(AssetData)})
 
 
+def refuse_if_transferred_out(asset: Asset) -> None:
+    """A record whose item went to another school (划拨) is its history here: it no longer changes."""
+    if asset.status == AssetStatus.TRANSFERRED_OUT:
+        raise ConflictError(_("%(name)s (%(number)s) now belongs to another school: its record here is kept as history and no longer changes.",
+                              name=asset.name, number=asset.asset_number))
+
+
 def update_asset(actor, asset_id: int, data: AssetData, photo: bytes | None = None, expected_version: int | None = None) -> Asset:
     """Change an asset. With expected_version (the version the person or program read), a change made by
     someone else since then is not overwritten: PreconditionFailedError carries the asset as it is now."""
     asset = get_asset(actor, asset_id)
     require_asset_editor(actor, asset.department_id)
     require_asset_editor(actor, data.department_id)
+    refuse_if_transferred_out(asset)
     if expected_version is not None and expected_version != asset.version:
         raise _changed_meanwhile(asset)
     data = _clean(data)
@@ -345,6 +353,7 @@ def _changed_meanwhile(asset: Asset) -> PreconditionFailedError:
 def replace_tag(actor, asset_id: int) -> Tag:
     asset = get_asset(actor, asset_id)
     require_asset_editor(actor, asset.department_id)
+    refuse_if_transferred_out(asset)
     old_code = asset.current_tag.code if asset.current_tag else None
     tag = _issue_tag(asset.id)
     _record_event(asset, LedgerAction.TAG_REPLACED, actor, changes={"tag": [old_code, tag.code]})
@@ -394,7 +403,7 @@ def _matching(actor, q: AssetQuery) -> tuple[Select, Asset | None]:
     if q.status:
         query = query.where(Asset.status == q.status)
     elif not q.include_disposed:  # disposed items stay in the register, out of the active lists: the status filter shows them
-        query = query.where(Asset.status != AssetStatus.DISPOSED)
+        query = query.where(Asset.status.not_in(OFF_THE_BOOKS))
     if q.import_run:
         from tagsvc.spreadsheets.models import ImportRun
 

@@ -123,7 +123,7 @@ def detail(asset_id: int):
         asset=asset,
         history=history_of(asset.id),
         label_url=tag_url(asset.current_tag.code) if asset.current_tag else None,
-        can_edit=current_user.can_edit_asset_in(asset.department_id),
+        can_edit=current_user.can_edit_asset_in(asset.department_id) and asset.status != AssetStatus.TRANSFERRED_OUT,
         report_link=repairs.open_report_link(current_user, asset.id),
         confirm_form=ConfirmForm(),
     )

@@ -1,5 +1,5 @@
-"""The demo district: three schools like the demo school, an education bureau account, and a dear disposal waiting
-for the bureau (tagsvc load-demo --district)."""
+"""The demo district: three schools like the demo school, an education bureau account, and two decisions waiting
+for the bureau: a dear disposal and a transfer of desks between schools (tagsvc load-demo --district)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -38,6 +38,8 @@ def load_demo_district(asset_count: int = 300) -> str:
         db.session.commit()
     if "s1" in loaded:
         _school_bus_waiting_for_the_bureau()
+        if "s2" in loaded:
+            _desks_for_the_second_school()
     return f"schools {', '.join(loaded) or '(all there already)'}; sign in as s1-admin, s2-keeper1, … or district (password {DEMO_PASSWORD})"
 
 
@@ -61,3 +63,23 @@ def _school_bus_waiting_for_the_bureau() -> None:
         disposal = propose_disposal(keeper, Proposal([bus.id], DisposalReason.NOT_REPAIRABLE, "发动机大修费用超过原值一半，车龄已满八年"))
         approve_disposal(office, disposal.id)
         approve_disposal(deputy, disposal.id)
+
+
+def _desks_for_the_second_school() -> None:
+    """s1 offers ten desks and chairs to s2, which accepted them for its first department: the transfer (划拨) waits
+    for the bureau, and after its approval s2 scans them in."""
+    from tagsvc.structure.models import Department
+    from tagsvc.transfers.between_schools import accept_offer, offer_to_school
+
+    first, second = (db.session.scalar(select(School).where(School.code == code)) for code in ("s1", "s2"))
+    with use_school(first.id):
+        office = db.session.scalar(select(User).where(User.username == "s1-admin"))
+        desks = list(db.session.scalars(select(Asset.id).where(Asset.status == AssetStatus.IN_USE, Asset.name.contains("课桌"))
+                                        .order_by(Asset.id).limit(10)))
+        if not desks:
+            desks = list(db.session.scalars(select(Asset.id).where(Asset.status == AssetStatus.IN_USE).order_by(Asset.id).limit(10)))
+        transfer = offer_to_school(office, desks, second.id, "初一年级并班后空余的课桌椅，支援第二中学新建教室")
+    with use_school(second.id):
+        receiver = db.session.scalar(select(User).where(User.username == "s2-admin"))
+        department = db.session.scalar(select(Department).order_by(Department.id))
+        accept_offer(receiver, transfer.id, department.id, custodian="")

@@ -157,6 +157,8 @@ def propose_disposal(actor, proposal: Proposal) -> Disposal:
     for asset in assets:
         if asset.status == AssetStatus.DISPOSED:
             raise ConflictError(_("%(name)s (%(number)s) was disposed of already.", name=asset.name, number=asset.asset_number))
+        if asset.status == AssetStatus.TRANSFERRED_OUT:
+            raise ConflictError(_("%(name)s (%(number)s) now belongs to another school.", name=asset.name, number=asset.asset_number))
     check_free([a.id for a in assets])  # on loan, in a transfer, proposed already: named
     repairing = db.session.scalar(select(DamageReport).where(
         DamageReport.asset_id.in_(asset_ids), DamageReport.status.in_((ReportStatus.ACCEPTED, ReportStatus.IN_PROGRESS))).limit(1))

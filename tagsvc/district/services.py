@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
 from tagsvc.accounts.models import Role
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetStatus
 from tagsvc.errors import PermissionDeniedError
 from tagsvc.extensions import db
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind
@@ -75,7 +75,7 @@ def district_overview(actor, today: date | None = None) -> DistrictOverview:
     require_bureau(actor)
     today = today or school_today()
     rows = {school.id: SchoolRow(school) for school in db.session.scalars(select(School).order_by(School.code))}
-    active = Asset.status != AssetStatus.DISPOSED
+    active = Asset.status.not_in(OFF_THE_BOOKS)
     count, value = func.count(Asset.id), func.coalesce(func.sum(Asset.price * Asset.quantity), 0)
     categories: dict[str, Figures] = {}
     for school_id, kind, top, n, v in db.session.execute(

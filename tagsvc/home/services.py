@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role
 from tagsvc.accounts.permissions import require_signed_in
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset
 from tagsvc.extensions import db, utcnow
 from tagsvc.i18n.markers import N_
 from tagsvc.repairs import services as repairs
@@ -100,7 +100,7 @@ def _office_landing(actor) -> Landing:
 def _keeper_landing(actor) -> Landing:
     department_ids = [d.id for d in actor.departments]
     assets = dict(db.session.execute(
-        select(Asset.department_id, func.count(Asset.id)).where(Asset.department_id.in_(department_ids), Asset.status != AssetStatus.DISPOSED)
+        select(Asset.department_id, func.count(Asset.id)).where(Asset.department_id.in_(department_ids), Asset.status.not_in(OFF_THE_BOOKS))
         .group_by(Asset.department_id)
     ).all()) if department_ids else {}
     open_reports = dict(db.session.execute(

@@ -42,6 +42,11 @@ class LedgerAction(StrEnum):
     TRANSFER_REJECTED = "transfer_rejected"
     TRANSFER_CANCELLED = "transfer_cancelled"
     TRANSFERRED = "transferred"  # arrived: department, place and custodian moved in the books
+    # A transfer to another school (划拨): the sender's record ends, the receiver's begins, with the same label.
+    SCHOOL_TRANSFER_OFFERED = "school_transfer_offered"
+    SCHOOL_TRANSFER_CLOSED = "school_transfer_closed"  # declined, rejected or cancelled: it stays
+    TRANSFERRED_OUT = "transferred_out"
+    TRANSFERRED_IN = "transferred_in"
     ISSUED = "issued"  # handed over for dedicated use (领用): custodian (and place) changed
     LENT = "lent"  # on loan (借用) until a due date
     RETURNED = "returned"  # back from a loan, with its condition

@@ -26,7 +26,8 @@ APPROVALS_PLACEHOLDER = "<!--menu:approvals-->"
 # The menu's pages: on one of them the menu names it instead of linking it, so the page is part of the key.
 MENU_ENDPOINTS = frozenset({"home.index", "assets.index", "labels.print_assets", "repairs.queue", "repairs.mine", "stocktake.index", "transfers.index",
                             "approvals.index", "loans.index", "disposals.index", "reports.summary", "spreadsheets.upload",
-                            "structure.departments", "structure.tree", "accounts.users", "channels.index", "accounts.password", "api_pages.token_list", "district.overview", "district.season_list"})
+                            "structure.departments", "structure.tree", "accounts.users", "channels.index", "accounts.password", "api_pages.token_list", "district.overview", "district.season_list",
+                            "transfers.school_index"})
 
 
 class _Memo:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
 
 from tagsvc.accounts.permissions import require_admin, require_signed_in
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetStatus
 from tagsvc.errors import NotFoundError, PermissionDeniedError
 from tagsvc.extensions import db
 from tagsvc.ledger.models import LedgerEvent
@@ -53,7 +53,7 @@ def register_summary(actor) -> Summary:
     from tagsvc.assets.display import STATUS_LABELS
     from tagsvc.structure.display import ASSET_KIND_LABELS
 
-    active = Asset.status != AssetStatus.DISPOSED
+    active = Asset.status.not_in(OFF_THE_BOOKS)
     count, value = func.count(Asset.id), func.coalesce(func.sum(Asset.price * Asset.quantity), 0)
     total = db.session.execute(select(count, value).where(active)).one()
     summary = Summary(total=Line(_("All assets in the register"), total[0], _value(total[1])))
@@ -92,6 +92,8 @@ def register_summary(actor) -> Summary:
         line = Line(_(STATUS_LABELS[AssetStatus(status)]), n, _value(v), AssetStatus(status).value)
         if status == AssetStatus.DISPOSED:
             summary.written_off = line
+        elif status == AssetStatus.TRANSFERRED_OUT:
+            continue  # another school's now: counted in its register
         else:
             summary.by_status.append(line)
     year = extract("year", Asset.purchase_date)
@@ -117,7 +119,7 @@ def department_table(actor, department_id: int) -> DepartmentTable:
         raise NotFoundError(_("There is no such department."))
     if not (actor.is_admin or actor.keeps(department.id)):
         raise PermissionDeniedError(_("This department's table is for its keepers and the office."))
-    assets = list(db.session.scalars(select(Asset).where(Asset.department_id == department.id, Asset.status != AssetStatus.DISPOSED)
+    assets = list(db.session.scalars(select(Asset).where(Asset.department_id == department.id, Asset.status.not_in(OFF_THE_BOOKS))
                                      .order_by(Asset.asset_number)))
     value = sum((_value(a.price) * a.quantity for a in assets if a.price is not None), ZERO)
     return DepartmentTable(department, [k.display_name for k in department.keepers], assets, len(assets), value)
@@ -138,7 +140,7 @@ def room_lists(actor, location_id: int) -> list[Room]:
     ids = descendant_ids(Location, place.id)
     rooms: dict[int, Room] = {}
     query = (select(Asset).join(Location, Location.id == Asset.location_id)
-             .where(Asset.location_id.in_(ids), Asset.status != AssetStatus.DISPOSED).order_by(Location.full_name, Asset.asset_number))
+             .where(Asset.location_id.in_(ids), Asset.status.not_in(OFF_THE_BOOKS)).order_by(Location.full_name, Asset.asset_number))
     for asset in db.session.scalars(query):
         rooms.setdefault(asset.location_id, Room(asset.location, [])).assets.append(asset)
     return list(rooms.values())
@@ -146,7 +148,7 @@ def room_lists(actor, location_id: int) -> list[Room]:
 
 def places_with_assets() -> list[tuple[Location, int]]:
     """The top places (campuses, buildings) and how many assets are booked in each, to choose a room list from."""
-    counts = dict(db.session.execute(select(Asset.location_id, func.count(Asset.id)).where(Asset.status != AssetStatus.DISPOSED)
+    counts = dict(db.session.execute(select(Asset.location_id, func.count(Asset.id)).where(Asset.status.not_in(OFF_THE_BOOKS))
                                      .group_by(Asset.location_id)).all())
     places = list(db.session.scalars(select(Location).order_by(Location.full_name)))
     totals = {place.id: 0 for place in places}
@@ -193,7 +195,7 @@ def glance(actor, recent: int = 10) -> Glance:
     kinds = {kind: (0, ZERO) for kind in AssetKind}
     unfiled = (0, ZERO)
     for kind, n, v in db.session.execute(select(Category.kind, count, value).outerjoin(Category, Category.id == Asset.category_id)
-                                         .where(Asset.status != AssetStatus.DISPOSED).group_by(Category.kind)):
+                                         .where(Asset.status.not_in(OFF_THE_BOOKS)).group_by(Category.kind)):
         if kind is None:
             unfiled = (n, _value(v))
         else:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import g, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
@@ -48,6 +48,14 @@ class SchoolOwned:
     copying it, and schools are never deleted. The walls, not the key, keep rows to their school."""
 
     school_id: Mapped[int] = mapped_column(index=True, default=school_for_insert)
+
+
+class BetweenSchools:
+    """A row two schools share: a transfer from one school to another (划拨) and its items. Each of the two reads it;
+    no third school does. New rows name both schools themselves."""
+
+    from_school_id: Mapped[int] = mapped_column(index=True)
+    to_school_id: Mapped[int] = mapped_column(index=True)
 
 
 def current_school_id() -> int | None:
@@ -176,4 +184,6 @@ def _only_the_chosen_school(state: ORMExecuteState) -> None:
         state.statement = state.statement.options(
             with_loader_criteria(SchoolOwned, lambda cls: cls.school_id == school, include_aliases=True),
             with_loader_criteria(User, lambda cls: cls.school_id == school, include_aliases=True),
+            with_loader_criteria(BetweenSchools, lambda cls: or_(cls.from_school_id == school, cls.to_school_id == school),
+                                 include_aliases=True),
         )

@@ -47,6 +47,8 @@ def movement_note(item) -> str:
     number = item.moved_by_number
     if item.moved_by == Movement.DISPOSAL:
         return _("Disposed of by %(number)s: off the list", number=number)
+    if item.moved_by == Movement.SCHOOL_TRANSFER:
+        return _("Transferred to another school by %(number)s: off the list", number=number)
     if item.moved_by == Movement.LOAN:
         return _("Lent out on %(number)s: accounted for", number=number)
     if item.moved_by == Movement.HANDOVER:
@@ -66,4 +68,6 @@ def movement_url(item) -> str | None:
         return url_for("transfers.detail", transfer_id=item.moved_by_id)
     if item.moved_by == Movement.DISPOSAL:
         return url_for("disposals.detail", disposal_id=item.moved_by_id)
+    if item.moved_by == Movement.SCHOOL_TRANSFER:
+        return url_for("transfers.school_detail", school_transfer_id=item.moved_by_id)
     return url_for("loans.detail", handout_id=item.moved_by_id)

@@ -4,7 +4,7 @@ the record; the stocktake's list changes to match, with the document named besid
 - a transfer that arrives: the stocktake expects the item in its new place and department, or, when that is outside
   the stocktake's scope, counts it as accounted for;
 - a loan or a handover: accounted for (nobody will find it in its room, and nobody should look);
-- a disposal: off the list, counted nowhere.
+- a disposal, or an arrival at another school (划拨): off the list, counted nowhere.
 
 An item someone confirmed before it moved stays confirmed: it was where the books said then. Without this, an item
 transferred out of a room the day before the walk-through was a false 盘亏 in the reconciliation.
@@ -70,7 +70,7 @@ def _follow(actor, item_ids: list[int], movement: Movement, number: str, documen
         for item in mine:
             asset = db.session.get(Asset, item.asset_id)
             item.moved_by, item.moved_by_number, item.moved_by_id, item.moved_at = movement, number, document_id, now
-            if movement == Movement.DISPOSAL:
+            if movement in (Movement.DISPOSAL, Movement.SCHOOL_TRANSFER):
                 item.left_list = True
             elif movement == Movement.TRANSFER and asset.id in in_scope:
                 item.expected_location_id, item.expected_department_id = asset.location_id, asset.department_id

@@ -34,6 +34,7 @@ class Movement(StrEnum):
     LOAN = "loan"  # lent out: accounted for
     HANDOVER = "handover"  # handed over for someone's use: accounted for
     DISPOSAL = "disposal"  # disposed of: off the list
+    SCHOOL_TRANSFER = "school_transfer"  # arrived at another school (划拨): off the list
 
 
 class ScanOutcome(StrEnum):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
-from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetCondition
 from tagsvc.assets.states import contradiction
 from tagsvc.errors import ConflictError, InFlightError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, lock_document, utcnow
@@ -93,7 +93,7 @@ def _subtree_ids(model, root_ids) -> list[int]:
 
 
 def _scope_conditions(scope: Scope) -> list:
-    conditions = [Asset.status != AssetStatus.DISPOSED]
+    conditions = [Asset.status.not_in(OFF_THE_BOOKS)]
     if scope.department_ids:
         conditions.append(Asset.department_id.in_(scope.department_ids))
     if scope.location_ids:

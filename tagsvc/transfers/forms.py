@@ -25,3 +25,18 @@ class ArrivalForm(FlaskForm):
     code = StringField(_l("Code or label address"), validators=[DataRequired(message=_l("Type or scan a label's code.")), Length(max=300)])
     method = HiddenField(default="typed")
     next = HiddenField()
+
+
+class OfferToSchoolForm(FlaskForm):
+    """A transfer to another school (划拨); the items travel as repeated hidden `asset` fields."""
+
+    to_school_id = SelectField(_l("Receiving school"), coerce=optional_int)
+    reason = TextAreaField(_l("Why they go"), validators=[Length(max=2000)])
+
+
+class AcceptOfferForm(FlaskForm):
+    """The receiving school says where the items go."""
+
+    to_department_id = SelectField(_l("Receiving department"), coerce=optional_int)
+    to_location_id = TreePickerField(_l("New place (if known)"), tree_name="locations")
+    to_custodian = StringField(_l("New custodian (if known)"), validators=[Length(max=100)])

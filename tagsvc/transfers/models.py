@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset
 from tagsvc.extensions import Base, enum_column_type, utcnow
-from tagsvc.schools.wall import SchoolOwned
+from tagsvc.schools.wall import BetweenSchools, SchoolOwned
 from tagsvc.structure.models import Department, Location
 
 
@@ -90,3 +90,83 @@ class TransferItem(SchoolOwned, Base):
     asset: Mapped[Asset] = relationship()
     from_location: Mapped[Location | None] = relationship()
 
+
+
+class SchoolTransferStatus(StrEnum):
+    """A transfer to another school (划拨), step by step: offered, accepted, approved by the bureau, arrived."""
+
+    OFFERED = "offered"  # the sending school's office offered the items; the receiving school decides
+    ACCEPTED = "accepted"  # the receiving school said yes (and where they go); the education bureau decides
+    APPROVED = "approved"  # the bureau approved: each item changes school when the receiver scans its label
+    COMPLETED = "completed"  # every item arrived
+    DECLINED = "declined"  # the receiving school said no
+    REJECTED = "rejected"  # the bureau said no
+    CANCELLED = "cancelled"  # the sending school withdrew it before the bureau approved
+
+
+SCHOOL_TRANSFER_OPEN = (SchoolTransferStatus.OFFERED, SchoolTransferStatus.ACCEPTED, SchoolTransferStatus.APPROVED)
+
+
+class SchoolTransfer(BetweenSchools, Base):
+    """A transfer of assets to another school (划拨): both schools read it, and the education bureau decides it.
+
+    The receiving school's department, place and custodian are written as names too: the sending school reads them
+    but cannot read the receiving school's rows."""
+
+    __tablename__ = "school_transfer"
+    __table_args__ = (UniqueConstraint("from_school_id", "number", name="uq_school_transfer_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))  # HB-2026-0001, the sending school's numbering
+    status: Mapped[SchoolTransferStatus] = mapped_column(enum_column_type(SchoolTransferStatus), default=SchoolTransferStatus.OFFERED, index=True)
+    from_school_name: Mapped[str] = mapped_column(String(200), default="")
+    to_school_name: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_by_name: Mapped[str] = mapped_column(String(100), default="")
+    # Chosen by the receiving school when it accepts; ids of its own rows, and their names for the sender.
+    to_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="RESTRICT"))
+    to_department_name: Mapped[str] = mapped_column(String(200), default="")
+    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"))
+    to_location_name: Mapped[str] = mapped_column(String(1000), default="")
+    to_custodian: Mapped[str] = mapped_column(String(100), default="")
+    accepted_at: Mapped[datetime | None]
+    accepted_by_name: Mapped[str] = mapped_column(String(100), default="")
+    approved_at: Mapped[datetime | None]  # by the education bureau
+    approved_by_name: Mapped[str] = mapped_column(String(100), default="")
+    closed_at: Mapped[datetime | None]
+    closed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    close_reason: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list[SchoolTransferItem]] = relationship(back_populates="transfer", order_by="SchoolTransferItem.asset_number",
+                                                           cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in SCHOOL_TRANSFER_OPEN
+
+    @property
+    def total_value(self) -> Decimal:
+        return sum((item.price or Decimal(0)) for item in self.items)
+
+
+class SchoolTransferItem(BetweenSchools, Base):
+    """One asset of a transfer to another school: as the sender's register had it, its label, and its arrival (the
+    receiving school's new record of it)."""
+
+    __tablename__ = "school_transfer_item"
+    __table_args__ = (UniqueConstraint("transfer_id", "asset_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("school_transfer.id", ondelete="CASCADE"), index=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"), index=True)  # the sender's record
+    asset_number: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    tag_code: Mapped[str] = mapped_column(String(16), default="")  # its label: the receiver scans it on arrival
+    arrived_at: Mapped[datetime | None]
+    arrived_by_name: Mapped[str] = mapped_column(String(100), default="")
+    arrival_method: Mapped[ArrivalMethod | None] = mapped_column(enum_column_type(ArrivalMethod))
+    new_asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"))  # the receiver's record
+
+    transfer: Mapped[SchoolTransfer] = relationship(back_populates="items")

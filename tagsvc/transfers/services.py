@@ -20,7 +20,7 @@ from sqlalchemy import case, func, select, update
 from tagsvc.accounts.models import Role
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.holds import HoldKind, check_free, release_holds, take_holds
-from tagsvc.assets.models import Asset, AssetStatus
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetStatus
 from tagsvc.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from tagsvc.extensions import db, lock_document, utcnow
 from tagsvc.ledger.documents import next_document_number
@@ -87,6 +87,15 @@ def may_read(actor, transfer: Transfer) -> bool:
 # ---------------------------------------------------------------- requesting
 
 
+def refuse_gone(assets: list[Asset]) -> None:
+    """Disposed, lost, or another school's now: such an item goes nowhere."""
+    gone = next((a for a in assets if a.status in (*OFF_THE_BOOKS, AssetStatus.LOST)), None)
+    if gone is not None:
+        raise ConflictError(_("%(name)s (%(number)s) is %(status)s: it cannot be transferred.", name=gone.name, number=gone.asset_number,
+                              status={AssetStatus.DISPOSED: _("disposed"), AssetStatus.LOST: _("lost")}.get(
+                                  gone.status, _("another school's now"))))
+
+
 def request_transfer(actor, data: TransferRequest, direct: bool = False) -> Transfer:
     """Request a transfer of these assets (all of one department) to another department. `direct`: the office
     records a transfer that needs no approvals (marked as such); its items still arrive by confirmation. Commits."""
@@ -107,10 +116,7 @@ def request_transfer(actor, data: TransferRequest, direct: bool = False) -> Tran
     from_department_id = senders.pop()
     if not may_request(actor, from_department_id):
         raise PermissionDeniedError(_("Only the keeper of the sending department or the office can request this transfer."))
-    gone = [a for a in assets if a.status in (AssetStatus.DISPOSED, AssetStatus.LOST)]
-    if gone:
-        raise ConflictError(_("%(name)s (%(number)s) is %(status)s: it cannot be transferred.", name=gone[0].name,
-                              number=gone[0].asset_number, status=_("disposed") if gone[0].status == AssetStatus.DISPOSED else _("lost")))
+    refuse_gone(assets)
     to_department = db.session.get(Department, data.to_department_id) if data.to_department_id else None
     if to_department is None:
         raise ValidationError(_("Choose the receiving department."))

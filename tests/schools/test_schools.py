@@ -14,6 +14,7 @@ from tagsvc.extensions import db
 from tagsvc.ledger.documents import next_document_number
 from tagsvc.schools.models import School
 from tagsvc.schools.wall import NoSchoolChosen, use_school
+from tagsvc.transfers.models import SchoolTransfer
 from tests.factories import make_asset
 
 
@@ -58,7 +59,7 @@ def test_document_numbers_are_each_schools_own(app, runner, session):
         assert next_document_number("DB").endswith("-0001")
 
 
-def test_the_demo_district_has_three_schools_the_bureau_and_a_disposal_waiting_for_it(app, runner, session, client):
+def test_the_demo_district_has_three_schools_the_bureau_and_two_decisions_waiting_for_it(app, runner, session, client):
     result = runner.invoke(args=["load-demo", "--district", "--assets", "80"])
     assert result.exit_code == 0, result.output
     assert [s.code for s in session.scalars(select(School).order_by(School.id))] == ["s1", "s2", "s3"]
@@ -70,8 +71,11 @@ def test_the_demo_district_has_three_schools_the_bureau_and_a_disposal_waiting_f
     waiting = [d for d in session.scalars(select(Disposal)) if d.waiting_for_bureau]
     assert len(waiting) == 1 and waiting[0].school_id == 1
     # The bureau's start page lists it; a school's office sees its own school's name.
+    transfer = session.scalar(select(SchoolTransfer))
+    assert (transfer.from_school_id, transfer.to_school_id, transfer.status, len(transfer.items)) == (1, 2, "accepted", 10)
     client.post("/login", data={"username": "district", "password": "tagsvc-demo"})
-    assert waiting[0].number in client.get("/approvals").get_data(as_text=True)
+    bureau_page = client.get("/approvals").get_data(as_text=True)
+    assert waiting[0].number in bureau_page and transfer.number in bureau_page
     client.post("/logout")
     client.post("/login", data={"username": "s2-admin", "password": "tagsvc-demo"})
     page = client.get("/assets").get_data(as_text=True)

@@ -17,6 +17,7 @@ from tagsvc.schools.services import create_school
 from tagsvc.schools import wall
 from tagsvc.schools.wall import use_school
 from tagsvc.structure.models import Department, Location
+from tagsvc.transfers.between_schools import offer_to_school
 from tests.conftest import POSTGRES_URL, TEST_PASSWORD
 from tests.sweeps.world import World, build_world, page_urls, readable_text
 
@@ -58,6 +59,12 @@ def district(app) -> tuple[World, dict[str, User]]:
         for person in people.values():
             person.set_password(TEST_PASSWORD)
         db.session.commit()
+    # School 1 offers an item to a third school (划拨): a document of two schools, neither of them the second.
+    third = create_school("s3", "实验小学")
+    with use_school(1):
+        item = db.session.scalar(select(Asset.id).where(Asset.status == "in_use").order_by(Asset.id.desc()))
+        offer = offer_to_school(world.office, [item], third.id, PRIVATE_MARK + "支援")
+    world.values["school_transfer_id"] = [offer.id]
     return world, people
 
 
@@ -66,8 +73,12 @@ def first_school_rows() -> dict[str, list]:
     rows = {}
     for table in Base.metadata.sorted_tables:
         if "school_id" in table.c:
-            query = select(table).where(table.c.school_id == 1).order_by(*table.primary_key.columns)
-            rows[table.name] = [tuple(row) for row in db.session.execute(query)]
+            mine = table.c.school_id == 1
+        elif "from_school_id" in table.c:  # a document of two schools
+            mine = (table.c.from_school_id == 1) | (table.c.to_school_id == 1)
+        else:
+            continue
+        rows[table.name] = [tuple(row) for row in db.session.execute(select(table).where(mine).order_by(*table.primary_key.columns))]
     return rows
 
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tagsvc.accounts.models import Role, User
+from tagsvc.assets.holds import hold_on
 from tagsvc.assets.models import Asset, AssetCondition
 from tagsvc.disposals import services as disposals
 from tagsvc.disposals.models import Disposal, DisposalReason, DisposalStatus
@@ -32,6 +33,7 @@ from tagsvc.transfers import services as transfers
 from tagsvc.transfers.models import Transfer, TransferStatus
 from tests.concurrency import at_once
 from tests.conftest import POSTGRES_URL
+from tagsvc.structure.models import Department
 from tests.factories import make_asset, make_department, make_location, make_user
 from tests.spreadsheets.files import ledger_rows, ledger_xlsx
 
@@ -322,6 +324,91 @@ def season_stocktake_opened_twice(school: School):
             lambda: open_season_stocktake(_user(school.second_office), season.id), check)
 
 
+def _second_school(school: School) -> tuple[int, int, int]:
+    """A second school of the district (made once) with its office and a department: (school, office, department)."""
+    from tagsvc.schools.models import School as SchoolRow
+    from tagsvc.schools.services import create_school
+    from tagsvc.schools.wall import use_school
+
+    second = db.session.scalar(select(SchoolRow).where(SchoolRow.code == "s2")) or create_school("s2", "第二中学")
+    with use_school(second.id):
+        office = db.session.scalar(select(User).where(User.role == Role.ADMIN)) or make_user(Role.ADMIN, display_name="二中后勤")
+        department = db.session.scalar(select(Department)) or make_department("二中教务处")
+        db.session.commit()
+        return second.id, office.id, department.id
+
+
+def _as_school(school_id: int, step: Callable) -> Callable:
+    """A step as a request of that school makes it (the bureau's: no school)."""
+    from tagsvc.schools.wall import use_school
+
+    def run():
+        with use_school(school_id):
+            return step()
+    return run
+
+
+def _accepted_school_transfer(school: School, count: int):
+    from tagsvc.schools.wall import use_school
+    from tagsvc.transfers import between_schools
+
+    second, receiving_office, department = _second_school(school)
+    with use_school(1):
+        assets = [school.asset() for _ in range(count)]
+        offer = between_schools.offer_to_school(_user(school.office), [a.id for a in assets], second, "支援二中")
+    with use_school(second):
+        between_schools.accept_offer(_user(receiving_office), offer.id, department)
+    return offer, second, receiving_office
+
+
+def school_transfer_approval_and_withdrawal(school: School):
+    """The bureau approves a transfer between schools while the sending school withdraws it."""
+    from tagsvc.assets.models import AssetStatus
+    from tagsvc.schools.wall import use_school
+    from tagsvc.transfers import between_schools
+    from tagsvc.transfers.models import SchoolTransfer, SchoolTransferStatus
+
+    offer, _second, _office = _accepted_school_transfer(school, 1)
+
+    def check(results):
+        _one_wins(results)
+        decided = db.session.get(SchoolTransfer, offer.id)
+        with use_school(1):
+            held = hold_on(decided.items[0].asset_id)
+            asset = db.session.get(Asset, decided.items[0].asset_id)
+        if decided.status == SchoolTransferStatus.CANCELLED:
+            assert held is None and decided.approved_at is None
+        else:
+            assert decided.status == SchoolTransferStatus.APPROVED and held is not None
+        assert asset.status == AssetStatus.IN_USE  # nothing arrived yet either way
+    return (lambda: between_schools.approve_offer(_user(school.bureau), offer.id),
+            _as_school(1, lambda: between_schools.cancel_offer(_user(school.office), offer.id, "不调了")), check)
+
+
+def school_transfer_last_two_arrivals(school: School):
+    """The receiving school scans the last two items from two phones at the same moment: both arrive, and the transfer
+    between schools is complete (not left under way with every item in)."""
+    from tagsvc.schools.wall import use_school
+    from tagsvc.transfers import between_schools
+    from tagsvc.transfers.models import SchoolTransfer, SchoolTransferStatus
+
+    offer, second, receiving_office = _accepted_school_transfer(school, 2)
+    between_schools.approve_offer(_user(school.bureau), offer.id)
+    with use_school(second):
+        other_phone = make_user(Role.ADMIN, display_name=f"二中后勤{next(_numbers)}").id
+        db.session.commit()
+    codes = [item.tag_code for item in offer.items]
+
+    def check(results):
+        assert all(not isinstance(r, Exception) and r.counted for r in results), results
+        done = db.session.get(SchoolTransfer, offer.id)
+        assert done.status == SchoolTransferStatus.COMPLETED and all(item.new_asset_id for item in done.items)
+        with use_school(second):
+            assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.id.in_([i.new_asset_id for i in done.items]))) == 2
+    return (_as_school(second, lambda: between_schools.confirm_school_arrival(_user(receiving_office), offer.id, codes[0])),
+            _as_school(second, lambda: between_schools.confirm_school_arrival(_user(other_phone), offer.id, codes[1])), check)
+
+
 CONFLICTING_STEPS = {
     "transfer: the last two arrivals": transfer_last_two_arrivals,
     "transfer: approval and cancellation": transfer_approval_and_cancellation,
@@ -339,6 +426,8 @@ CONFLICTING_STEPS = {
     "repair: finished from two phones": repair_finished_twice,
     "import: one file imported twice": import_of_one_file_twice,
     "stocktake season: the school's stocktake opened twice": season_stocktake_opened_twice,
+    "transfer between schools: the bureau's approval and the sender's withdrawal": school_transfer_approval_and_withdrawal,
+    "transfer between schools: the last two arrivals": school_transfer_last_two_arrivals,
 }
 
 
