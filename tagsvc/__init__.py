@@ -131,10 +131,11 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc.reports import views as reports
     from tagsvc.channels import views as channels
     from tagsvc.district import views as district
+    from tagsvc.schools import views as schools
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, spreadsheets, reports, channels, district, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, spreadsheets, reports, channels, district, schools, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 

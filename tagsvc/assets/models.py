@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, and_
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
@@ -40,7 +40,12 @@ class AssetCondition(StrEnum):
 class Asset(SchoolOwned, Base):
     __tablename__ = "asset"
     # Asset numbers are each school's own (from its own register): two schools may both have KZY-001.
-    __table_args__ = (UniqueConstraint("school_id", "asset_number", name="uq_asset_school_asset_number"),)
+    # Every query of a school's register starts with its school: the API's and the list's sorts by last change, the
+    # status filters, and (covering price and quantity on PostgreSQL) the district page's sums per school and category.
+    __table_args__ = (UniqueConstraint("school_id", "asset_number", name="uq_asset_school_asset_number"),
+                      Index("ix_asset_school_updated", "school_id", "updated_at"),
+                      Index("ix_asset_school_status", "school_id", "status"),
+                      Index("ix_asset_school_category", "school_id", "category_id", postgresql_include=["status", "price", "quantity"]))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_number: Mapped[str] = mapped_column(String(64))

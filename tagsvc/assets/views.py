@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tagsvc.schools.web import fixed_asset_threshold
 from tagsvc.accounts.permissions import require_asset_editor
 from tagsvc.assets import services
 from tagsvc.assets.forms import AssetForm, active_filter_count, asset_filter_from_args
@@ -68,7 +69,6 @@ def index():
 
 def _hint_property_kind(asset) -> None:
     """The school's fixed-asset threshold suggests a property kind; a category of the other kind is worth a look."""
-    from flask import current_app
 
     from tagsvc.structure.models import AssetKind
     from tagsvc.structure.services import suggested_kind
@@ -77,7 +77,7 @@ def _hint_property_kind(asset) -> None:
         return
     suggested = suggested_kind(asset.price)
     if suggested != asset.category.kind:
-        threshold = f"{current_app.config.get('FIXED_ASSET_THRESHOLD', 1000):,}"
+        threshold = f"{fixed_asset_threshold():,}"
         flash(_("At ¥%(price)s it is at or above the fixed-asset threshold (%(threshold)s 元) but filed under a low-value category: check its category.",
                 price=asset.price, threshold=threshold) if suggested == AssetKind.FIXED_ASSET else
               _("At ¥%(price)s it is below the fixed-asset threshold (%(threshold)s 元) but filed under a fixed-asset category: check its category.",

@@ -23,6 +23,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tagsvc.schools.web import default_language
 from tagsvc.channels import robots
 from tagsvc.channels.models import EVENTS, Channel, ChannelMessage, Delivery, Notice
 from tagsvc.errors import NotFoundError, ValidationError
@@ -115,7 +116,7 @@ def _deliver_to(channel_id: int, now: datetime, send) -> int:
         return 0, max(paced_until, sent_lately[0] + timedelta(seconds=60) if room <= 0 else paced_until)
     robot = robots.Robot(channel.kind, channel.url, channel.secret)
     sent = 0
-    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+    with force_locale(default_language(channel.school_id)):
         messages = compose(due)
     for title, text, deliveries in messages[:room]:
         answer = send(robot, title, text, at=now.timestamp())
@@ -325,7 +326,7 @@ def test_channel(actor, channel_id: int, send=robots.send) -> robots.Answer:
     channel = db.session.get(Channel, channel_id)
     if channel is None:
         raise NotFoundError(_("There is no such channel."))
-    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+    with force_locale(default_language(channel.school_id)):
         text = _("tagsvc test message: this group will hear of %(events)s.", events=", ".join(channel.events))
         return send(robots.Robot(channel.kind, channel.url, channel.secret), "tagsvc", text)
 

@@ -1,7 +1,7 @@
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, has_request_context, redirect, request
+from flask import Blueprint, abort, has_request_context, redirect, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -13,7 +13,9 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
-    default = current_app.config["DEFAULT_LANGUAGE"]
+    from tagsvc.schools.web import default_language
+
+    default = default_language()
     if not has_request_context():  # the command line and services called directly
         return default if default in LANGUAGES else "zh"
     return language_for(request.cookies.get(COOKIE), request.headers.get("Accept-Language", ""), default)

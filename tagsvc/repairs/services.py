@@ -16,6 +16,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
+from tagsvc.schools.web import default_language
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
@@ -159,7 +160,7 @@ def _email_about(report: DamageReport, recipients: list[str], subject_text: str)
         return
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     asset = report.asset
-    with force_locale(current_app.config.get("DEFAULT_LANGUAGE") or "zh"):
+    with force_locale(default_language(report.school_id)):
         subject = _(subject_text, id=report.id, name=asset.name)
         lines = [
             f"{asset.name} · {asset.asset_number}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from werkzeug.http import parse_accept_header, parse_cookie
 
+from tagsvc.schools.web import cached_school_settings
 from tagsvc.i18n.views import COOKIE as LANGUAGE_COOKIE
 from tagsvc.i18n.views import language_for
 from tagsvc.scanning.page_cache import page_key
@@ -47,7 +48,10 @@ class ScanPageFastPath:
         environ[FACTS_KEY] = facts
         if facts is None:
             return None
-        language = language_for(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.app.config["DEFAULT_LANGUAGE"])
+        # The label's school's default language, when this process has read it (its pages do, every minute).
+        settings = cached_school_settings(self.app, facts.school_id)
+        default = (settings.default_language if settings is not None else "") or self.app.config["DEFAULT_LANGUAGE"]
+        language = language_for(cookies.get(LANGUAGE_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE", ""), default)
         page = self.app.extensions["scan_page_cache"].get(page_key(facts, language, path, b""))
         if page is None:
             return None

@@ -61,3 +61,26 @@ def each_school(work: Callable[[], object]) -> None:
     for school_id in list(db.session.scalars(select(School.id).order_by(School.id))):
         with use_school(school_id):
             work()
+
+
+MAX_THRESHOLD = 10_000_000
+
+
+def change_settings(actor, threshold: int | None, language: str) -> School:
+    """The office changes its own school's settings: the fixed-asset threshold (None: the installation's) and the
+    default language ("": the installation's). Commits."""
+    from tagsvc.accounts.permissions import require_admin
+    from tagsvc.i18n.views import LANGUAGES
+    from tagsvc.schools.web import forget_school_settings
+    from tagsvc.schools.wall import current_school_id
+
+    require_admin(actor)
+    if threshold is not None and not 0 < threshold <= MAX_THRESHOLD:
+        raise ValidationError(_("The fixed-asset threshold is a whole number of yuan from 1 to %(max)s.", max=f"{MAX_THRESHOLD:,}"))
+    if language and language not in LANGUAGES:
+        raise ValidationError(_("Choose the language from the list."))
+    school = db.session.get(School, current_school_id() or actor.school_id)
+    school.fixed_asset_threshold, school.default_language = threshold, language or ""
+    db.session.commit()
+    forget_school_settings(school.id)
+    return school

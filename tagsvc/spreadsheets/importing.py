@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy import insert, select
 
+from tagsvc.schools.web import fixed_asset_threshold
 from tagsvc.accounts.permissions import require_admin
 from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
@@ -390,7 +390,7 @@ class _Lookups:
             for key in (category.full_name, category.name, category.code):
                 if key:
                     self.categories.setdefault(folded(key), category)
-        self.threshold = Decimal(str(current_app.config.get("FIXED_ASSET_THRESHOLD", 1000)))
+        self.threshold = Decimal(fixed_asset_threshold())
 
     def resolve(self, plan: Plan, kind: str, name: str):
         """An existing record, or the name to create (a place's as its path: "教学楼 › 101")."""

@@ -337,7 +337,7 @@ def suggested_kind(price) -> AssetKind:
     """The property kind the school's fixed-asset threshold (单位价值 ≥ 1,000 元 by default) suggests for a price."""
     from decimal import Decimal
 
-    from flask import current_app
+    from tagsvc.schools.web import fixed_asset_threshold
 
-    threshold = Decimal(str(current_app.config.get("FIXED_ASSET_THRESHOLD", 1000)))
+    threshold = Decimal(fixed_asset_threshold())
     return AssetKind.FIXED_ASSET if price is not None and Decimal(price) >= threshold else AssetKind.LOW_VALUE

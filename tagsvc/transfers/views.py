@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tagsvc.assets.models import Asset
 from tagsvc.errors import PermissionDeniedError, TagsvcError, show_refusal
 from tagsvc.extensions import db
+from tagsvc.schools.models import School
 from tagsvc.forms import ConfirmForm
 from tagsvc.i18n.views import safe_next
 from tagsvc.stocktake.following import open_stocktakes_holding
@@ -159,6 +160,7 @@ def _transfer_or_404(transfer_id: int):
 @bp.get("/schools")
 @login_required
 def school_index():
+    _only_in_a_district()
     try:
         page = between_schools.school_transfers_for(current_user, request.args.get("page", 1, type=int))
     except TagsvcError as error:
@@ -170,6 +172,7 @@ def school_index():
 @bp.route("/schools/new", methods=["GET", "POST"])
 @login_required
 def school_new():
+    _only_in_a_district()
     if not current_user.is_admin:
         abort(403)
     asset_ids = [int(v) for v in request.values.getlist("asset") if v.isdigit()]
@@ -299,6 +302,12 @@ def _arrival_words(arrival) -> str:
                  time=arrival.item.arrived_at.strftime("%Y-%m-%d %H:%M"))
     return (_("✓ %(name)s arrived · %(arrived)d of %(total)d", name=arrival.item.name, arrived=arrival.arrived, total=arrival.total)
             + (" · " + _("all arrived") if arrival.completed else ""))
+
+
+def _only_in_a_district() -> None:
+    """An installation for one school has no transfers between schools: their pages are not there."""
+    if db.session.scalar(select(func.count(School.id))) < 2:
+        abort(404)
 
 
 def _school_transfer_or_404(school_transfer_id: int):
