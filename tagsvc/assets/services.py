@@ -438,6 +438,15 @@ def search_asset_ids(actor, q: AssetQuery, rows: Select | None = None) -> AssetI
     if q.after is not None:
         total = page = offset = None
         query = query.where(_after(q.sort, q.after))
+    elif q.text.strip() and rows is None:
+        # A text search reads every row of the school for its LIKE, for the count and again for the page: one
+        # reading gives both (the count as a window over the matches), unless the page asked for is past the end.
+        ids, total = _page_and_count(query, order, per_page, (max(1, q.page) - 1) * per_page)
+        if ids or total == 0:
+            return AssetIdPage(items=ids, total=total, page=max(1, q.page), per_page=per_page)
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        page = min(max(1, q.page), max(1, -(-total // per_page)))
+        offset = (page - 1) * per_page
     else:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         page = min(max(1, q.page), max(1, -(-total // per_page)))
@@ -454,6 +463,15 @@ def search_asset_ids(actor, q: AssetQuery, rows: Select | None = None) -> AssetI
         return AssetIdPage(items=ids, total=total, page=page, per_page=per_page)
     found = {row.id: row for row in db.session.execute(rows.where(Asset.id.in_(ids)))}
     return AssetIdPage(items=[found[i] for i in ids if i in found], total=total, page=page, per_page=per_page)
+
+
+def _page_and_count(query: Select, order, per_page: int, offset: int) -> tuple[list[int], int | None]:
+    """One page of ids and the number of all matches, in one statement; (no ids, None) for a page past the end."""
+    found = db.session.execute(query.with_only_columns(Asset.id, func.count().over().label("total"))
+                               .order_by(*order).limit(per_page).offset(offset)).all()
+    if found:
+        return [row.id for row in found], found[0].total
+    return [], (0 if offset == 0 else None)
 
 
 def _after(sort: str, last: tuple):

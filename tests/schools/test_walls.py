@@ -258,3 +258,20 @@ def test_leaving_a_school_after_a_database_error_keeps_that_error(app):
         db.session.execute(select(Asset.id)).all()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Asset).where(Asset.asset_number == "DUP-1")) == 1
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row-level security is PostgreSQL's: the suite's PostgreSQL run checks it")
+def test_every_table_of_a_school_has_the_second_wall_reading_the_school_once(app):
+    """A table a later feature adds with a school_id (or two, for a document of two schools) and no policy would be
+    the first wall's alone; a policy that reads the setting per row costs every query of a school."""
+    from sqlalchemy import text
+
+    walled = {table.name for table in Base.metadata.sorted_tables if "school_id" in table.c or "from_school_id" in table.c}
+    policies = {row.tablename: row for row in db.session.execute(text(
+        "SELECT c.relname AS tablename, c.relrowsecurity AS enabled, p.qual, p.with_check FROM pg_class c "
+        "JOIN pg_policies p ON p.tablename = c.relname AND p.policyname = 'school_wall' WHERE c.relkind = 'r'"))}
+    assert walled - set(policies) == set()
+    for table in walled:
+        policy = policies[table]
+        assert policy.enabled, table
+        assert "SELECT" in policy.qual and "SELECT" in policy.with_check, (table, policy.qual)  # read once: an InitPlan
