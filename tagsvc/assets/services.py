@@ -451,13 +451,11 @@ def search_asset_ids(actor, q: AssetQuery, rows: Select | None = None) -> AssetI
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         page = min(max(1, q.page), max(1, -(-total // per_page)))
         offset = (page - 1) * per_page
-    if rows is not None and not offset:
-        # The first page, or one after a keyset: the index gives the order, so the rows are read in one statement.
-        statement = rows.where(query.whereclause) if query.whereclause is not None else rows
-        items = list(db.session.execute(statement.order_by(*order).limit(per_page)))
-        return AssetIdPage(items=items, total=total, page=page, per_page=per_page)
     # Sort and cut the page on ids alone, then read just those rows: joining before an offset would join every row
-    # skipped (50,000 for page 1,000) to show fifty.
+    # skipped (50,000 for page 1,000) to show fifty. The first page too: on PostgreSQL the planner takes the
+    # school's two filters (the application's and the policy's) as independent and expects a hundredth of its rows,
+    # and then joined all 10,000 of a school's rows to its category, department, place and label before sorting them
+    # (59 ms in a district of 100 schools, against 8 ms for the ids and 1 ms for fifty rows).
     ids = list(db.session.scalars(query.with_only_columns(Asset.id).order_by(*order).limit(per_page).offset(offset)))
     if rows is None:
         return AssetIdPage(items=ids, total=total, page=page, per_page=per_page)
