@@ -39,7 +39,7 @@ from tagsvc.tags.models import Tag
 from tagsvc.tags.services import code_in
 from tagsvc.transfers.models import SCHOOL_TRANSFER_OPEN, ArrivalMethod, SchoolTransfer, SchoolTransferItem
 from tagsvc.transfers.models import SchoolTransferStatus as Status
-from tagsvc.transfers.services import MAX_ITEMS, refuse_gone
+from tagsvc.transfers.services import MAX_ITEMS, record_for_items, refuse_gone
 
 DOCUMENT_PREFIX = "HB"  # 划拨单
 
@@ -398,8 +398,5 @@ def school_transfers_waiting(actor, limit: int = 50) -> list[tuple[SchoolTransfe
 
 
 def _record_for_items(transfer: SchoolTransfer, action: LedgerAction, actor, note) -> None:
-    """One line in the sender's history of each item, in one INSERT (the caller chose the sender's school)."""
-    now = utcnow()
-    db.session.execute(LedgerEvent.__table__.insert(), [
-        {"asset_id": item.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": action.value,
-         "changes": {}, "school_id": transfer.from_school_id, **note_columns(note)} for item in transfer.items])
+    """One line in the sender's history of each item (the caller chose the sender's school)."""
+    record_for_items(transfer.items, action, actor, note, school_id=transfer.from_school_id)

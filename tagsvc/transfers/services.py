@@ -394,11 +394,17 @@ def outstanding_items(transfer: Transfer) -> list[TransferItem]:
 
 
 def _record_for_items(transfer: Transfer, action: LedgerAction, actor, note: str | dict) -> None:
-    """One ledger line per item, all in one INSERT (a class's 40 desks)."""
+    record_for_items(transfer.items, action, actor, note)
+
+
+def record_for_items(items, action: LedgerAction, actor, note: str | dict, school_id: int | None = None) -> None:
+    """One ledger line per item of a transfer, all in one INSERT (a class's 40 desks); in `school_id`'s history when
+    given (a transfer to another school writes in the sender's), else the chosen school's."""
     now = utcnow()
+    school = {"school_id": school_id} if school_id is not None else {}
     db.session.execute(LedgerEvent.__table__.insert(), [
         {"asset_id": item.asset_id, "at": now, "actor_id": actor.id, "actor_name": actor.display_name, "action": action.value,
-         "changes": {}, **note_columns(note)} for item in transfer.items])
+         "changes": {}, **school, **note_columns(note)} for item in items])
 
 
 def transfers_for(actor, page: int = 1, per_page: int = 30, open_only: bool = False) -> Page[Transfer]:
