@@ -207,6 +207,8 @@ def _init_templates(app: Flask) -> None:
 
     from tagsvc.schools.web import school_name
 
+    app.jinja_env.filters["school"] = school_name  # a school's name by its id: the bureau's lists name each row's
+
     @app.context_processor
     def page_context():
         return {

@@ -93,3 +93,21 @@ def test_an_overdue_loan_counts_from_the_day_after_its_due_date(app, district):
     db.session.commit()
     assert district_overview(bureau).schools[0].overdue_loans == 0
     assert district_overview(bureau, today=school_today() + timedelta(days=1)).schools[0].overdue_loans == 1
+
+
+def test_the_bureau_reads_which_school_each_item_of_the_register_belongs_to(app, client, login_as):
+    from tagsvc.accounts.models import Role
+    from tagsvc.assets.models import Asset
+    from tagsvc.extensions import db
+    from tagsvc.schools.wall import use_school
+    from tests.factories import make_user, two_demo_schools
+
+    _first, second = two_demo_schools(5, 5)
+    bureau = make_user(Role.DISTRICT, username="district")
+    db.session.commit()
+    with use_school(second.school_id):
+        theirs = db.session.scalar(select(Asset).order_by(Asset.id))
+    login_as(bureau)
+    listed = client.get("/assets").get_data(as_text=True)
+    assert "第一中学" in listed and "第二中学" in listed
+    assert "第二中学" in client.get(f"/assets/{theirs.id}").get_data(as_text=True)
