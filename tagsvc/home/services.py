@@ -46,17 +46,20 @@ class Landing:
     overdue_loans: int = 0  # items on loan past their due date that this person answers for
     glance: object = None  # the office: the register by property kind, and the latest ledger lines
     disposals: list = field(default_factory=list)  # the education bureau: disposals waiting for its decision
+    school_transfers: list = field(default_factory=list)  # (transfer between schools, steps) waiting for this person
 
 
 def landing_for(actor) -> Landing:
     require_signed_in(actor)
     if actor.is_admin or actor.role == Role.KEEPER:
         from tagsvc.stocktake.services import stocktakes_for
+        from tagsvc.transfers.between_schools import school_transfers_waiting
         from tagsvc.transfers.services import waiting_for
 
         landing = _office_landing(actor) if actor.is_admin else _keeper_landing(actor)
         landing.stocktakes = [s for s in stocktakes_for(actor) if s.is_open][:5]
         landing.transfers = waiting_for(actor)
+        landing.school_transfers = school_transfers_waiting(actor)
         if not actor.is_admin:  # the office counts them among its tiles
             from tagsvc.loans.services import overdue_query, school_today
 
@@ -64,8 +67,9 @@ def landing_for(actor) -> Landing:
         return landing
     if actor.role == Role.DISTRICT:
         from tagsvc.disposals.services import waiting_for_approval
+        from tagsvc.transfers.between_schools import school_transfers_waiting
 
-        return Landing(Role.DISTRICT, disposals=waiting_for_approval(actor))
+        return Landing(Role.DISTRICT, disposals=waiting_for_approval(actor), school_transfers=school_transfers_waiting(actor))
     if actor.role == Role.REPAIRER:
         return Landing(Role.REPAIRER, work_orders=repairs.my_work_orders(actor), finished=repairs.finished_work_orders(actor, limit=10))
     return Landing(Role.STAFF, reports=repairs.reports_by(actor, limit=10))

@@ -212,7 +212,7 @@ def test_the_whole_way_through_the_pages(app, client, login_as, district):
     transfer_id = db.session.scalar(select(SchoolTransfer.id))
     client.post("/logout")
     login_as(second)
-    assert "HB-" in client.get("/approvals").get_data(as_text=True)
+    assert "HB-" in client.get("/approvals").get_data(as_text=True) and "HB-" in client.get("/").get_data(as_text=True)
     department = _receiving_department(second)
     client.post(f"/transfers/schools/{transfer_id}/accept", data={"to_department_id": department.id})
     client.post("/logout")

@@ -76,6 +76,7 @@ def test_the_demo_district_has_three_schools_the_bureau_and_two_decisions_waitin
     client.post("/login", data={"username": "district", "password": "tagsvc-demo"})
     bureau_page = client.get("/approvals").get_data(as_text=True)
     assert waiting[0].number in bureau_page and transfer.number in bureau_page
+    assert transfer.number in client.get("/").get_data(as_text=True)  # its start page too
     client.post("/logout")
     client.post("/login", data={"username": "s2-admin", "password": "tagsvc-demo"})
     page = client.get("/assets").get_data(as_text=True)
