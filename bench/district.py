@@ -120,8 +120,9 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
 
 def seeded(database_url: str, middle: int) -> tuple[dict, str]:
     """What an earlier run seeded: the middle school's label codes, and a new token of its office."""
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
+    from tagsvc.api.models import ApiToken
     from tagsvc import create_app
     from tagsvc.api.tokens import create_token_for
     from tagsvc.extensions import db
@@ -131,6 +132,9 @@ def seeded(database_url: str, middle: int) -> tuple[dict, str]:
     app = create_app({"SQLALCHEMY_DATABASE_URL": database_url})
     with app.app_context(), use_school(middle):
         codes = list(db.session.scalars(select(Tag.code)))
+        # Each run makes its office nine tokens (a person may hold twenty): the earlier runs' are revoked.
+        db.session.execute(update(ApiToken).where(ApiToken.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC)))
+        db.session.commit()
         token = create_token_for("s1-admin" if middle == 1 else f"s{middle}-admin", "bench")[1]
     return {middle: codes}, token
 
@@ -168,7 +172,8 @@ def open_bench_stocktake(database_url: str, middle: int) -> tuple[int, list[tupl
     with app.app_context(), use_school(middle):
         office = db.session.scalar(select(User).where(User.username == ("s1-admin" if middle == 1 else f"s{middle}-admin")))
         for earlier in stocktakes_for(office):
-            close_stocktake(office, earlier.id, pending_override=0)
+            if earlier.is_open:
+                close_stocktake(office, earlier.id, pending_override=0)
         stocktake = open_stocktake(office, f"bench {time.time():.0f}", Scope())
         items = db.session.execute(
             select(Tag.code, StocktakeItem.expected_location_id).join(Tag, (Tag.asset_id == StocktakeItem.asset_id) & Tag.retired_at.is_(None))
