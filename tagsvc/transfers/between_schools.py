@@ -310,10 +310,10 @@ def _book_in(transfer: SchoolTransfer, item: SchoolTransferItem, actor, now: dat
                                                         "price", "supplier", "invoice_number", "notes", "photo", "quantity")}
         number = old.asset_number
         with stocktakes_following(actor, [old.id], Movement.SCHOOL_TRANSFER, transfer.number, transfer.id):  # off its lists
-            old.status, old.updated_at = AssetStatus.TRANSFERRED_OUT, now
+            before, old.status, old.updated_at = old.status, AssetStatus.TRANSFERRED_OUT, now
             release_holds([old.id], HoldKind.SCHOOL_TRANSFER, transfer.id)
             db.session.add(LedgerEvent(asset_id=old.id, at=now, action=LedgerAction.TRANSFERRED_OUT, actor_id=actor.id,
-                                       actor_name=actor.display_name, changes={"status": [AssetStatus.IN_USE.value, AssetStatus.TRANSFERRED_OUT.value]},
+                                       actor_name=actor.display_name, changes={"status": [before.value, AssetStatus.TRANSFERRED_OUT.value]},
                                        **note_columns(message(N_("%(number)s: now with %(school)s"), number=transfer.number,
                                                               school=transfer.to_school_name))))
             db.session.flush()

@@ -58,6 +58,8 @@ def test_items_change_school_by_scan_with_their_labels_and_each_school_reads_its
         for demo in stocktakes_for(first):  # the demo's dorm stocktake: this one takes the whole school
             close_stocktake(first, demo.id, pending_override=0)
         stocktake = open_stocktake(first, "期末盘点", Scope())
+        db.session.get(Asset, assets[0].id).status = AssetStatus.IDLE  # stored in a cupboard: its history says so
+        db.session.commit()
         codes = [db.session.scalar(select(Tag.code).where(Tag.asset_id == a.id, Tag.retired_at.is_(None))) for a in assets]
     transfer = _offered(first, second, assets)
     assert transfer.number.startswith("HB-") and transfer.status == SchoolTransferStatus.OFFERED
@@ -91,8 +93,9 @@ def test_items_change_school_by_scan_with_their_labels_and_each_school_reads_its
         assert old.status == AssetStatus.TRANSFERRED_OUT and hold_on(old.id) is None
         with pytest.raises(ConflictError, match=assets[0].asset_number):
             replace_tag(first, old.id)  # its record here is history: no new label, no edit
-        actions = [e.action for e in db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == old.id).order_by(LedgerEvent.id))]
-        assert actions[-2:] == [LedgerAction.SCHOOL_TRANSFER_OFFERED, LedgerAction.TRANSFERRED_OUT]
+        events = list(db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == old.id).order_by(LedgerEvent.id)))
+        assert [e.action for e in events[-2:]] == [LedgerAction.SCHOOL_TRANSFER_OFFERED, LedgerAction.TRANSFERRED_OUT]
+        assert events[-1].changes == {"status": ["idle", "transferred_out"]}
         assert old.id not in {a.id for a in search_assets(first, AssetQuery(per_page=1000)).items}  # off the active register
         # The open stocktake does not count it missing: it left the list, naming the transfer.
         item = db.session.scalar(select(StocktakeItem).where(StocktakeItem.stocktake_id == stocktake.id, StocktakeItem.asset_id == old.id))
