@@ -9,12 +9,14 @@ from sqlalchemy import select
 from tagsvc.accounts.models import Role
 from tagsvc.assets.models import Asset, AssetStatus
 from tagsvc.extensions import db
+from tagsvc.schools.models import School
 from tagsvc.schools.wall import use_school
 from tagsvc.structure.models import Department
 from tagsvc.transfers.models import SchoolTransfer, SchoolTransferStatus
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, signed_in_page
 from tests.browser.test_roles_on_phones import _problems_on
 from tests.browser.test_stocktake_scanner import camera_browser, label_pictures, phone_signed_in, write_clip
+from tests.conftest import TEST_PASSWORD
 from tests.factories import make_user, two_demo_schools
 
 pytestmark = pytest.mark.browser
@@ -66,6 +68,13 @@ def test_two_items_go_to_another_school_and_arrive_by_camera(playwright, live_se
         page.locator(".badges .status").filter(has_text="已批准，待到货").wait_for()
         screenshot(page, "school-transfer-bureau-phone")
         context.close()
+        # The bureau reads it on a desk too: nothing wider than the window.
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = signed_in_page(desk, live_server, bureau.username, TEST_PASSWORD)
+        page.goto(transfer_url)
+        page.locator(".transfer-items li").first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+        desk.close()
 
         # The second school scans the two labels as the items come off the van.
         context, page = phone_signed_in(browser, live_server, second)
@@ -87,3 +96,27 @@ def test_two_items_go_to_another_school_and_arrive_by_camera(playwright, live_se
     assert {item.arrival_method.value for item in transfer.items} == {"camera"}
     with use_school(1):
         assert {db.session.get(Asset, item.id).status for item in items} == {AssetStatus.TRANSFERRED_OUT}
+
+
+@pytest.mark.parametrize("viewport", [{"width": 360, "height": 740}, {"width": 1280, "height": 900}], ids=["phone", "desk"])
+def test_the_office_sets_its_schools_settings_in_a_browser(browser, live_server, viewport):
+    _first, second = two_demo_schools(5, 5)
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = signed_in_page(context, live_server, second.username, TEST_PASSWORD)
+    page.goto(f"{live_server}/admin/school")
+    page.fill("input[name=fixed_asset_threshold]", "0")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("请输入 1 到 10,000,000 之间的整数（元）").wait_for()  # refused, and said why
+    page.fill("input[name=fixed_asset_threshold]", "800")
+    page.select_option("select[name=default_language]", "en")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存").wait_for()
+    assert page.input_value("input[name=fixed_asset_threshold]") == "800"
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    box = page.get_by_role("button", name="保存").bounding_box()
+    assert box["height"] >= 44
+    context.close()
+    db.session.expire_all()
+    school = db.session.get(School, second.school_id)
+    assert (school.fixed_asset_threshold, school.default_language) == (800, "en")
