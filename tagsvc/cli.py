@@ -57,6 +57,21 @@ def register_commands(app: Flask) -> None:
         upgrade_database(db.engine)
         click.echo("Database schema is at the newest version.")
 
+    @app.cli.group("storage")
+    def storage_group():
+        """Where photos, label PDFs and uploads are kept (TAGSVC_STORAGE_URL)."""
+
+    @storage_group.command("check")
+    def storage_check():
+        """Write, read back and remove a small file in the store, as a new server's first check."""
+        from tagsvc.storage import check_storage
+
+        try:
+            where = check_storage()
+        except Exception as error:  # whatever the store answered, said plainly
+            raise click.ClickException(f"The file store does not work: {error}") from None
+        click.echo(f"The file store works: {where}.")
+
     @db_group.command("settle")
     def db_settle():
         """Close what earlier versions left stuck: transfers whose every item arrived, loans whose every item is back."""

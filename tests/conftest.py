@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, inspect, text
 from tagsvc import create_app
 from tagsvc.database import upgrade_database
 from tagsvc.extensions import db as database
+from tests.object_store import s3_server, s3_store_url  # noqa: F401  (fixtures of the object store's tests)
 
 POSTGRES_URL = os.environ.get("TAGSVC_TEST_DATABASE_URL")
 TEST_PASSWORD = "correct-horse-9"

@@ -121,6 +121,9 @@ def run_import_job(run_id: int) -> ImportRun:
             run.status, run.error = "failed", _("The import stopped because of an error on the server; nothing was written. Try again; if it "
                                                 "fails again, tell the administrator.")
         run.finished_at = run.finished_at or utcnow()
+        db.session.commit()
+        # Only once the run's end is kept: an object store's delete is not undone with a failed commit, and a run
+        # taken up again must still find its rows.
         storage().delete("imports", _rows_file(run_id))
         db.session.commit()
     if run.status == "done":

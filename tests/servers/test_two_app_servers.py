@@ -28,6 +28,7 @@ from tagsvc.assets.models import Asset
 from tagsvc.extensions import db
 from tagsvc.repairs.models import ReportPhoto
 from tagsvc.spreadsheets.models import ImportRun
+from tagsvc.storage import storage
 from tests.concurrency import RegisterWritesHeld
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_asset, make_department, make_user
@@ -99,11 +100,13 @@ def _wait(until, seconds: float = 120, what: str = "", every: float = 0.2):
     raise AssertionError(f"waited {seconds} s for {what}")
 
 
-@pytest.fixture
-def district(make_app, database_url, tmp_path):
-    """The shared settings, and a way to start servers and workers on them (all stopped when the test ends)."""
+@pytest.fixture(params=["database", "s3"])
+def district(make_app, database_url, tmp_path, request):
+    """The shared settings, and a way to start servers and workers on them (all stopped when the test ends); the files
+    kept in the database, then in an S3-compatible store."""
     queue = os.environ.get("TAGSVC_TEST_QUEUE_URL", "")
-    env = {**os.environ, "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "one-secret-for-every-server", "TAGSVC_STORAGE_URL": "database",
+    store = request.getfixturevalue("s3_store_url") if request.param == "s3" else "database"
+    env = {**os.environ, "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "one-secret-for-every-server", "TAGSVC_STORAGE_URL": store,
            "TAGSVC_QUEUE_URL": queue, "TAGSVC_QUEUE_FILE": str(tmp_path / "queue.sqlite3"), "TAGSVC_LABEL_INLINE_MAX": "10",
            "TAGSVC_IMPORT_INLINE_MAX": "10", "TAGSVC_JOB_LEASE_SECONDS": "2", "TAGSVC_DEFAULT_LANGUAGE": "en",
            "TAGSVC_PUBLIC_BASE_URL": "https://tags.example.edu"}
@@ -131,7 +134,7 @@ def district(make_app, database_url, tmp_path):
                 time.sleep(0.2)
         raise AssertionError(f"server {name} did not start")
 
-    app = make_app(STORAGE_URL="database", QUEUE_URL=queue, QUEUE_FILE=str(tmp_path / "queue.sqlite3"))
+    app = make_app(STORAGE_URL=store, QUEUE_URL=queue, QUEUE_FILE=str(tmp_path / "queue.sqlite3"))
     with app.app_context():
         yield start
     for process in processes:
@@ -180,6 +183,7 @@ def test_two_app_servers_and_one_worker_share_everything_a_person_does(district,
     name = _wait(lambda: db.session.scalar(select(ReportPhoto.name)), what="the report")
     status, _, shown = Visitor().open(f"{second}/photos/{name}")
     assert status == 200 and Image.open(io.BytesIO(shown)).size == (80, 60)
+    assert storage().get("photos", name) == shown and not any((tmp_path / "one").rglob("*.jpg"))  # in the shared store, not on a disk
 
     # An import started on the first runs on the worker; the worker is killed in the middle and started again: the
     # import finishes once.
