@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_
+from sqlalchemy import Computed, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
@@ -35,6 +35,10 @@ class AssetCondition(StrEnum):
     FAIR = "fair"
     POOR = "poor"
     BROKEN = "broken"
+
+
+# Name and asset number in one lower-cased text, split by a newline no search can contain (migration 0028).
+SEARCH_TEXT = "lower(name) || '\n' || lower(asset_number)"
 
 
 class Asset(SchoolOwned, Base):
@@ -76,6 +80,8 @@ class Asset(SchoolOwned, Base):
     # programs) changing an asset at once the second fails instead of silently undoing the first's work; it is
     # also the asset's ETag in the API and the hidden version on its edit form.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The register's search reads this, lower-cased when the row is written (migration 0028 says why); never loaded.
+    search_text: Mapped[str | None] = mapped_column(Text, Computed(SEARCH_TEXT, persisted=True), deferred=True)
 
     category: Mapped[Category | None] = relationship(lazy="joined")
     department: Mapped[Department | None] = relationship(lazy="joined")

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from tagsvc.schools.web import fixed_asset_threshold
 from tagsvc.accounts.permissions import require_asset_editor
 from tagsvc.assets import services
+from tagsvc.assets.display import STATUS_LABELS
 from tagsvc.assets.forms import AssetForm, active_filter_count, asset_filter_from_args
 from tagsvc.assets.models import AssetCondition, AssetStatus
 from tagsvc.assets.states import status_governance
@@ -52,9 +53,9 @@ def _photo_bytes(form: AssetForm) -> bytes | None:
 @login_required
 def index():
     form, query = asset_filter_from_args(request.args, _per_page())
-    page = services.search_assets(current_user, query)
-    if page.exact_tag is not None and page.total == 1:
-        return redirect(url_for("assets.detail", asset_id=page.exact_tag.id))
+    page = services.asset_list_page(current_user, query)
+    if page.exact_tag_id is not None and page.total == 1:
+        return redirect(url_for("assets.detail", asset_id=page.exact_tag_id))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     write_offs = None
     if query.status == AssetStatus.DISPOSED and current_user.is_admin:  # the disposed items: what left the books
@@ -64,7 +65,7 @@ def index():
         year = school_today().year
         write_offs = {"all": written_off(), "year": year, "this_year": written_off(year)}
     return render_template("assets/index.html", form=form, page=page, args=args, active_filters=active_filter_count(form),
-                           write_offs=write_offs)
+                           write_offs=write_offs, status_labels={status: _(label) for status, label in STATUS_LABELS.items()})
 
 
 def _hint_property_kind(asset) -> None:

@@ -128,6 +128,17 @@ def test_search_finds_by_name_number_and_tag_code(app):
     assert by_code.exact_tag.id == desk.id and [a.id for a in by_code.items] == [desk.id]
 
 
+def test_search_ignores_case_follows_edits_and_never_joins_name_and_number(app):
+    office = make_user(Role.ADMIN)
+    printer = make_asset(name="HP LaserJet 打印机A", asset_number="B-0042")
+    assert [a.id for a in search_assets(office, AssetQuery(text="laserjet")).items] == [printer.id]
+    assert [a.id for a in search_assets(office, AssetQuery(text="b-0042")).items] == [printer.id]
+    assert search_assets(office, AssetQuery(text="AB-0042")).total == 0  # the name's end and the number's start are not one word
+    update_asset(office, printer.id, AssetData(**{**_as_data(printer), "name": "Canon 复印机"}))
+    assert search_assets(office, AssetQuery(text="laserjet")).total == 0
+    assert [a.id for a in search_assets(office, AssetQuery(text="CANON")).items] == [printer.id]
+
+
 def test_search_treats_like_wildcards_as_plain_text(app):
     staff = make_user(Role.STAFF)
     make_asset(name="投影仪")
