@@ -21,6 +21,7 @@ def import_models() -> None:
     from tagsvc.assets import models as _assets  # noqa: F401
     from tagsvc.disposals import models as _disposals  # noqa: F401
     from tagsvc.district import models as _district  # noqa: F401
+    from tagsvc.inspections import models as _inspections  # noqa: F401
     from tagsvc.jobs import models as _jobs  # noqa: F401
     from tagsvc.labels import models as _labels  # noqa: F401
     from tagsvc.ledger import documents as _documents  # noqa: F401

@@ -120,11 +120,19 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     if open_report_for(asset.id) is not None:
         raise ConflictError(_("This item has already been reported and the repair is under way."))
     _check_rate(actor, asset.id, client_hash)
-    stored = store_photos(list(photos), MAX_PHOTOS)
+    report = file_report(actor, asset, kind, description, reporter, store_photos(list(photos), MAX_PHOTOS), client_hash, handout_id)
+    db.session.commit()
+    return report
+
+
+def file_report(actor, asset: Asset, kind: DamageKind, description: str, reporter: Reporter = Reporter(), photo_names: list[str] = (),
+                client_hash: str = "", handout_id: int | None = None) -> DamageReport:
+    """A checked report for an item with no open one, in the caller's transaction (a safety inspection's failed line
+    files its report with the results that found it): the ledger, the groups and the office's email follow."""
     report = DamageReport(
         asset_id=asset.id, kind=kind, description=description, reporter_name=reporter.name, reporter_group=reporter.group,
         reporter_contact=reporter.contact, reporter_id=actor.id if _signed_in(actor) else None, client_hash=client_hash,
-        asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in stored], handout_id=handout_id,
+        asset_status_before=asset.status, photos=[ReportPhoto(name=n) for n in photo_names], handout_id=handout_id,
     )
     db.session.add(report)
     # A report is a claim until the office has looked at it: the asset's status and condition stay as the
@@ -133,7 +141,6 @@ def submit_report(actor, raw_code: str, kind: DamageKind, description: str, repo
     _record_event(asset, LedgerAction.DAMAGE_REPORTED, actor if _signed_in(actor) else None, note=_report_note(report))
     damage_reported(report)  # the groups that want it hear of it (recorded now, sent by the job queue's worker)
     _tell_the_office(report)  # by email, queued when this commits
-    db.session.commit()
     return report
 
 

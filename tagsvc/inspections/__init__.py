@@ -1,0 +1,1 @@
+"""Safety inspection rounds (安全巡检)."""

@@ -1,0 +1,450 @@
+"""Safety inspection rounds (安全巡检): the office's plans, the rounds people walk with a phone, and what a failed line
+sets going. Views and the API call these; so do the tests."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+
+from tagsvc.accounts.models import Role, User
+from tagsvc.accounts.permissions import require_admin, require_signed_in
+from tagsvc.assets.models import OFF_THE_BOOKS, Asset
+from tagsvc.errors import ConflictError, InFlightError, NotFoundError, PermissionDeniedError, ValidationError
+from tagsvc.extensions import db, lock_document, utcnow
+from tagsvc.inspections.models import Frequency, InspectionPlan, InspectionResult, InspectionRound, TargetKind
+from tagsvc.inspections.periods import period_containing, periods_between
+from tagsvc.structure.models import Category, Department, Location, LocationKind
+from tagsvc.structure.services import descendant_ids
+from tagsvc.tags.models import Tag
+from tagsvc.tags.services import code_in
+
+MAX_LINES = 30
+MAX_BATCH = 200
+MAX_NOTE = 500
+# A phone's clock may be off; a time further from the server's than this is taken as the time it arrived.
+CLOCK_TOLERANCE = timedelta(hours=12)
+LINE_KEY = re.compile(r"^[a-z0-9]{1,20}$")
+
+
+@dataclass
+class PlanData:
+    name: str
+    target_kind: TargetKind
+    checklist: list[str]  # the lines' words, in order; see checklist_lines for their keys
+    frequency: Frequency
+    starts_on: date
+    ends_on: date | None = None
+    category_id: int | None = None
+    asset_ids: list[int] = field(default_factory=list)
+    location_ids: list[int] = field(default_factory=list)
+    inspector_ids: list[int] = field(default_factory=list)
+    department_ids: list[int] = field(default_factory=list)
+    service_years: int | None = None
+    replace_warning_days: int = 60
+
+
+def checklist_lines(words: list[str], before: list[dict] = ()) -> list[dict]:
+    """Lines with keys: a line whose words are unchanged keeps its key, so that its results still name it."""
+    keys = {line["text"]: line["key"] for line in before}
+    taken = set(keys.values())
+    lines, number = [], 1
+    for text in words:
+        key = keys.pop(text, None)
+        if key is None:
+            while f"k{number}" in taken:
+                number += 1
+            key = f"k{number}"
+            taken.add(key)
+        lines.append({"key": key, "text": text})
+    return lines
+
+
+def _checked(data: PlanData) -> PlanData:
+    """The plan's fields as the office typed them, or a ValidationError that says what to change."""
+    data.name = (data.name or "").strip()
+    if not data.name or len(data.name) > 200:
+        raise ValidationError(_("Give the plan a name (up to 200 characters)."))
+    lines = [text.strip() for text in data.checklist if text and text.strip()]
+    if not lines:
+        raise ValidationError(_("A plan needs at least one checklist line."))
+    if len(lines) > MAX_LINES or any(len(text) > 200 for text in lines):
+        raise ValidationError(_("At most %(n)d checklist lines, each up to 200 characters.", n=MAX_LINES))
+    if len(set(lines)) != len(lines):
+        raise ValidationError(_("Each checklist line must say something different."))
+    data.checklist = lines
+    try:
+        data.target_kind, data.frequency = TargetKind(data.target_kind), Frequency(data.frequency)
+    except ValueError:
+        raise ValidationError(_("Choose what is checked and how often.")) from None
+    if data.ends_on is not None and data.ends_on < data.starts_on:
+        raise ValidationError(_("The plan's last day comes before its first."))
+    if data.frequency == Frequency.ONCE and data.ends_on is None:
+        raise ValidationError(_("A one-off round needs the day by which it is done."))
+    if data.target_kind == TargetKind.CATEGORY:
+        if data.category_id is None or db.session.get(Category, data.category_id) is None:
+            raise ValidationError(_("Choose the category whose items are checked."))
+        data.asset_ids, data.location_ids = [], []
+    elif data.target_kind == TargetKind.ITEMS:
+        data.asset_ids = sorted(set(data.asset_ids))
+        found = set(db.session.scalars(select(Asset.id).where(Asset.id.in_(data.asset_ids), Asset.status.not_in(OFF_THE_BOOKS))))
+        if not data.asset_ids or found != set(data.asset_ids):
+            raise ValidationError(_("Choose the items that are checked (items on the books of this school)."))
+        data.category_id, data.location_ids = None, []
+    else:
+        data.location_ids = sorted(set(data.location_ids))
+        found = set(db.session.scalars(select(Location.id).where(Location.id.in_(data.location_ids))))
+        if not data.location_ids or found != set(data.location_ids):
+            raise ValidationError(_("Choose the rooms that are checked, or the buildings whose rooms are."))
+        data.category_id, data.asset_ids = None, []
+    data.inspector_ids = sorted(set(data.inspector_ids))
+    people = set(db.session.scalars(select(User.id).where(User.id.in_(data.inspector_ids), User.active.is_(True),
+                                                          User.role != Role.DISTRICT)))
+    if people != set(data.inspector_ids):
+        raise ValidationError(_("Only active people of this school can inspect."))
+    data.department_ids = sorted(set(data.department_ids))
+    if set(db.session.scalars(select(Department.id).where(Department.id.in_(data.department_ids)))) != set(data.department_ids):
+        raise ValidationError(_("There is no such department."))
+    if not data.inspector_ids and not data.department_ids:
+        raise ValidationError(_("Say who inspects: people, or the people of a department."))
+    if data.service_years is not None and not 1 <= data.service_years <= 50:
+        raise ValidationError(_("Years of service: from 1 to 50, or empty."))
+    if not 0 <= data.replace_warning_days <= 365:
+        raise ValidationError(_("Warn from 0 to 365 days before an item's service ends."))
+    return data
+
+
+def create_plan(actor, data: PlanData) -> InspectionPlan:
+    require_admin(actor)
+    data = _checked(data)
+    plan = InspectionPlan(name=data.name, target_kind=data.target_kind, category_id=data.category_id, asset_ids=data.asset_ids,
+                          location_ids=data.location_ids, checklist=checklist_lines(data.checklist), frequency=data.frequency,
+                          starts_on=data.starts_on, ends_on=data.ends_on, inspector_ids=data.inspector_ids,
+                          department_ids=data.department_ids, service_years=data.service_years,
+                          replace_warning_days=data.replace_warning_days, created_by_id=actor.id)
+    db.session.add(plan)
+    db.session.commit()
+    return plan
+
+
+def update_plan(actor, plan_id: int, data: PlanData, version: int) -> InspectionPlan:
+    """A changed plan applies from its next round; a round already begun keeps the lines it began with."""
+    require_admin(actor)
+    plan = get_plan(actor, plan_id)
+    if plan.version != version:
+        raise ConflictError(_("Someone else changed this plan meanwhile. Open it again to see their changes."))
+    data = _checked(data)
+    for name in ("name", "target_kind", "category_id", "asset_ids", "location_ids", "frequency", "starts_on", "ends_on",
+                 "inspector_ids", "department_ids", "service_years", "replace_warning_days"):
+        setattr(plan, name, getattr(data, name))
+    plan.checklist = checklist_lines(data.checklist, plan.checklist)
+    db.session.commit()
+    return plan
+
+
+def set_plan_active(actor, plan_id: int, active: bool) -> InspectionPlan:
+    require_admin(actor)
+    plan = get_plan(actor, plan_id)
+    plan.active = active
+    db.session.commit()
+    return plan
+
+
+def get_plan(actor, plan_id: int) -> InspectionPlan:
+    require_signed_in(actor)
+    plan = db.session.get(InspectionPlan, plan_id)
+    if plan is None:
+        raise NotFoundError(_("There is no such inspection plan."))
+    return plan
+
+
+def may_inspect(actor, plan: InspectionPlan) -> bool:
+    """The office, the plan's inspectors and the people of its departments."""
+    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
+        return False
+    return (actor.is_admin or actor.id in plan.inspector_ids
+            or any(d.id in plan.department_ids for d in actor.departments))
+
+
+# ------------------------------------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str  # "asset:12" or "location:7"
+    asset_id: int | None
+    location_id: int | None
+    name: str
+    number: str  # the asset number, or the room's full name
+    code: str  # its label's code ("" when it has none)
+
+
+def targets_of(plan: InspectionPlan) -> list[Target]:
+    """What a round of the plan checks, as the books are now: items on the books, or rooms."""
+    if plan.target_kind == TargetKind.ROOMS:
+        rooms = _rooms_under(plan.location_ids)
+        codes = dict(db.session.execute(select(Tag.location_id, Tag.code).where(Tag.location_id.in_(rooms), Tag.retired_at.is_(None))).all()) if rooms else {}
+        rows = db.session.execute(select(Location.id, Location.name, Location.full_name).where(Location.id.in_(rooms))
+                                  .order_by(Location.full_name)).all() if rooms else []
+        return [Target(f"location:{r.id}", None, r.id, r.name, r.full_name, codes.get(r.id, "")) for r in rows]
+    query = select(Asset.id, Asset.name, Asset.asset_number, Tag.code).outerjoin(
+        Tag, (Tag.asset_id == Asset.id) & Tag.retired_at.is_(None)).where(Asset.status.not_in(OFF_THE_BOOKS))
+    if plan.target_kind == TargetKind.CATEGORY:
+        query = query.where(Asset.category_id.in_(descendant_ids(Category, plan.category_id)))
+    else:
+        query = query.where(Asset.id.in_(plan.asset_ids or [-1]))
+    return [Target(f"asset:{r.id}", r.id, None, r.name, r.asset_number, r.code or "")
+            for r in db.session.execute(query.order_by(Asset.asset_number))]
+
+
+def _rooms_under(location_ids: list[int]) -> list[int]:
+    """The chosen rooms, and every room inside a chosen building or floor."""
+    kinds = dict(db.session.execute(select(Location.id, Location.kind)).all())
+    rooms: set[int] = set()
+    for location_id in location_ids:
+        if kinds.get(location_id) in (LocationKind.ROOM, LocationKind.SPOT):
+            rooms.add(location_id)
+        else:
+            rooms.update(i for i in descendant_ids(Location, location_id) if kinds.get(i) == LocationKind.ROOM)
+    return sorted(rooms)
+
+
+# -------------------------------------------------------------------------------------------------------- rounds
+
+
+def round_for(plan: InspectionPlan, day: date) -> InspectionRound | None:
+    """The plan's round for the period `day` falls in, begun now if nobody has begun it; None outside the plan's days
+    or for a plan switched off."""
+    period = period_containing(plan.frequency, day, plan.starts_on, plan.ends_on)
+    if period is None or not plan.active:
+        return None
+    found = db.session.scalar(select(InspectionRound).where(InspectionRound.plan_id == plan.id, InspectionRound.period_start == period[0]))
+    if found is not None:
+        return found
+    begun = InspectionRound(plan_id=plan.id, period_start=period[0], period_end=period[1], checklist=list(plan.checklist))
+    try:
+        with db.session.begin_nested():
+            db.session.add(begun)
+        db.session.commit()
+    except IntegrityError:  # two phones opened it at the same moment: the other one begun it
+        db.session.rollback()
+        return db.session.scalar(select(InspectionRound).where(InspectionRound.plan_id == plan.id, InspectionRound.period_start == period[0]))
+    return begun
+
+
+def open_round(actor, plan_id: int, day: date) -> InspectionRound:
+    """The round a person walks now: the current period's, for someone the plan names."""
+    plan = get_plan(actor, plan_id)
+    if not may_inspect(actor, plan):
+        raise PermissionDeniedError(_("You are not one of the inspectors of “%(name)s”.", name=plan.name))
+    found = round_for(plan, day)
+    if found is None:
+        raise NotFoundError(_("“%(name)s” has no round today.", name=plan.name))
+    return found
+
+
+def get_round(actor, round_id: int) -> InspectionRound:
+    require_signed_in(actor)
+    found = db.session.get(InspectionRound, round_id)
+    if found is None:
+        raise NotFoundError(_("There is no such inspection round."))
+    return found
+
+
+def close_round(actor, round_id: int) -> InspectionRound:
+    """The office signs the period's record: no result is taken after this. Only a period that has ended."""
+    require_admin(actor)
+    get_round(actor, round_id)
+    lock_document(InspectionRound, round_id)
+    found = db.session.get(InspectionRound, round_id, populate_existing=True)
+    if found.closed_at is not None:
+        raise ConflictError(_("This round was closed already."))
+    if found.period_end >= _today():
+        raise ConflictError(_("A round can be closed once its period has ended (on %(day)s).", day=found.period_end.isoformat()))
+    found.closed_at, found.closed_by_name = utcnow(), actor.display_name
+    db.session.commit()
+    return found
+
+
+def _today() -> date:
+    from tagsvc.loans.services import school_today
+
+    return school_today()
+
+
+# ------------------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class ResultIn:
+    result_id: str  # made on the phone (a UUID): the same id sent again counts nothing twice
+    code: str  # the item's or room's label code (or its URL)
+    line_key: str
+    passed: bool
+    note: str = ""
+    checked_at: datetime | None = None
+
+
+@dataclass
+class ResultOut:
+    result_id: str
+    outcome: str  # "recorded", "already_checked" (someone checked that line first), "replayed" (received before)
+    target: str
+    name: str
+    line_key: str
+    passed: bool
+    first_by: str = ""
+    damage_report_id: int | None = None
+
+
+def record_results(actor, round_id: int, results: list[ResultIn]) -> list[ResultOut]:
+    """A phone's results for a round, in one request. Any bad result (a line not on the round's checklist, an item
+    the round does not check, a failure without a word) refuses the whole batch and changes nothing; so does a
+    closed round or a person the plan does not name. Each failed line of an item opens a damage report, or joins
+    the item's open one, in the same transaction."""
+    require_signed_in(actor)
+    if not results:
+        raise ValidationError(_("Send at least one result."))
+    if len(results) > MAX_BATCH:
+        raise ValidationError(_("Send at most %(count)s results at a time.", count=MAX_BATCH))
+    if len({r.result_id for r in results}) != len(results):
+        raise ValidationError(_("The same result id appears twice in this batch."))
+    get_round(actor, round_id)
+    lock_document(InspectionRound, round_id, shared=True)  # results beside each other, never beside the round's closing
+    current = db.session.get(InspectionRound, round_id)
+    plan = current.plan
+    if not may_inspect(actor, plan):
+        raise PermissionDeniedError(_("You are not one of the inspectors of “%(name)s”.", name=plan.name))
+    if current.closed_at is not None:
+        raise ConflictError(_("This round was closed on %(day)s: nothing more can be recorded in it.", day=current.closed_at.date().isoformat()))
+    try:
+        answers = _record(actor, current, results)
+        db.session.commit()
+    except IntegrityError:
+        # The same results arriving from another send at this moment (a retry while the first is on its way), or a
+        # second phone checking the same line this very moment: sent again, each gets its answer.
+        db.session.rollback()
+        raise InFlightError(_("These results are being received right now from another send. Send them again in a moment.")) from None
+    return answers
+
+
+def _record(actor, current: InspectionRound, results: list[ResultIn]) -> list[ResultOut]:
+    lines = {line["key"]: line["text"] for line in current.checklist}
+    targets = {t.code: t for t in targets_of(current.plan) if t.code}
+    for result in results:
+        if not isinstance(result.result_id, str) or not 8 <= len(result.result_id) <= 64:
+            raise ValidationError(_("Each result needs an id made on the phone (8 to 64 characters)."))
+        if result.line_key not in lines:
+            raise ValidationError(_("“%(line)s” is not a line of this round's checklist.", line=str(result.line_key)[:40]))
+        code = code_in(result.code or "")
+        if code is None or code not in targets:
+            raise ValidationError(_("%(code)s is not one of the items or rooms this round checks.", code=str(result.code)[:40]))
+        if not result.passed and not (result.note or "").strip():
+            raise ValidationError(_("Say in a word what is wrong for each failed line."))
+        if len(result.note or "") > MAX_NOTE:
+            raise ValidationError(_("Keep each note under %(n)d characters.", n=MAX_NOTE))
+    before = {row.result_id: row for row in db.session.scalars(
+        select(InspectionResult).where(InspectionResult.result_id.in_([r.result_id for r in results])))}
+    for row in before.values():
+        if row.round_id != current.id:
+            raise ValidationError(_("This result id was already used for something else."))
+    firsts = {(row.target, row.line_key): row for row in db.session.scalars(
+        select(InspectionResult).where(InspectionResult.round_id == current.id,
+                                       InspectionResult.target.in_([targets[code_in(r.code)].key for r in results])))}
+    now, answers = utcnow(), []
+    for result in results:
+        target = targets[code_in(result.code)]
+        if result.result_id in before:
+            row = before[result.result_id]
+            answers.append(ResultOut(row.result_id, "replayed", row.target, target.name, row.line_key, row.passed,
+                                     row.recorded_by_name, row.damage_report_id))
+            continue
+        first = firsts.get((target.key, result.line_key))
+        if first is not None:
+            answers.append(ResultOut(result.result_id, "already_checked", target.key, target.name, result.line_key, first.passed,
+                                     first.recorded_by_name, first.damage_report_id))
+            continue
+        checked_at = result.checked_at if result.checked_at and abs(result.checked_at - now) < CLOCK_TOLERANCE else now
+        row = InspectionResult(result_id=result.result_id, round_id=current.id, target=target.key, asset_id=target.asset_id,
+                               location_id=target.location_id, line_key=result.line_key, line_text=lines[result.line_key],
+                               passed=bool(result.passed), note=(result.note or "").strip(), recorded_by_id=actor.id,
+                               recorded_by_name=actor.display_name, checked_at=checked_at, received_at=now)
+        db.session.add(row)
+        db.session.flush()
+        if not row.passed and row.asset_id is not None:
+            row.damage_report_id = _report_failure(actor, current, row)
+        firsts[(target.key, result.line_key)] = row
+        answers.append(ResultOut(row.result_id, "recorded", row.target, target.name, row.line_key, row.passed,
+                                 actor.display_name, row.damage_report_id))
+    return answers
+
+
+def _report_failure(actor, current: InspectionRound, row: InspectionResult) -> int:
+    """A failed line of an item: a damage report for the office to triage as any other, or a note on the item's open
+    one (the office sees one report per fault, however many lines or rounds found it)."""
+    from tagsvc.repairs.models import DamageKind, ReportAddition
+    from tagsvc.repairs.services import Reporter, file_report, open_report_for
+
+    words = _("Safety inspection “%(plan)s”: %(line)s: %(note)s", plan=current.plan.name, line=row.line_text, note=row.note)
+    report = open_report_for(row.asset_id)
+    if report is not None:
+        db.session.add(ReportAddition(report_id=report.id, note=words, reporter_name=actor.display_name, reporter_id=actor.id))
+        return report.id
+    asset = db.session.get(Asset, row.asset_id)
+    return file_report(actor, asset, DamageKind.UNSAFE, words, Reporter(name=actor.display_name)).id
+
+
+# -------------------------------------------------------------------------------------------------- what is due
+
+
+@dataclass
+class RoundState:
+    plan: InspectionPlan
+    period: tuple[date, date]
+    round: InspectionRound | None
+    expected: int  # target × checklist lines
+    checked: int
+    failed: int
+    state: str  # "done", "due", "overdue", "closed"
+
+    @property
+    def late(self) -> bool:
+        return self.state == "overdue"
+
+
+def round_states(plan: InspectionPlan, first_day: date, last_day: date, today: date | None = None) -> list[RoundState]:
+    """Each period of the plan between two days: how much of it was checked, and whether it is done, still due,
+    overdue (ended and not done) or closed."""
+    today = today or _today()
+    periods = periods_between(plan.frequency, first_day, last_day, plan.starts_on, plan.ends_on)
+    rounds = {r.period_start: r for r in db.session.scalars(select(InspectionRound).where(
+        InspectionRound.plan_id == plan.id, InspectionRound.period_start.in_([p[0] for p in periods])))} if periods else {}
+    counts = {row.round_id: row for row in db.session.execute(
+        select(InspectionResult.round_id, func.count().label("checked"), func.sum(case((InspectionResult.passed.is_(False), 1), else_=0)).label("failed"))
+        .where(InspectionResult.round_id.in_([r.id for r in rounds.values()])).group_by(InspectionResult.round_id))} if rounds else {}
+    targets = len(targets_of(plan))
+    states = []
+    for period in periods:
+        found = rounds.get(period[0])
+        lines = len(found.checklist if found else plan.checklist)
+        count = counts.get(found.id) if found else None
+        checked, failed = (count.checked, int(count.failed or 0)) if count else (0, 0)
+        expected = targets * lines
+        if found is not None and found.closed_at is not None:
+            state = "closed"
+        elif expected and checked >= expected:
+            state = "done"
+        elif period[1] < today:
+            state = "overdue"
+        else:
+            state = "due"
+        states.append(RoundState(plan, period, found, expected, checked, failed, state))
+    return states
+
+
+def new_result_id() -> str:
+    return str(uuid.uuid4())
