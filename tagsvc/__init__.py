@@ -133,10 +133,11 @@ def _register_blueprints(app: Flask) -> None:
     from tagsvc.channels import views as channels
     from tagsvc.district import views as district
     from tagsvc.schools import views as schools
+    from tagsvc.inspections import views as inspections
 
     from tagsvc.structure.views import pick_bp
 
-    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, spreadsheets, reports, channels, district, schools, photos, scanning):
+    for feature in (i18n, home, accounts, structure, assets, labels, repairs, stocktake, transfers, loans, disposals, approvals, spreadsheets, reports, channels, district, schools, inspections, photos, scanning):
         app.register_blueprint(feature.bp)
     app.register_blueprint(pick_bp)
 

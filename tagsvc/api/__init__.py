@@ -70,6 +70,7 @@ def init_api(app: Flask) -> TagsvcApi:
     from tagsvc.loans import api as loans
     from tagsvc.disposals import api as disposals
     from tagsvc.channels import api as channels
+    from tagsvc.inspections import api as inspections
 
     app.config.update(API_TITLE="tagsvc", API_VERSION="1", OPENAPI_VERSION="3.0.3", OPENAPI_URL_PREFIX=API_PREFIX,
                       OPENAPI_JSON_PATH="openapi.json")
@@ -77,7 +78,7 @@ def init_api(app: Flask) -> TagsvcApi:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
                                                        "description": "A personal API token (tgs_…)."})
     names = set()
-    for feature in (scanning, assets, structure, repairs, labels, stocktake, transfers, loans, disposals, channels):
+    for feature in (scanning, assets, structure, repairs, labels, stocktake, transfers, loans, disposals, channels, inspections):
         csrf.exempt(feature.blp)  # checked in authenticate_api_request, for the session only
         api.register_blueprint(feature.blp)
         names.add(feature.blp.name)

@@ -162,6 +162,13 @@ def get_plan(actor, plan_id: int) -> InspectionPlan:
     return plan
 
 
+def plans_for(actor) -> list[InspectionPlan]:
+    """The office: every plan; anyone else: the plans they inspect. Active first, then by name."""
+    require_signed_in(actor)
+    plans = db.session.scalars(select(InspectionPlan).order_by(InspectionPlan.active.desc(), InspectionPlan.name)).all()
+    return list(plans) if actor.is_admin else [p for p in plans if may_inspect(actor, p)]
+
+
 def may_inspect(actor, plan: InspectionPlan) -> bool:
     """The office, the plan's inspectors and the people of its departments."""
     if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
@@ -270,10 +277,38 @@ def close_round(actor, round_id: int) -> InspectionRound:
     return found
 
 
-def _today() -> date:
+def today() -> date:
+    """The school's date (its time zone, not the server's)."""
     from tagsvc.loans.services import school_today
 
     return school_today()
+
+
+_today = today
+
+
+@dataclass
+class RoundView:
+    """A round with what it checks and what was recorded so far (the phone's page and the API read this)."""
+
+    round: InspectionRound
+    targets: list[Target]
+    results: list[InspectionResult]
+
+    def __getattr__(self, name):  # the round's own fields: id, plan, period_start, …
+        return getattr(self.round, name)
+
+    def result_of(self, target: Target) -> dict[str, InspectionResult]:
+        return {r.line_key: r for r in self.results if r.target == target.key}
+
+
+def round_view(actor, round_id: int) -> RoundView:
+    """What a round checks and what was recorded, for the office and the plan's people."""
+    found = get_round(actor, round_id)
+    if not (may_inspect(actor, found.plan) or actor.is_admin):
+        raise PermissionDeniedError(_("You are not one of the inspectors of “%(name)s”.", name=found.plan.name))
+    results = db.session.scalars(select(InspectionResult).where(InspectionResult.round_id == found.id).order_by(InspectionResult.id)).all()
+    return RoundView(found, targets_of(found.plan), list(results))
 
 
 # ------------------------------------------------------------------------------------------------------- results

@@ -77,7 +77,10 @@ def choose_school(school_id: int | None) -> None:
     # inactive is rolled back before anything else runs; the next one begins with the school chosen now.
     if transaction is not None and transaction.is_active and session.get_bind().dialect.name == "postgresql":
         try:
-            _tell_postgresql(session.connection(), school_id)
+            told = session.info.get(_TOLD, 0)
+            connection = session.connection()
+            if session.info.get(_TOLD, 0) == told:  # else its transaction began just now, and after_begin told it
+                _tell_postgresql(connection, school_id)
         except DBAPIError as error:
             # A transaction PostgreSQL already aborted (leaving `use_school` because of that error) ends in a
             # rollback; the next one begins with the school chosen now. Any other failure is real.
@@ -123,15 +126,19 @@ def forget_sole_school() -> None:
         g.pop(_SOLE, None)
 
 
+# How often this session's transactions began by telling PostgreSQL their school (choose_school need not again).
+_TOLD = "tagsvc_school_told"
+
 # Switched off by the test that shows the second wall holding alone.
 FIRST_WALL = True
 
 
 @event.listens_for(Session, "after_begin")
-def _second_wall(_session: Session, _transaction, connection) -> None:
+def _second_wall(session: Session, _transaction, connection) -> None:
     school = current_school_id()
     if school is not None:
         _tell_postgresql(connection, school)
+        session.info[_TOLD] = session.info.get(_TOLD, 0) + 1
 
 
 def _tell_postgresql(connection, school_id: int | None) -> None:

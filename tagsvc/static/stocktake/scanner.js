@@ -11,7 +11,6 @@
   var log = document.getElementById("scan-log");
   var lastSeen = {};
   var queuedCodes = {};  // codes whose line said "saved on this phone, will be sent"
-  var sending = false;
 
   var say = TagsvcCamera.say, codeIn = TagsvcCamera.codeIn, beep = TagsvcCamera.beep;
 
@@ -21,13 +20,7 @@
     return id;
   }
 
-  function newId() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  var newId = ScanQueue.newId;
 
   function note(text, kind) { TagsvcCamera.note(log, text, kind); }
 
@@ -94,15 +87,18 @@
     });
   }
 
-  function showQueue() {
-    return ScanQueue.all(data.stocktake).then(function (rows) {
-      var waiting = rows.filter(function (r) { return !r.refused; }).length;
-      var refused = rows.length - waiting;
-      queueLine.textContent = (waiting ? say(words.waiting, { n: waiting }) : words.allSent) + (refused ? " · " + say(words.refused, { why: refused }) : "");
-      queueLine.dataset.waiting = waiting;
-      return rows;
-    });
-  }
+  /* Sending is the shared queue's (scan/queue.js): what it refuses for good besides a 422 is a closed stocktake. */
+  var sender = ScanQueue.sender({
+    key: data.stocktake, api: data.api, csrf: data.csrf, batch: BATCH, every: RETRY, line: queueLine, note: note, words: words,
+    body: function (batch, stillWaiting) {
+      return { device_id: deviceId(), pending: stillWaiting, confirmations: batch.map(function (r) {
+        return { id: r.id, code: r.code, location_id: r.location_id, method: r.method, scanned_at: r.scanned_at };
+      }) };
+    },
+    answered: function (json) { json.results.forEach(answer); },
+    closed: function (status, problem) { return status === 409 && problem.current && problem.current.stocktake === "closed"; }
+  });
+  var flush = sender.flush, showQueue = sender.show;
 
   function answer(result) {
     if (result.outcome === "already_confirmed") { note(result.name + " · " + say(words.already, { who: result.first_by }), "info"); }
@@ -114,62 +110,6 @@
     } else if (result.outcome === "confirmed" && result.misplaced) { note(result.name + " · " + say(words.misplaced, { place: result.booked_in }), "info"); }
     else if (result.outcome === "confirmed" && queuedCodes[result.code]) { note("✓ " + result.name + " · " + words.received, "ok"); }
     delete queuedCodes[result.code];
-  }
-
-  /* Send what waits, oldest first, in batches. Each batch says how many will still be waiting after it, so the
-     office sees phones that hold confirmations. Only an answer that refuses for good takes a row out of the waiting
-     count: 422 (the server will never take it) or 409 from a closed stocktake. Anything else (no network, 409 "the
-     same batch is being received right now", 429, a 5xx) leaves everything in place and tries again, sooner at
-     first and then less often (up to a minute), or when the server says when (Retry-After): a batch the server may
-     have counted is never marked refused. */
-  var failures = 0, retryTimer = null;
-
-  function retryLater(seconds) {
-    failures += 1;
-    var wait = seconds ? seconds * 1000 : Math.min(60000, 1000 * Math.pow(2, failures - 1)) * (0.75 + Math.random() / 2);
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(flush, wait);
-  }
-
-  function flush() {
-    if (sending) { return Promise.resolve(); }
-    sending = true;
-    return ScanQueue.all(data.stocktake).then(function (rows) {
-      var waiting = rows.filter(function (r) { return !r.refused; });
-      return sendFrom(waiting, 0);
-    }).then(function () { failures = 0; }, function (error) {
-      retryLater(error && error.retryAfter);  // kept, tried again
-    }).then(function () { sending = false; return showQueue(); });
-  }
-
-  function sendFrom(rows, start) {
-    if (start >= rows.length) { return Promise.resolve(); }
-    var batch = rows.slice(start, start + BATCH);
-    var body = { device_id: deviceId(), pending: rows.length - start - batch.length, confirmations: batch.map(function (r) {
-      return { id: r.id, code: r.code, location_id: r.location_id, method: r.method, scanned_at: r.scanned_at };
-    }) };
-    return fetch(data.api, { method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf, "Accept": "application/json" },
-      body: JSON.stringify(body) }).then(function (response) {
-      if (response.ok) {
-        return response.json().then(function (json) {
-          json.results.forEach(answer);
-          return ScanQueue.remove(batch.map(function (r) { return r.id; }));
-        }).then(function () { return sendFrom(rows, start + BATCH); });
-      }
-      return response.json().catch(function () { return {}; }).then(function (problem) {
-        var closed = response.status === 409 && problem.current && problem.current.stocktake === "closed";
-        if (response.status === 422 || closed) {
-          note(say(words.refused, { why: problem.detail || response.status }), "error");
-          return Promise.all(batch.map(function (r) { return ScanQueue.mark(r.id, problem.detail || String(response.status)); }))
-            .then(function () { return sendFrom(rows, start + BATCH); });
-        }
-        if (response.status === 401 || response.status === 403) { note(words.signIn, "error"); }
-        var error = new Error("not sent: " + response.status);
-        error.retryAfter = parseInt(response.headers.get("Retry-After"), 10) || 0;
-        throw error;
-      });
-    });
   }
 
   function tellDevice() {
@@ -204,10 +144,6 @@
   });
 
   cameraCard.hidden = false;
-  window.addEventListener("online", flush);
-  window.addEventListener("pageshow", flush);
-  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "visible") { flush(); } });
-  setInterval(flush, RETRY);
   // Confirmations saved earlier (maybe offline, maybe in a page closed since) show as found at once.
   showQueue().then(function (rows) {
     rows.forEach(function (r) { if (r.location_id === data.room) { markFound(r.code); } });

@@ -1,0 +1,74 @@
+"""Safety inspections over the API: plans, the round of today, results sent twice counted once, and refusals that
+change nothing."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+
+from tagsvc.accounts.models import Role
+from tagsvc.extensions import db
+from tagsvc.inspections.models import InspectionResult
+from tagsvc.repairs.models import DamageReport
+from tests.factories import make_asset, make_category, make_user
+
+
+def _plan_body(category_id: int, inspector_id: int) -> dict:
+    return {"name": "灭火器月检", "target_kind": "category", "category_id": category_id, "frequency": "monthly",
+            "checklist": ["压力表指针在绿区", "铅封、保险销完好"], "starts_on": "2026-01-01", "inspector_ids": [inspector_id],
+            "service_years": 10}
+
+
+def test_a_round_over_the_api_from_plan_to_results(api, school, token_of):
+    category = make_category("灭火器")
+    units = [make_asset(school.admin, name=f"灭火器{n}", asset_number=f"MHQ-{n}", category_id=category.id) for n in range(3)]
+    made = api("POST", "/inspections/plans", token_of(school.admin), json=_plan_body(category.id, school.staff.id))
+    assert made.status_code == 201, made.get_json()
+    plan = made.get_json()
+    assert [line["key"] for line in plan["checklist"]] == ["k1", "k2"] and made.headers["Location"].endswith(f"/plans/{plan['id']}")
+    # The inspector sees the plan and opens today's round; a keeper the plan does not name cannot.
+    teacher = token_of(school.staff)
+    assert [p["id"] for p in api("GET", "/inspections/plans", teacher).get_json()["items"]] == [plan["id"]]
+    assert api("GET", "/inspections/plans", token_of(school.keeper)).get_json()["items"] == []
+    assert api("POST", f"/inspections/plans/{plan['id']}/rounds/current", token_of(school.keeper)).status_code == 403
+    opened = api("POST", f"/inspections/plans/{plan['id']}/rounds/current", teacher)
+    assert opened.status_code == 200
+    current = opened.get_json()
+    assert sorted(t["code"] for t in current["targets"]) == sorted(u.current_tag.code for u in units) and current["results"] == []
+    batch = {"results": [{"id": str(uuid.uuid4()), "code": u.current_tag.code, "line": "k1", "passed": True} for u in units]
+             + [{"id": str(uuid.uuid4()), "code": units[0].current_tag.code, "line": "k2", "passed": False, "note": "铅封脱落"}]}
+    first = api("POST", f"/inspections/rounds/{current['id']}/results", teacher, json=batch)
+    again = api("POST", f"/inspections/rounds/{current['id']}/results", teacher, json=batch)
+    assert [r["outcome"] for r in first.get_json()["results"]] == ["recorded"] * 4
+    assert [r["outcome"] for r in again.get_json()["results"]] == ["replayed"] * 4
+    report_id = first.get_json()["results"][3]["damage_report_id"]
+    assert report_id is not None and again.get_json()["results"][3]["damage_report_id"] == report_id
+    assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 4
+    assert db.session.scalar(select(func.count()).select_from(DamageReport)) == 1
+    read = api("GET", f"/inspections/rounds/{current['id']}", teacher).get_json()
+    assert len(read["results"]) == 4 and {r["recorded_by"] for r in read["results"]} == {school.staff.display_name}
+
+
+def test_bad_input_gets_a_clear_answer_and_changes_nothing(api, school, token_of):
+    category = make_category("灭火器")
+    unit = make_asset(school.admin, name="灭火器", asset_number="MHQ-1", category_id=category.id)
+    office = token_of(school.admin)
+    plan = api("POST", "/inspections/plans", office, json=_plan_body(category.id, school.staff.id)).get_json()
+    current = api("POST", f"/inspections/plans/{plan['id']}/rounds/current", office).get_json()
+    one = {"id": str(uuid.uuid4()), "code": unit.current_tag.code, "line": "k1", "passed": True}
+    for body, status, said in [
+        ({"results": [one, {**one, "id": str(uuid.uuid4()), "line": "k9"}]}, 422, "not a line of this round"),
+        ({"results": [one, {**one, "id": str(uuid.uuid4()), "code": school.asset.current_tag.code}]}, 422, "not one of the items"),
+        ({"results": [{**one, "passed": False}]}, 422, "Say in a word"),
+        ({"results": [{**one, "id": "not-a-uuid"}]}, 422, ""),
+        ({"results": []}, 422, ""),
+    ]:
+        answer = api("POST", f"/inspections/rounds/{current['id']}/results", office, json=body)
+        assert answer.status_code == status, (body, answer.get_json())
+        assert said in answer.get_json().get("detail", "") + str(answer.get_json().get("errors", ""))
+    assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 0
+    refused = api("POST", "/inspections/plans", token_of(school.keeper), json=_plan_body(category.id, school.staff.id))
+    assert refused.status_code == 403
+    assert api("POST", "/inspections/plans", office, json={**_plan_body(category.id, school.staff.id), "checklist": []}).status_code == 422
+    stranger = make_user(Role.STAFF)
+    assert api("POST", f"/inspections/rounds/{current['id']}/results", token_of(stranger), json={"results": [one]}).status_code == 403
