@@ -200,6 +200,9 @@ def load_demo_data(asset_count: int = 300, seed: int = 2026, username_prefix: st
     db.session.commit()
     _demo_stocktake(users)
     _demo_loan_and_disposal(users, rng)
+    from tagsvc.inspections.demo import load_demo_inspections
+
+    load_demo_inspections(users)
     return f"{len(departments)} departments, {asset_count} assets, {len(PEOPLE)} people (password {DEMO_PASSWORD})"
 
 

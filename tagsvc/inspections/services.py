@@ -433,6 +433,48 @@ def _report_failure(actor, current: InspectionRound, row: InspectionResult) -> i
     return file_report(actor, asset, DamageKind.UNSAFE, words, Reporter(name=actor.display_name)).id
 
 
+# -------------------------------------------------------------------------------------------- worn out by date
+
+
+@dataclass(frozen=True)
+class Replacement:
+    asset_id: int
+    name: str
+    number: str
+    code: str
+    place: str
+    ends_on: date  # bought on + the plan's years of service
+
+    def days_left(self, today: date) -> int:
+        return (self.ends_on - today).days
+
+
+def replacements_due(plan: InspectionPlan, today: date) -> list[Replacement]:
+    """The plan's items whose years of service end within its warning days (or have ended), soonest first; nothing
+    for a plan without years of service. An item without a purchase date cannot be told: it is left out."""
+    if not plan.service_years or plan.target_kind == TargetKind.ROOMS:
+        return []
+    ids = [t.asset_id for t in targets_of(plan)]
+    rows = db.session.execute(select(Asset.id, Asset.name, Asset.asset_number, Asset.purchase_date, Location.full_name, Tag.code)
+                              .outerjoin(Location, Location.id == Asset.location_id)
+                              .outerjoin(Tag, (Tag.asset_id == Asset.id) & Tag.retired_at.is_(None))
+                              .where(Asset.id.in_(ids or [-1]), Asset.purchase_date.is_not(None))).all()
+    horizon = today + timedelta(days=plan.replace_warning_days)
+    due = []
+    for row in rows:
+        ends = _years_after(row.purchase_date, plan.service_years)
+        if ends <= horizon:
+            due.append(Replacement(row.id, row.name, row.asset_number, row.code or "", row.full_name or "", ends))
+    return sorted(due, key=lambda r: (r.ends_on, r.number))
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
 # -------------------------------------------------------------------------------------------------- what is due
 
 

@@ -2,14 +2,23 @@
 room a form that works without JavaScript; round.js saves each line on the phone first and sends it from there)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from tagsvc.errors import TagsvcError, show_refusal
+from tagsvc.accounts.models import Role, User
+from tagsvc.assets.models import Asset
+from tagsvc.errors import TagsvcError, ValidationError, show_refusal
+from tagsvc.extensions import db
+from tagsvc.forms import ConfirmForm
 from tagsvc.inspections import services
-from tagsvc.inspections.display import FREQUENCY_LABELS, STATE_LABELS
+from tagsvc.inspections.display import FREQUENCY_LABELS, STATE_LABELS, TARGET_KIND_LABELS
+from tagsvc.inspections.forms import PlanForm
+from tagsvc.inspections.models import Frequency, InspectionPlan, TargetKind
 from tagsvc.inspections.services import new_result_id
+from tagsvc.structure.models import Location, LocationKind
+from tagsvc.structure.services import all_departments
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
@@ -24,6 +33,124 @@ def index():
         states = services.round_states(plan, today, today, today) if plan.active else []
         rows.append((plan, states[0] if states else None))
     return render_template("inspections/index.html", rows=rows, frequency_labels=FREQUENCY_LABELS, state_labels=STATE_LABELS)
+
+
+def _plan_choices(form: PlanForm) -> None:
+    form.target_kind.choices = [(k.value, _(label)) for k, label in TARGET_KIND_LABELS.items()]
+    form.frequency.choices = [(f.value, _(label)) for f, label in FREQUENCY_LABELS.items()]
+    places = db.session.scalars(select(Location).where(Location.kind.in_((LocationKind.BUILDING, LocationKind.FLOOR, LocationKind.ROOM)))
+                                .order_by(Location.full_name))
+    form.location_ids.choices = [(p.id, p.full_name) for p in places]
+    people = db.session.scalars(select(User).where(User.active.is_(True), User.role != Role.DISTRICT).order_by(User.display_name))
+    form.inspector_ids.choices = [(u.id, u.display_name) for u in people]
+    form.department_ids.choices = [(d.id, d.name) for d in all_departments()]
+
+
+def _plan_data(form: PlanForm) -> services.PlanData:
+    """The form's fields as the service takes them; asset numbers the register does not have are refused by name."""
+    numbers = [n.strip() for n in (form.asset_numbers.data or "").replace(",", "\n").replace("，", "\n").splitlines() if n.strip()]
+    found = dict(db.session.execute(select(Asset.asset_number, Asset.id).where(Asset.asset_number.in_(numbers))).all()) if numbers else {}
+    unknown = [n for n in numbers if n not in found]
+    if form.target_kind.data == TargetKind.ITEMS.value and unknown:
+        raise ValidationError(_("No item has the asset number %(numbers)s.", numbers="、".join(unknown[:5])))
+    return services.PlanData(name=form.name.data, target_kind=form.target_kind.data, checklist=(form.checklist.data or "").splitlines(),
+                             frequency=form.frequency.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                             category_id=form.category_id.data, asset_ids=list(found.values()), location_ids=form.location_ids.data or [],
+                             inspector_ids=form.inspector_ids.data or [], department_ids=form.department_ids.data or [],
+                             service_years=form.service_years.data,
+                             replace_warning_days=60 if form.replace_warning_days.data is None else form.replace_warning_days.data)
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@login_required
+def new_plan():
+    if not current_user.is_admin:
+        abort(403)
+    form = PlanForm()
+    _plan_choices(form)
+    if request.method == "GET":
+        form.starts_on.data, form.frequency.data, form.target_kind.data = services.today(), Frequency.MONTHLY.value, TargetKind.CATEGORY.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            plan = services.create_plan(current_user, _plan_data(form))
+        except TagsvcError as error:
+            status = show_refusal(error)
+        else:
+            flash(_("The plan “%(name)s” is kept. Its inspectors find it under Safety inspections.", name=plan.name), "success")
+            return redirect(url_for("inspections.plan_page", plan_id=plan.id))
+    elif form.errors:
+        status = 400
+    return render_template("inspections/plan_form.html", form=form, plan=None), status
+
+
+@bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_plan(plan_id: int):
+    if not current_user.is_admin:
+        abort(403)
+    plan = services.get_plan(current_user, plan_id)
+    form = PlanForm(obj=None if request.method == "POST" else _plan_as_form(plan))
+    _plan_choices(form)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_plan(current_user, plan_id, _plan_data(form), int(form.version.data or 0))
+        except TagsvcError as error:
+            status = show_refusal(error)
+        else:
+            flash(_("The plan “%(name)s” is changed; the change applies from its next round.", name=plan.name), "success")
+            return redirect(url_for("inspections.plan_page", plan_id=plan_id))
+    elif form.errors:
+        status = 400
+    return render_template("inspections/plan_form.html", form=form, plan=plan), status
+
+
+def _plan_as_form(plan: InspectionPlan):
+    numbers = db.session.scalars(select(Asset.asset_number).where(Asset.id.in_(plan.asset_ids or [-1]))).all()
+
+    class Values:
+        pass
+
+    values = Values()
+    for name in ("name", "category_id", "location_ids", "starts_on", "ends_on", "inspector_ids", "department_ids", "service_years",
+                 "replace_warning_days", "version"):
+        setattr(values, name, getattr(plan, name))
+    values.target_kind, values.frequency = plan.target_kind.value, plan.frequency.value
+    values.checklist = "\n".join(line["text"] for line in plan.checklist)
+    values.asset_numbers = "\n".join(numbers)
+    return values
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def plan_page(plan_id: int):
+    """A plan's recent periods (done, due, overdue, closed) and the items whose service ends soon."""
+    from datetime import timedelta
+
+    plan = services.get_plan(current_user, plan_id)
+    if not (current_user.is_admin or services.may_inspect(current_user, plan)):
+        abort(403)
+    today = services.today()
+    states = list(reversed(services.round_states(plan, today - timedelta(days=92), today, today)))
+    return render_template("inspections/plan.html", plan=plan, states=states, state_labels=STATE_LABELS,
+                           frequency_labels=FREQUENCY_LABELS, target_kind_labels=TARGET_KIND_LABELS, targets=services.targets_of(plan),
+                           replacements=services.replacements_due(plan, today), may_walk=services.may_inspect(current_user, plan),
+                           button=ConfirmForm(), today_date=today)
+
+
+@bp.post("/plans/<int:plan_id>/active")
+@login_required
+def switch_plan(plan_id: int):
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            plan = services.set_plan_active(current_user, plan_id, request.form.get("active") == "1")
+        except TagsvcError as error:
+            show_refusal(error)
+        else:
+            flash(_("The plan is switched on.") if plan.active else _("The plan is switched off: no more rounds until it is switched on."), "success")
+    return redirect(url_for("inspections.plan_page", plan_id=plan_id))
 
 
 @bp.get("/plans/<int:plan_id>/round")

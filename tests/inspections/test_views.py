@@ -58,3 +58,34 @@ def test_someone_the_plan_does_not_name_is_turned_away(client, login_as):
     assert "You inspect nothing yet" in client.get("/inspections").get_data(as_text=True)
     refused = client.get(f"/inspections/plans/{plan.id}/round", follow_redirects=True)
     assert "not one of the inspectors" in refused.get_data(as_text=True)
+
+
+def test_the_office_makes_changes_and_switches_off_a_plan_from_its_pages(client, login_as):
+    login_as(make_user(Role.ADMIN))
+    inspector = make_user(Role.STAFF, display_name="安全员李老师")
+    category = make_category("灭火器")
+    make_asset(name="干粉灭火器", asset_number="MHQ-1", category_id=category.id, purchase_date=date(2016, 12, 20))
+    make_asset(name="二氧化碳灭火器", asset_number="MHQ-2", category_id=category.id, purchase_date=date(2024, 1, 1))
+    page = client.get("/inspections/plans/new").get_data(as_text=True)
+    token = csrf_token_from(page)
+    form = {"csrf_token": token, "name": "灭火器月检", "target_kind": "category", "category_id": str(category.id), "frequency": "monthly",
+            "starts_on": "2026-01-01", "checklist": "压力表指针在绿区\n铅封完好\n", "inspector_ids": [str(inspector.id)], "service_years": "10",
+            "replace_warning_days": "60"}
+    refused = client.post("/inspections/plans/new", data={**form, "checklist": " "})
+    assert refused.status_code == 400 and "at least one checklist line" in refused.get_data(as_text=True)
+    made = client.post("/inspections/plans/new", data=form)
+    assert made.status_code == 302
+    plan_page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "压力表指针在绿区" in plan_page and "MHQ-1" in plan_page and "MHQ-2" not in plan_page  # its service ends within 60 days
+    plan_id = int(made.headers["Location"].rsplit("/", 1)[1])
+    edit = client.get(f"/inspections/plans/{plan_id}/edit").get_data(as_text=True)
+    assert "铅封完好" in edit
+    items = client.post(f"/inspections/plans/{plan_id}/edit", data={**form, "target_kind": "items", "asset_numbers": "MHQ-2\nMHQ-9",
+                                                                    "version": "1"})
+    assert items.status_code == 400 and "MHQ-9" in items.get_data(as_text=True)
+    changed = client.post(f"/inspections/plans/{plan_id}/edit", data={**form, "target_kind": "items", "asset_numbers": "MHQ-2", "version": "1"})
+    assert changed.status_code == 302
+    stale = client.post(f"/inspections/plans/{plan_id}/edit", data={**form, "version": "1"})
+    assert stale.status_code == 409 and "changed this plan meanwhile" in stale.get_data(as_text=True)
+    client.post(f"/inspections/plans/{plan_id}/active", data={"csrf_token": token, "active": "0"})
+    assert "switched off" in client.get("/inspections").get_data(as_text=True)

@@ -19,6 +19,7 @@ from tagsvc.assets.models import Asset, AssetCondition, AssetStatus
 from tagsvc.demo.services import load_demo_data
 from tagsvc.disposals.models import Disposal
 from tagsvc.extensions import db
+from tagsvc.inspections.models import InspectionPlan, InspectionRound
 from tagsvc.loans.models import Handout, HandoutKind, RecipientKind
 from tagsvc.loans.services import Recipient, hand_out, return_item, school_today, start_handout
 from tagsvc.repairs.models import DamageKind, DamageReport
@@ -119,7 +120,8 @@ def _url_values() -> dict[str, list]:
         "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
         "disposal_id": ids(Disposal), "stocktake_id": ids(Stocktake), "department_id": ids(Department, 3),
         "location_id": ids(Location, 2), "node_id": ids(Location, 1), "user_id": ids(User, 5), "tree_name": ["locations", "categories"],
-        "channel_id": ids(Channel, 1), "season_id": ids(StocktakeSeason, 1),
+        "channel_id": ids(Channel, 1), "season_id": ids(StocktakeSeason, 1), "plan_id": ids(InspectionPlan, 3),
+        "round_id": ids(InspectionRound, 2),
     }
 
 
