@@ -179,7 +179,7 @@ def test_the_office_picks_a_bed_by_typing_part_of_its_path(office_register):
 def test_a_keeper_scans_an_item_with_an_open_report_and_follows_it(browser, demo_school):
     from tagsvc.repairs.models import DamageReport, ReportStatus
 
-    waiting = db.session.query(DamageReport).filter(DamageReport.status == ReportStatus.NEW).one()
+    waiting = db.session.query(DamageReport).filter(DamageReport.status == ReportStatus.NEW, DamageReport.description == "表面裂了一道缝").one()
     code = waiting.asset.current_tag.code
     anyone = browser.new_context(**PHONE, java_script_enabled=False)
     page = anyone.new_page()
