@@ -525,3 +525,63 @@ def round_states(plan: InspectionPlan, first_day: date, last_day: date, today: d
 
 def new_result_id() -> str:
     return str(uuid.uuid4())
+
+
+# ------------------------------------------------------------------------------------------------------ the record
+
+
+@dataclass
+class RecordedRound:
+    round: InspectionRound | None
+    period: tuple[date, date]
+    rows: list[tuple[Target, dict[str, InspectionResult]]]  # each item or room with its results by line key
+    inspectors: list[str]
+    last_checked: datetime | None
+
+    @property
+    def checked(self) -> int:
+        return sum(len(results) for _target, results in self.rows)
+
+
+@dataclass
+class InspectionRecord:
+    """A plan's record for a month (the form a bureau inspector asks to see): each period's round, who walked it,
+    each line's result, and the failures with what became of them."""
+
+    plan: InspectionPlan
+    month: date  # its first day
+    rounds: list[RecordedRound]
+    failures: list[tuple[InspectionResult, object]]  # (the failed line, its damage report or None)
+
+
+def inspection_record(actor, plan_id: int, month: date) -> InspectionRecord:
+    from tagsvc.repairs.models import DamageReport
+
+    plan = get_plan(actor, plan_id)
+    if not (actor.is_admin or may_inspect(actor, plan) or actor.role == Role.DISTRICT):
+        raise PermissionDeniedError(_("You are not one of the inspectors of “%(name)s”.", name=plan.name))
+    first = month.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    periods = periods_between(plan.frequency, first, last, plan.starts_on, plan.ends_on)
+    rounds = {r.period_start: r for r in db.session.scalars(select(InspectionRound).where(
+        InspectionRound.plan_id == plan.id, InspectionRound.period_start.in_([p[0] for p in periods])))} if periods else {}
+    results = db.session.scalars(select(InspectionResult).where(InspectionResult.round_id.in_([r.id for r in rounds.values()]))
+                                 .order_by(InspectionResult.checked_at, InspectionResult.id)).all() if rounds else []
+    by_round: dict[int, dict[str, dict[str, InspectionResult]]] = {}
+    for result in results:
+        by_round.setdefault(result.round_id, {}).setdefault(result.target, {})[result.line_key] = result
+    targets = targets_of(plan)
+    recorded = []
+    for period in periods:
+        found = rounds.get(period[0])
+        lines = by_round.get(found.id, {}) if found else {}
+        mine = [r for t in lines.values() for r in t.values()]
+        known = {t.key for t in targets}
+        # An item that left the books since keeps its lines in the record, named as it was checked.
+        gone = [Target(key, None, None, key, "", "") for key in lines if key not in known]
+        recorded.append(RecordedRound(found, period, [(t, lines.get(t.key, {})) for t in [*targets, *gone]],
+                                      list(dict.fromkeys(r.recorded_by_name for r in mine)), max((r.checked_at for r in mine), default=None)))
+    failed = [r for r in results if not r.passed]
+    reports = {r.id: r for r in db.session.scalars(select(DamageReport).where(
+        DamageReport.id.in_([f.damage_report_id for f in failed if f.damage_report_id])))} if failed else {}
+    return InspectionRecord(plan, first, recorded, [(f, reports.get(f.damage_report_id)) for f in failed])

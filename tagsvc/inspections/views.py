@@ -200,3 +200,46 @@ def record(round_id: int):
     flash(_("%(name)s: %(n)d lines recorded.", name=answers[0].name, n=recorded)
           + (" " + _("A damage report is open for the office.") if reports else ""), "success")
     return redirect(back)
+
+
+def _month_asked():
+    from datetime import date
+
+    text = request.args.get("month", "")
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return services.today().replace(day=1)
+
+
+@bp.get("/plans/<int:plan_id>/record")
+@login_required
+def record_page(plan_id: int):
+    """The month's record: each period, who walked it and each line's result; the failures and what became of them."""
+    from datetime import timedelta
+
+    from tagsvc.repairs.display import REPORT_STATUS_LABELS
+
+    month = _month_asked()
+    record = services.inspection_record(current_user, plan_id, month)
+    earlier = (month - timedelta(days=1)).replace(day=1)
+    later = (month + timedelta(days=32)).replace(day=1)
+    return render_template("inspections/record.html", record=record, earlier=earlier, later=later if later <= services.today() else None,
+                           report_labels=REPORT_STATUS_LABELS)
+
+
+@bp.get("/plans/<int:plan_id>/record.xlsx")
+@login_required
+def record_excel(plan_id: int):
+    from io import BytesIO
+
+    from flask import send_file
+
+    from tagsvc.inspections.report import record_xlsx
+    from tagsvc.repairs.display import REPORT_STATUS_LABELS
+
+    record = services.inspection_record(current_user, plan_id, _month_asked())
+    data = record_xlsx(record, lambda report: _(REPORT_STATUS_LABELS[report.status]))
+    return send_file(BytesIO(data), as_attachment=True, download_name=f"inspection-{plan_id}-{record.month:%Y-%m}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -216,3 +216,27 @@ def test_a_phones_clock_far_off_is_not_believed(extinguishers):
     record_results(inspector, current.id, [ResultIn(new_result_id(), items[0].current_tag.code, line, True,
                                                     checked_at=datetime(2020, 1, 1, tzinfo=datetime.now().astimezone().tzinfo))])
     assert db.session.scalar(select(InspectionResult.checked_at)).year >= 2026
+
+
+def test_the_months_record_says_who_checked_what_and_what_became_of_each_failure(extinguishers):
+    from tagsvc.inspections.services import inspection_record
+    from tagsvc.repairs.services import Triage, triage_report
+
+    office, inspector, items, plan = extinguishers
+    november = open_round(inspector, plan.id, date(2026, 11, 6))
+    gauge = november.checklist[0]["key"]
+    answers = record_results(inspector, november.id, [
+        *_results(items[1:], november.checklist),
+        *[ResultIn(new_result_id(), items[0].current_tag.code, line["key"], line["key"] != gauge, "" if line["key"] != gauge else "指针在红区")
+          for line in november.checklist]])
+    report_id = next(a.damage_report_id for a in answers if a.damage_report_id)
+    triage_report(office, report_id, Triage("accept", assignee_id=make_user(Role.REPAIRER).id))
+    record = inspection_record(office, plan.id, date(2026, 11, 15))
+    assert [r.period for r in record.rounds] == [(date(2026, 11, 1), date(2026, 11, 30))]
+    walked = record.rounds[0]
+    assert walked.checked == 40 and walked.inspectors == ["安全员李老师"]
+    assert [(f.note, report.id, report.status.value) for f, report in record.failures] == [("指针在红区", report_id, "accepted")]
+    october = inspection_record(office, plan.id, date(2026, 10, 1))
+    assert october.rounds[0].checked == 0 and october.failures == []  # a period nobody walked is in the record, empty
+    with pytest.raises(PermissionDeniedError):
+        inspection_record(make_user(Role.STAFF), plan.id, date(2026, 11, 1))

@@ -89,3 +89,28 @@ def test_the_office_makes_changes_and_switches_off_a_plan_from_its_pages(client,
     assert stale.status_code == 409 and "changed this plan meanwhile" in stale.get_data(as_text=True)
     client.post(f"/inspections/plans/{plan_id}/active", data={"csrf_token": token, "active": "0"})
     assert "switched off" in client.get("/inspections").get_data(as_text=True)
+
+
+def test_the_months_record_on_screen_and_as_a_workbook(client, login_as):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from tagsvc.inspections.services import ResultIn, new_result_id, open_round, record_results
+
+    inspector = make_user(Role.STAFF, display_name="安全员李老师")
+    plan, units = _plan(inspector)
+    november = open_round(inspector, plan.id, date(2026, 11, 6))
+    record_results(inspector, november.id, [ResultIn(new_result_id(), units[0].current_tag.code, "k1", False, "指针在红区"),
+                                            ResultIn(new_result_id(), units[0].current_tag.code, "k2", True)])
+    login_as(inspector)
+    page = client.get(f"/inspections/plans/{plan.id}/record?month=2026-11").get_data(as_text=True)
+    assert "指针在红区" in page and "安全员李老师" in page and "Report #" in page
+    assert "Not walked" in client.get(f"/inspections/plans/{plan.id}/record?month=2026-10").get_data(as_text=True)
+    download = client.get(f"/inspections/plans/{plan.id}/record.xlsx?month=2026-11")
+    assert download.status_code == 200
+    rows = list(load_workbook(BytesIO(download.get_data())).active.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Inspection record", "灭火器月检")
+    failed = [r for r in rows if r[4] == "Fail"]
+    assert len(failed) == 1 and failed[0][5] == "指针在红区" and failed[0][8].startswith("#") and failed[0][9] == "New: to decide"
+    assert client.get(f"/inspections/plans/{plan.id}/record?month=bad").status_code == 200  # an odd month: this month's record

@@ -17,6 +17,7 @@ from tagsvc.stocktake.services import close_stocktake, pending_on_devices
 from tagsvc.structure.models import Category, Department, Location
 from tests.conftest import TEST_PASSWORD
 from tests.spreadsheets.files import ledger_csv, ledger_rows
+from tagsvc.inspections.models import InspectionPlan, InspectionResult
 from tests.sweeps.world import build_world, page_urls
 
 FORMULA = '=HYPERLINK("http://evil.example/","点我")'
@@ -33,6 +34,8 @@ def _name_everything_as_a_formula() -> None:
     for model in (Location, Category):
         db.session.execute(update(model).values(name="+" + model.name, full_name="@" + model.full_name))
     db.session.execute(update(Asset).values(name="-" + Asset.name, custodian_name=FORMULA, model="=1+1", supplier="@SUM(A1:A9)"))
+    db.session.execute(update(InspectionPlan).values(name=FORMULA + InspectionPlan.name))
+    db.session.execute(update(InspectionResult).where(InspectionResult.passed.is_(False)).values(note=FORMULA))
     db.session.commit()
 
 
@@ -65,7 +68,7 @@ def test_no_workbook_carries_a_formula(app, client):
     kinds = {re.sub(r"/[0-9a-f]{32}|/\d+", "/<id>", url) for url in workbooks}
     assert {"/register/import/template.xlsx", "/register/export.xlsx", "/register/import/<id>/errors.xlsx", "/reports",
             "/reports/departments/<id>", "/reports/rooms/<id>", "/assets/<id>/card", "/repairs/assessment",
-            "/stocktakes/<id>/report.xlsx"} <= kinds, kinds
+            "/stocktakes/<id>/report.xlsx", "/inspections/plans/<id>/record.xlsx"} <= kinds, kinds
     assert {url: _formulas_in(data) for url, data in workbooks.items() if _formulas_in(data)} == {}
     # and the names are there, as text
     texts = {url: b"".join(zipfile.ZipFile(io.BytesIO(data)).read(n) for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.endswith(".xml"))
