@@ -27,7 +27,7 @@ APPROVALS_PLACEHOLDER = "<!--menu:approvals-->"
 MENU_ENDPOINTS = frozenset({"home.index", "assets.index", "labels.print_assets", "repairs.queue", "repairs.mine", "stocktake.index", "transfers.index",
                             "approvals.index", "loans.index", "disposals.index", "reports.summary", "spreadsheets.upload",
                             "structure.departments", "structure.tree", "accounts.users", "channels.index", "accounts.password", "api_pages.token_list", "district.overview", "district.season_list",
-                            "transfers.school_index", "schools.settings"})
+                            "transfers.school_index", "schools.settings", "inspections.index"})
 
 
 class _Memo:
