@@ -229,6 +229,16 @@ def record_page(plan_id: int):
                            report_labels=REPORT_STATUS_LABELS)
 
 
+@bp.get("/plans/<int:plan_id>/record/print")
+@login_required
+def record_print(plan_id: int):
+    """The month's record on A4, with lines for 检查人 and 负责人 (the form a bureau inspector asks to see)."""
+    from tagsvc.repairs.display import REPORT_STATUS_LABELS
+
+    record = services.inspection_record(current_user, plan_id, _month_asked())
+    return render_template("inspections/record_print.html", record=record, report_labels=REPORT_STATUS_LABELS)
+
+
 @bp.get("/plans/<int:plan_id>/record.xlsx")
 @login_required
 def record_excel(plan_id: int):

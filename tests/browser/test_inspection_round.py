@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pypdfium2
 import pytest
 from sqlalchemy import func, select
 
@@ -26,7 +27,7 @@ def test_a_monthly_extinguisher_round_offline_then_sent_once(playwright, live_se
     category = make_category("灭火器")
     corridor = make_location("教学楼一层走廊")
     units = [make_asset(name=f"干粉灭火器{n}", asset_number=f"MHQ-{n:03d}", category_id=category.id, location_id=corridor.id) for n in range(4)]
-    create_plan(office, PlanData(name="灭火器月检", target_kind=TargetKind.CATEGORY, category_id=category.id,
+    plan = create_plan(office, PlanData(name="灭火器月检", target_kind=TargetKind.CATEGORY, category_id=category.id,
                                         checklist=["压力表指针在绿区", "铅封、保险销完好"], frequency=Frequency.MONTHLY,
                                         starts_on=date(2026, 1, 1), inspector_ids=[inspector.id]))
     write_clip(tmp_path / "extinguishers.y4m", label_pictures(live_server, units))
@@ -63,6 +64,15 @@ def test_a_monthly_extinguisher_round_offline_then_sent_once(playwright, live_se
         page.reload()  # and once more: nothing is sent twice
         page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         assert page.locator("form.target.target-done").count() == 4  # the server's results now
+        # The month's record, then on A4 with the lines for signatures.
+        page.goto(f"{live_server}/inspections/plans/{plan.id}/record")
+        assert "指针在红区" in page.locator("main").inner_text() and page.locator("table.record td .log-ok").count() == 7
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the wide table scrolls inside its card
+        page.get_by_role("link", name="打印（A4）").click()
+        assert "检查人" in page.locator(".signatures").inner_text()
+        page.pdf(path=str(tmp_path / "record.pdf"), format="A4")
+        printed = pypdfium2.PdfDocument(str(tmp_path / "record.pdf"))
+        assert len(printed) >= 1 and "灭火器月检" in printed[0].get_textpage().get_text_range()
         context.close()
     db.session.expire_all()
     results = db.session.scalars(select(InspectionResult)).all()

@@ -114,3 +114,5 @@ def test_the_months_record_on_screen_and_as_a_workbook(client, login_as):
     failed = [r for r in rows if r[4] == "Fail"]
     assert len(failed) == 1 and failed[0][5] == "指针在红区" and failed[0][8].startswith("#") and failed[0][9] == "New: to decide"
     assert client.get(f"/inspections/plans/{plan.id}/record?month=bad").status_code == 200  # an odd month: this month's record
+    printed = client.get(f"/inspections/plans/{plan.id}/record/print?month=2026-11").get_data(as_text=True)
+    assert "@page{size:A4" in printed and "Inspected by (检查人)" in printed and "Head (负责人)" in printed and "指针在红区" in printed
