@@ -170,7 +170,23 @@ def walk(plan_id: int):
 def round_page(round_id: int):
     view = services.round_view(current_user, round_id)
     return render_template("inspections/round.html", view=view, new_result_id=new_result_id,
-                           may_record=services.may_inspect(current_user, view.plan) and view.closed_at is None)
+                           may_record=services.may_inspect(current_user, view.plan) and view.closed_at is None,
+                           may_close=current_user.is_admin and view.closed_at is None and view.period_end < services.today(),
+                           button=ConfirmForm())
+
+
+@bp.post("/rounds/<int:round_id>/close")
+@login_required
+def close(round_id: int):
+    """The office signs the period off: nothing more is recorded in it."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.close_round(current_user, round_id)
+        except TagsvcError as error:
+            show_refusal(error)
+        else:
+            flash(_("The round is closed: its record is final."), "success")
+    return redirect(url_for("inspections.round_page", round_id=round_id))
 
 
 @bp.post("/rounds/<int:round_id>/results")

@@ -116,3 +116,25 @@ def test_the_months_record_on_screen_and_as_a_workbook(client, login_as):
     assert client.get(f"/inspections/plans/{plan.id}/record?month=bad").status_code == 200  # an odd month: this month's record
     printed = client.get(f"/inspections/plans/{plan.id}/record/print?month=2026-11").get_data(as_text=True)
     assert "@page{size:A4" in printed and "Inspected by (检查人)" in printed and "Head (负责人)" in printed and "指针在红区" in printed
+
+
+def test_the_office_closes_a_past_round_and_nothing_more_is_recorded_in_it(client, login_as):
+    inspector = make_user(Role.STAFF)
+    plan, units = _plan(inspector)
+    from tagsvc.inspections.services import open_round
+
+    november = open_round(inspector, plan.id, date(2026, 11, 6))
+    office = login_as(make_user(Role.ADMIN))
+    page = client.get(f"/inspections/rounds/{november.id}").get_data(as_text=True)
+    assert "Close the round" in page
+    token = csrf_token_from(page)
+    closed = client.post(f"/inspections/rounds/{november.id}/close", data={"csrf_token": token}, follow_redirects=True)
+    assert "its record is final" in closed.get_data(as_text=True) and "Close the round" not in closed.get_data(as_text=True)
+    refused = client.post(f"/inspections/rounds/{november.id}/results", data={"csrf_token": token, "code": units[0].current_tag.code,
+                                                                             "all": "pass"}, follow_redirects=True)
+    assert "nothing more can be recorded in it" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 0
+    from tagsvc.inspections.services import today
+
+    running = open_round(office, plan.id, today())
+    assert "Close the round" not in client.get(f"/inspections/rounds/{running.id}").get_data(as_text=True)  # its period has not ended
