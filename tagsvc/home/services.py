@@ -47,9 +47,18 @@ class Landing:
     glance: object = None  # the office: the register by property kind, and the latest ledger lines
     disposals: list = field(default_factory=list)  # the education bureau: disposals waiting for its decision
     school_transfers: list = field(default_factory=list)  # (transfer between schools, steps) waiting for this person
+    rounds: list = field(default_factory=list)  # safety inspection rounds due or overdue for this person
 
 
 def landing_for(actor) -> Landing:
+    from tagsvc.inspections.services import rounds_due_for
+
+    landing = _landing_for(actor)
+    landing.rounds = rounds_due_for(actor)
+    return landing
+
+
+def _landing_for(actor) -> Landing:
     require_signed_in(actor)
     if actor.is_admin or actor.role == Role.KEEPER:
         from tagsvc.stocktake.services import stocktakes_for

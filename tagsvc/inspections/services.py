@@ -585,3 +585,18 @@ def inspection_record(actor, plan_id: int, month: date) -> InspectionRecord:
     reports = {r.id: r for r in db.session.scalars(select(DamageReport).where(
         DamageReport.id.in_([f.damage_report_id for f in failed if f.damage_report_id])))} if failed else {}
     return InspectionRecord(plan, first, recorded, [(f, reports.get(f.damage_report_id)) for f in failed])
+
+
+def rounds_due_for(actor, day: date | None = None) -> list[RoundState]:
+    """This period's rounds not yet done, of the plans that name a person (the office only where it is named too),
+    the soonest to end first. A period that ended undone cannot be walked any more: the plan's page and its record
+    show it as overdue."""
+    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
+        return []
+    day = day or today()
+    waiting = []
+    for plan in plans_for(actor):
+        named = actor.id in plan.inspector_ids or any(d.id in plan.department_ids for d in actor.departments)
+        if plan.active and named:
+            waiting += [s for s in round_states(plan, day, day, day) if s.state == "due"]
+    return sorted(waiting, key=lambda s: (s.period[1], s.plan.name))

@@ -138,3 +138,18 @@ def test_the_office_closes_a_past_round_and_nothing_more_is_recorded_in_it(clien
 
     running = open_round(office, plan.id, today())
     assert "Close the round" not in client.get(f"/inspections/rounds/{running.id}").get_data(as_text=True)  # its period has not ended
+
+
+def test_a_round_due_waits_on_the_inspectors_start_page_until_it_is_done(client, login_as):
+    from tagsvc.inspections.services import ResultIn, new_result_id, open_round, record_results, today
+
+    inspector = make_user(Role.STAFF, display_name="安全员李老师")
+    plan, units = _plan(inspector)
+    login_as(inspector)
+    start = client.get("/").get_data(as_text=True)
+    assert "Safety inspection: 灭火器月检" in start and "0 / 4" in start and f"/inspections/plans/{plan.id}/round" in start
+    current = open_round(inspector, plan.id, today())
+    record_results(inspector, current.id, [ResultIn(new_result_id(), u.current_tag.code, key, True) for u in units for key in ("k1", "k2")])
+    assert "Safety inspection: 灭火器月检" not in client.get("/").get_data(as_text=True)  # done for this period
+    login_as(make_user(Role.STAFF))
+    assert "Safety inspection: " not in client.get("/").get_data(as_text=True)  # not named by the plan
