@@ -16,9 +16,7 @@ import argparse
 import multiprocessing
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scan_page import free_port, request, seed  # noqa: E402
+from bench.scan_page import production_server, seed  # noqa: E402
 from bench.stocktake import _post  # noqa: E402
 
 LINES = ["压力表指针在绿区", "铅封、保险销完好", "喷管无老化开裂", "放置位置正确，取用无遮挡", "在有效期内"]
@@ -125,21 +123,7 @@ def main() -> None:
         share += [(code, False) for code in twice[n::args.clients]]
         rng.shuffle(share)
 
-    port = free_port()
-    env = {**os.environ, "TAGSVC_ENV": "production", "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "b" * 40,
-           "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir),
-           "TAGSVC_API_RATE_LIMIT": "10000000/minute", "TAGSVC_API_MAX_BODY_KB": "1024"}
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "bench.bench_app:app"], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "gunicorn.log", "w"))
-    try:
-        for _ in range(100):
-            try:
-                request(port, "/bench/baseline")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with production_server(database_url, workdir, args.workers, API_RATE_LIMIT="10000000/minute", API_MAX_BODY_KB="1024") as port:
         expected = len(codes) * len(keys)
         print(f"{args.clients} phones, batches of {args.batch} results, {len(codes):,} items × {len(keys)} lines = {expected:,} results "
               f"({len(twice)} items checked by two phones, {len(failing)} failing), gunicorn {args.workers} workers, {os.cpu_count()} cores", flush=True)
@@ -161,9 +145,6 @@ def main() -> None:
         exact = stored == lines == expected == recorded
         print(f"  counted once: {'yes' if exact else 'NO'} (stored {stored:,}, distinct lines {lines:,}, answered recorded {recorded:,}, "
               f"expected {expected:,}); damage reports opened {reports} for {len(failing)} failing items")
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
 
 
 if __name__ == "__main__":

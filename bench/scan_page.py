@@ -12,6 +12,7 @@ baseline's throughput; a page of the asset list p99 < 100 ms. The API's request 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import multiprocessing
 import os
@@ -98,6 +99,31 @@ def seed(database_url: str, asset_count: int) -> tuple[list[str], str, list[str]
                 conn.exec_driver_sql("VACUUM ANALYZE")
             owner.dispose()
     return codes, token, cursors
+
+
+@contextlib.contextmanager
+def production_server(database_url: str, workdir: Path, workers: int = 4, **settings: str):
+    """gunicorn serving the app as production would, on a free port, until the block ends; yields the port. `settings`:
+    more TAGSVC_ environment variables (limits raised for a benchmark, say)."""
+    port = free_port()
+    env = {**os.environ, "TAGSVC_ENV": "production", "TAGSVC_DATABASE_URL": database_url, "TAGSVC_SECRET_KEY": "b" * 40,
+           "TAGSVC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "TAGSVC_INSTANCE_DIR": str(workdir),
+           **{f"TAGSVC_{name}": value for name, value in settings.items()}}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+         "bench.bench_app:app"], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "gunicorn.log", "w"))
+    try:
+        for _ in range(100):
+            try:
+                request(port, "/bench/baseline")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
 
 
 def free_port() -> int:
