@@ -14,6 +14,7 @@ EVENT_LABELS = {
     "loan_overdue": N_("Loans overdue (daily)"),
     "stocktake_due": N_("Stocktakes due in 3 days"),
     "import_done": N_("Imports finished"),
+    "inspection_overdue": N_("Safety inspection rounds not done (daily)"),
 }
 DELIVERY_STATUS_LABELS = {"waiting": N_("waiting"), "sent": N_("sent"), "failed": N_("failed")}
 KIND_LABELS = {"wecom": N_("WeCom"), "dingtalk": N_("DingTalk"), "email": N_("Email list")}

@@ -10,7 +10,7 @@ from tagsvc.extensions import Base, utcnow
 from tagsvc.schools.wall import SchoolOwned
 
 EVENTS = ("damage_reported", "repair_assigned", "repair_overdue", "transfer_waiting", "disposal_waiting", "loan_overdue",
-          "stocktake_due", "import_done")
+          "stocktake_due", "import_done", "inspection_overdue")
 
 
 class Channel(SchoolOwned, Base):

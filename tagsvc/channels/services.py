@@ -175,7 +175,8 @@ def compose(due: list[Delivery]) -> list[tuple[str, str, list[Delivery]]]:
 
 
 _LIST_PAGES = {"damage_reported": "/repairs", "repair_assigned": "/repairs/mine", "repair_overdue": "/repairs", "transfer_waiting": "/approvals",
-               "disposal_waiting": "/approvals", "loan_overdue": "/loans", "stocktake_due": "/stocktakes", "import_done": "/register/import"}
+               "disposal_waiting": "/approvals", "loan_overdue": "/loans", "stocktake_due": "/stocktakes", "import_done": "/register/import",
+               "inspection_overdue": "/inspections"}
 
 
 def _digest_title(event_name: str, count: int) -> str:
@@ -187,6 +188,8 @@ def _digest_title(event_name: str, count: int) -> str:
         return ngettext("%(num)d disposal waiting for approval", "%(num)d disposals waiting for approval", count)
     if event_name == "repair_assigned":
         return ngettext("%(num)d repair assigned", "%(num)d repairs assigned", count)
+    if event_name == "inspection_overdue":
+        return ngettext("%(num)d safety inspection round not done", "%(num)d safety inspection rounds not done", count)
     return ngettext("%(num)d new notice", "%(num)d new notices", count)
 
 
@@ -382,7 +385,8 @@ def import_done(run) -> None:
 
 
 def daily_notices() -> int:
-    """Once a school day (the job queue's daily run): loans overdue, repairs overdue, stocktakes due within 3 days.
+    """Once a school day (the job queue's daily run): loans overdue, repairs overdue, stocktakes due within 3 days,
+    safety inspection rounds not done.
     Each names its document and the page to act on; a borrower only by the loan's number and class or department,
     never by name or phone (many are minors). Returns how many notices were recorded. Commits."""
     from tagsvc.assets.models import Asset
@@ -416,5 +420,25 @@ def daily_notices() -> int:
                               message(N_("Stocktake “%(name)s” is due on %(date)s"), name=stocktake.name, date=stocktake.deadline.isoformat()),
                               stocktake.name, f"#{stocktake.id}", f"/stocktakes/{stocktake.id}",
                               detail=[message(N_("%(n)s items not found yet"), n=missing)]))
+    recorded += _inspections_not_done(today)
     db.session.commit()
+    return recorded
+
+
+def _inspections_not_done(today) -> int:
+    """Each safety inspection period of the last week that ended undone (and that the office has not closed), once."""
+    from tagsvc.inspections.models import InspectionPlan
+    from tagsvc.inspections.services import round_states
+
+    recorded = 0
+    for plan in db.session.scalars(select(InspectionPlan).where(InspectionPlan.active.is_(True))):
+        for state in round_states(plan, today - timedelta(days=7), today - timedelta(days=1), today):
+            if state.state != "overdue":
+                continue
+            first, last = state.period
+            period = first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+            recorded += bool(tell("inspection_overdue", f"inspection_overdue:{plan.id}:{first.isoformat()}",
+                                  message(N_("Safety inspection “%(name)s” of %(period)s was not done"), name=plan.name, period=period),
+                                  plan.name, period, f"/inspections/plans/{plan.id}",
+                                  detail=[message(N_("%(checked)s of %(expected)s lines checked"), checked=state.checked, expected=state.expected)]))
     return recorded

@@ -43,8 +43,9 @@ def load_demo_inspections(users: dict, seed: int = 2026) -> None:
     for plan, inspector, walked_share in plans:
         targets = targets_of(plan)
         for first, last in periods_between(plan.frequency, start, now - timedelta(days=1), plan.starts_on):
-            if last >= now or rng.random() > walked_share:
-                continue  # the current period is still open; some past ones were missed (overdue)
+            missed = rng.random() > walked_share or (plan.frequency == Frequency.DAILY and last == now - timedelta(days=1))
+            if last >= now or missed:
+                continue  # the current period is still open; some past ones were missed (overdue), yesterday's labs among them
             current = round_for(plan, first)
             walked = datetime.combine(last if plan.frequency == Frequency.DAILY else first + timedelta(days=2), time(16, 30)).astimezone()
             for target in targets:

@@ -513,7 +513,7 @@ def round_states(plan: InspectionPlan, first_day: date, last_day: date, today: d
         expected = targets * lines
         if found is not None and found.closed_at is not None:
             state = "closed"
-        elif expected and checked >= expected:
+        elif checked >= expected:  # a round with nothing to check (no item on the books) is not late either
             state = "done"
         elif period[1] < today:
             state = "overdue"

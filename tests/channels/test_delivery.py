@@ -313,3 +313,33 @@ def test_two_workers_delivering_at_the_same_moment_send_each_report_once(app, sc
         text = _text(robot)
         assert [text.count(f"KZY-{n:04d}") for n in range(40)] == [1] * 40, robot.kind
         assert _in_any_minute(robot) <= 20
+
+
+def test_once_a_day_the_groups_hear_of_a_safety_inspection_left_undone(app, robots, clock):
+    from datetime import date
+
+    from tagsvc.inspections.models import Frequency, TargetKind
+    from tagsvc.inspections.services import PlanData, ResultIn, create_plan, new_result_id, open_round, record_results, today
+    from tests.factories import make_category, make_location
+
+    office = make_user(Role.ADMIN)
+    services.add_channel(office, "安全工作群", "wecom", robots["wecom"].url, ["inspection_overdue"], quiet_from=0, quiet_until=0)
+    lab = make_location("化学实验室")
+    plan = create_plan(office, PlanData(name="三室日检", target_kind=TargetKind.ROOMS, location_ids=[lab.id], checklist=["燃气已关闭"],
+                                        frequency=Frequency.DAILY, starts_on=today() - timedelta(days=3), inspector_ids=[office.id]))
+    from tagsvc.tags.services import _issue_location_tag
+
+    code = _issue_location_tag(lab.id).code
+    db.session.commit()
+    done = open_round(office, plan.id, today() - timedelta(days=2))  # the day before yesterday was walked; yesterday was not
+    record_results(office, done.id, [ResultIn(new_result_id(), code, "k1", True)])
+    extinguishers = make_category("灭火器")
+    create_plan(office, PlanData(name="灭火器月检", target_kind=TargetKind.CATEGORY, category_id=extinguishers.id, checklist=["压力正常"],
+                                 frequency=Frequency.MONTHLY, starts_on=date(2026, 1, 1), inspector_ids=[office.id]))  # nothing to check: never late
+    assert services.daily_notices() == 2  # yesterday, and three days ago
+    assert services.daily_notices() == 0  # the same periods again: nothing twice
+    services.deliver(now=clock.now)
+    text = _text(robots["wecom"])
+    assert "2 safety inspection rounds not done" in text and "三室日检" in text and (today() - timedelta(days=1)).isoformat() in text
+    assert "/inspections" in text
+    assert (today() - timedelta(days=2)).isoformat() not in text  # walked
