@@ -155,7 +155,7 @@ def test_a_declined_or_rejected_offer_frees_its_items(app, district):
         hb.decline_offer(second, transfer.id, "没有地方放")
     with use_school(1):
         assert hold_on(assets[0].id) is None
-        history = [e.action for e in db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == assets[0].id))]
+        history = [e.action for e in db.session.scalars(select(LedgerEvent).where(LedgerEvent.asset_id == assets[0].id).order_by(LedgerEvent.id))]
         assert history[-1] == LedgerAction.SCHOOL_TRANSFER_CLOSED
     again = _offered(first, second, assets)
     with use_school(second.school_id):

@@ -50,7 +50,7 @@ def test_the_import_creates_every_asset_with_a_label_code_and_a_ledger_line_nami
     projector = db.session.scalar(select(Asset).where(Asset.asset_number == "ZC-00003"))
     assert (projector.name, projector.price, projector.department.name, projector.location.full_name) == ("多媒体投影仪", Decimal("3280.00"), "教务处", "教学楼 › 101")
     assert projector.current_tag is not None and projector.status == AssetStatus.IN_USE
-    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.asset_id == projector.id))
+    event = db.session.scalar(select(LedgerEvent).where(LedgerEvent.asset_id == projector.id).order_by(LedgerEvent.id))  # its first
     assert event.action == LedgerAction.IMPORTED and event.note_words == f"Import #{run.id} (台账.xlsx), row 7"
     assert db.session.scalar(select(func.count()).select_from(Tag)) == 30
     assert db.session.scalar(select(func.count()).select_from(Location).where(Location.name == "教学楼")) == 1  # one parent for both rooms
