@@ -37,6 +37,7 @@ def test_a_monthly_extinguisher_round_offline_then_sent_once(playwright, live_se
         page.get_by_role("link", name="灭火器月检").click()
         page.locator("form.target").first.wait_for()
         round_url = page.url
+        page.wait_for_load_state("networkidle")  # the page and its decoder arrived while there was a network
         context.set_offline(True)  # the basement plant room
         page.get_by_role("button", name="打开摄像头").click()
         # Each label the camera reads brings its checklist up.
