@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scan_page import free_port, load, request, sign_in  # noqa: E402
+from bench.scan_page import empty_database, free_port, load, request, sign_in, wait_until_serving  # noqa: E402
 
 
 def seed(database_url: str, schools: int, per_school: int) -> dict:
@@ -48,12 +48,7 @@ def seed(database_url: str, schools: int, per_school: int) -> dict:
     from tagsvc.tags.models import Tag
     from tagsvc.tags.services import new_tag_code
 
-    engine = create_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    empty_database(database_url)
     upgrade_database(create_engine(database_url))
     app = create_app({"SQLALCHEMY_DATABASE_URL": database_url})
     codes_of: dict[int, list[str]] = {}
@@ -222,12 +217,7 @@ def measure(database_url: str, schools: int, middle: int, codes: list[str], toke
                               stderr=open(workdir / "gunicorn.log", "w"))
     figures: dict[str, dict] = {}
     try:
-        for _ in range(100):
-            try:
-                request(port, "/bench/baseline")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         cookie = sign_in(port, "s1-admin" if middle == 1 else f"s{middle}-admin")
         scanned = random.Random(1).sample(codes, 500)
         pages = [

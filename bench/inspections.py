@@ -26,21 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.scan_page import production_server, seed  # noqa: E402
+from bench.scan_page import empty_database, production_server, seed  # noqa: E402
 from bench.stocktake import _post  # noqa: E402
 
 LINES = ["压力表指针在绿区", "铅封、保险销完好", "喷管无老化开裂", "放置位置正确，取用无遮挡", "在有效期内"]
-
-
-def empty(database_url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def prepare(database_url: str, items: int) -> tuple[int, list[str], list[str], list[str]]:
@@ -110,7 +99,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="tagsvc-bench-"))
     database_url = os.environ.get("TAGSVC_BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
     print(f"Seeding {args.items:,} items into {database_url} ...", flush=True)
-    empty(database_url)
+    empty_database(database_url)
     seed(database_url, args.items + 300)
     round_id, codes, keys, tokens = prepare(database_url, args.items)
 

@@ -114,16 +114,32 @@ def production_server(database_url: str, workdir: Path, workers: int = 4, **sett
          "bench.bench_app:app"], cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
         stderr=open(workdir / "gunicorn.log", "w"))
     try:
-        for _ in range(100):
-            try:
-                request(port, "/bench/baseline")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         yield port
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
+
+
+def wait_until_serving(port: int) -> None:
+    for _ in range(100):
+        try:
+            request(port, "/bench/baseline")
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def empty_database(database_url: str) -> None:
+    """PostgreSQL: the public schema dropped and made again (a benchmark's database is its own)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 def free_port() -> int:
@@ -212,12 +228,7 @@ def main() -> None:
         cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=open(workdir / "gunicorn.log", "w"),
     )
     try:
-        for _ in range(100):
-            try:
-                request(port, "/bench/baseline")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_serving(port)
         cookie, keeper_cookie = sign_in(port), sign_in(port, "keeper1")
         sample = random.Random(1).sample(codes, 2000)
         terms = ["投影", "课桌椅", "BN-00421", "电脑", "床", sample[0]]
