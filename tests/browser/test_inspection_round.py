@@ -14,7 +14,8 @@ from tagsvc.extensions import db
 from tagsvc.inspections.models import Frequency, InspectionResult, TargetKind
 from tagsvc.inspections.services import PlanData, create_plan
 from tagsvc.repairs.models import DamageReport
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, signed_in_page
+from tests.conftest import TEST_PASSWORD
 from tests.browser.test_stocktake_scanner import camera_browser, label_pictures, phone_signed_in, write_clip
 from tests.factories import make_asset, make_category, make_location, make_user
 
@@ -75,6 +76,14 @@ def test_a_monthly_extinguisher_round_offline_then_sent_once(playwright, live_se
         printed = pypdfium2.PdfDocument(str(tmp_path / "record.pdf"))
         assert len(printed) >= 1 and "灭火器月检" in printed[0].get_textpage().get_text_range()
         context.close()
+        # The office reads the same round, plan and record on a desk: nothing wider than the window.
+        desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = signed_in_page(desk, live_server, office.username, TEST_PASSWORD)
+        for path in (round_url, f"{live_server}/inspections/plans/{plan.id}", f"{live_server}/inspections/plans/{plan.id}/record"):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path
+        assert page.locator("table.record").first.is_visible()
+        desk.close()
     db.session.expire_all()
     results = db.session.scalars(select(InspectionResult)).all()
     assert len(results) == 8 and sum(1 for r in results if not r.passed) == 1
