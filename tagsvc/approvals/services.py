@@ -12,6 +12,7 @@ from tagsvc.assets.models import Asset
 from tagsvc.disposals import services as disposals
 from tagsvc.disposals.models import Disposal, DisposalStatus
 from tagsvc.extensions import db
+from tagsvc.inspections import services as inspections
 from tagsvc.loans import services as loans
 from tagsvc.loans.models import Handout, HandoutItem, HandoutKind
 from tagsvc.transfers import between_schools
@@ -25,20 +26,27 @@ class Waiting:
     disposals: list = field(default_factory=list)
     overdue: list = field(default_factory=list)  # loan items
     school_transfers: list = field(default_factory=list)  # (transfer between schools, steps)
+    rounds: list = field(default_factory=list)  # inspection rounds due this period (RoundState)
+    overdue_rounds: list = field(default_factory=list)  # inspection periods that ended undone, not signed off
 
     @property
     def count(self) -> int:
-        return len(self.transfers) + len(self.disposals) + len(self.overdue) + len(self.school_transfers)
+        return (len(self.transfers) + len(self.disposals) + len(self.overdue) + len(self.school_transfers) + len(self.rounds)
+                + len(self.overdue_rounds))
 
 
 def waiting_for(actor) -> Waiting:
     if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
         # the education bureau: its disposals and transfers between schools
         return Waiting(disposals=disposals.waiting_for_approval(actor), school_transfers=between_schools.school_transfers_waiting(actor))
-    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+    if actor is None or not actor.is_authenticated:
         return Waiting()
+    rounds, overdue_rounds = inspections.waiting_rounds(actor)
+    if actor.role not in (Role.ADMIN, Role.KEEPER):  # a teacher or a repairer: the inspection rounds they walk
+        return Waiting(rounds=rounds, overdue_rounds=overdue_rounds)
     return Waiting(transfers=transfers.waiting_for(actor, limit=100), disposals=disposals.waiting_for_approval(actor),
-                   overdue=loans.overdue_items(actor), school_transfers=between_schools.school_transfers_waiting(actor))
+                   overdue=loans.overdue_items(actor), school_transfers=between_schools.school_transfers_waiting(actor),
+                   rounds=rounds, overdue_rounds=overdue_rounds)
 
 
 def _keeps(department_id_column):
@@ -82,7 +90,13 @@ def waiting_count(actor) -> int:
     """How many things the approvals page lists for this person: the header's count."""
     if actor is not None and actor.is_authenticated and actor.role == Role.DISTRICT:
         return _BUREAU_COUNT.first()[0] or 0
-    if actor is None or not actor.is_authenticated or actor.role not in (Role.ADMIN, Role.KEEPER):
+    if actor is None or not actor.is_authenticated:
+        return 0
+    return _documents_count(actor) + inspections.waiting_rounds_count(actor)
+
+
+def _documents_count(actor) -> int:
+    if actor.role not in (Role.ADMIN, Role.KEEPER):
         return 0
     query = _OFFICE_COUNT if actor.is_admin else _KEEPER_COUNT
     if actor.is_admin:

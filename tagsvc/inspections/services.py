@@ -3,13 +3,17 @@ sets going. Views and the API call these; so do the tests."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tagsvc.accounts.models import Role, User
 from tagsvc.accounts.permissions import require_admin, require_signed_in
@@ -173,8 +177,7 @@ def may_inspect(actor, plan: InspectionPlan) -> bool:
     """The office, the plan's inspectors and the people of its departments."""
     if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
         return False
-    return (actor.is_admin or actor.id in plan.inspector_ids
-            or any(d.id in plan.department_ids for d in actor.departments))
+    return actor.is_admin or _names(plan, actor)
 
 
 # ------------------------------------------------------------------------------------------------------- targets
@@ -206,6 +209,18 @@ def targets_of(plan: InspectionPlan) -> list[Target]:
         query = query.where(Asset.id.in_(plan.asset_ids or [-1]))
     return [Target(f"asset:{r.id}", r.id, None, r.name, r.asset_number, r.code or "")
             for r in db.session.execute(query.order_by(Asset.asset_number))]
+
+
+def target_count(plan: InspectionPlan) -> int:
+    """How many items or rooms a round of the plan checks (targets_of, counted by the database)."""
+    if plan.target_kind == TargetKind.ROOMS:
+        return len(_rooms_under(plan.location_ids))
+    query = select(func.count(Asset.id)).where(Asset.status.not_in(OFF_THE_BOOKS))
+    if plan.target_kind == TargetKind.CATEGORY:
+        query = query.where(Asset.category_id.in_(descendant_ids(Category, plan.category_id)))
+    else:
+        query = query.where(Asset.id.in_(plan.asset_ids or [-1]))
+    return db.session.scalar(query) or 0
 
 
 def _rooms_under(location_ids: list[int]) -> list[int]:
@@ -496,31 +511,137 @@ class RoundState:
 def round_states(plan: InspectionPlan, first_day: date, last_day: date, today: date | None = None) -> list[RoundState]:
     """Each period of the plan between two days: how much of it was checked, and whether it is done, still due,
     overdue (ended and not done) or closed."""
+    return states_of_plans([plan], first_day, last_day, today)
+
+
+def states_of_plans(plans: list[InspectionPlan], first_day: date, last_day: date, today: date | None = None) -> list[RoundState]:
+    """round_states for several plans in a fixed number of statements (rounds, their counts) plus one count of
+    targets per plan: the header's count of what waits reads this on every page."""
     today = today or _today()
-    periods = periods_between(plan.frequency, first_day, last_day, plan.starts_on, plan.ends_on)
-    rounds = {r.period_start: r for r in db.session.scalars(select(InspectionRound).where(
-        InspectionRound.plan_id == plan.id, InspectionRound.period_start.in_([p[0] for p in periods])))} if periods else {}
+    periods = {plan.id: periods_between(plan.frequency, first_day, last_day, plan.starts_on, plan.ends_on) for plan in plans}
+    wanted = [(plan_id, p[0]) for plan_id, found in periods.items() for p in found]
+    rounds: dict[tuple[int, date], InspectionRound] = {}
+    if wanted:
+        starts = {start for _plan, start in wanted}
+        for r in db.session.scalars(select(InspectionRound).where(InspectionRound.plan_id.in_(list(periods)),
+                                                                  InspectionRound.period_start.in_(starts))):
+            rounds[(r.plan_id, r.period_start)] = r
     counts = {row.round_id: row for row in db.session.execute(
         select(InspectionResult.round_id, func.count().label("checked"), func.sum(case((InspectionResult.passed.is_(False), 1), else_=0)).label("failed"))
         .where(InspectionResult.round_id.in_([r.id for r in rounds.values()])).group_by(InspectionResult.round_id))} if rounds else {}
-    targets = len(targets_of(plan))
     states = []
-    for period in periods:
-        found = rounds.get(period[0])
-        lines = len(found.checklist if found else plan.checklist)
-        count = counts.get(found.id) if found else None
-        checked, failed = (count.checked, int(count.failed or 0)) if count else (0, 0)
-        expected = targets * lines
-        if found is not None and found.closed_at is not None:
-            state = "closed"
-        elif checked >= expected:  # a round with nothing to check (no item on the books) is not late either
-            state = "done"
-        elif period[1] < today:
-            state = "overdue"
-        else:
-            state = "due"
-        states.append(RoundState(plan, period, found, expected, checked, failed, state))
+    for plan in plans:
+        if not periods[plan.id]:
+            continue
+        targets = target_count(plan)
+        for period in periods[plan.id]:
+            found = rounds.get((plan.id, period[0]))
+            lines = len(found.checklist if found else plan.checklist)
+            count = counts.get(found.id) if found else None
+            checked, failed = (count.checked, int(count.failed or 0)) if count else (0, 0)
+            expected = targets * lines
+            if found is not None and found.closed_at is not None:
+                state = "closed"
+            elif checked >= expected:  # a round with nothing to check (no item on the books) is not late either
+                state = "done"
+            elif period[1] < today:
+                state = "overdue"
+            else:
+                state = "due"
+            states.append(RoundState(plan, period, found, expected, checked, failed, state))
     return states
+
+
+# How long a period that ended undone waits in 待我处理 (and is told to the groups) before it is only in the record.
+OVERDUE_SHOWN_DAYS = 7
+
+
+def waiting_rounds(actor, day: date | None = None) -> tuple[list[RoundState], list[RoundState]]:
+    """What waits for a person in 待我处理: (this period's rounds not yet done, of the plans that name them; periods
+    of the last week that ended undone and are not signed off: the office sees every plan's, an inspector their
+    own plans'). An inspector may still finish a begun round late; the office signs a missed period off."""
+    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
+        return [], []
+    day = day or today()
+    plans = [p for p in plans_for(actor) if p.active]
+    named = {p.id for p in plans if _names(p, actor)}
+    watched = [p for p in plans if p.id in named or actor.is_admin]
+    states = states_of_plans(watched, day - timedelta(days=OVERDUE_SHOWN_DAYS), day, day)
+    due = sorted((s for s in states if s.state == "due" and s.plan.id in named), key=lambda s: (s.period[1], s.plan.name))
+    overdue = sorted((s for s in states if s.state == "overdue"), key=lambda s: (s.period[1], s.plan.name))
+    return due, overdue
+
+
+# The header shows on every page how much waits for a person, rounds included; working that out takes a dozen
+# statements. So each app server keeps a person's count of rounds for a minute, and forgets every count the moment
+# it commits a change to a plan, a round or a result. Another server's header may lag by up to that minute;
+# 待我处理 itself always works it out afresh.
+_COUNT_KEPT_SECONDS = 60
+_counts_lock = threading.Lock()
+
+
+def _kept_counts() -> dict[tuple, tuple[float, int]]:
+    return current_app.extensions.setdefault("inspection_waiting_counts", {})  # the app's, as the schools' settings
+
+
+def waiting_rounds_count(actor) -> int:
+    """How many entries waiting_rounds gives a person, for the header (kept a minute, see above)."""
+    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
+        return 0
+    day = today()
+    key = (actor.school_id, actor.id, actor.role, day)
+    now = time.monotonic()
+    counts = _kept_counts()
+    with _counts_lock:
+        kept = counts.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    count = sum(len(found) for found in waiting_rounds(actor, day))
+    with _counts_lock:
+        if len(counts) > 10_000:
+            counts.clear()
+        counts[key] = (now + _COUNT_KEPT_SECONDS, count)
+    return count
+
+
+@event.listens_for(Session, "after_flush")
+def _note_inspection_writes(session, _context) -> None:
+    if any(isinstance(row, (InspectionPlan, InspectionRound, InspectionResult)) for row in (*session.new, *session.dirty)):
+        session.info["inspections_written"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_counts(session) -> None:
+    if session.info.pop("inspections_written", False) and has_app_context():
+        with _counts_lock:
+            _kept_counts().clear()
+
+
+def _names(plan: InspectionPlan, actor) -> bool:
+    return actor.id in plan.inspector_ids or any(d.id in plan.department_ids for d in actor.departments)
+
+
+def sign_off_missed(actor, plan_id: int, period_start: date) -> InspectionRound:
+    """The office signs off a period that ended undone: its round (begun now if nobody began it, with nothing
+    checked) is closed, and it leaves 待我处理; the record shows what was and was not checked."""
+    require_admin(actor)
+    plan = get_plan(actor, plan_id)
+    period = period_containing(plan.frequency, period_start, plan.starts_on, plan.ends_on)
+    if period is None or period[0] != period_start:
+        raise NotFoundError(_("“%(name)s” has no period beginning on %(day)s.", name=plan.name, day=period_start.isoformat()))
+    found = db.session.scalar(select(InspectionRound).where(InspectionRound.plan_id == plan.id, InspectionRound.period_start == period[0]))
+    if found is None:
+        if period[1] >= _today():
+            raise ConflictError(_("A round can be closed once its period has ended (on %(day)s).", day=period[1].isoformat()))
+        found = InspectionRound(plan_id=plan.id, period_start=period[0], period_end=period[1], checklist=list(plan.checklist))
+        try:
+            with db.session.begin_nested():
+                db.session.add(found)
+            db.session.commit()
+        except IntegrityError:  # an inspector began it this very moment
+            db.session.rollback()
+            found = db.session.scalar(select(InspectionRound).where(InspectionRound.plan_id == plan.id, InspectionRound.period_start == period[0]))
+    return close_round(actor, found.id)
 
 
 def new_result_id() -> str:
@@ -589,14 +710,5 @@ def inspection_record(actor, plan_id: int, month: date) -> InspectionRecord:
 
 def rounds_due_for(actor, day: date | None = None) -> list[RoundState]:
     """This period's rounds not yet done, of the plans that name a person (the office only where it is named too),
-    the soonest to end first. A period that ended undone cannot be walked any more: the plan's page and its record
-    show it as overdue."""
-    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
-        return []
-    day = day or today()
-    waiting = []
-    for plan in plans_for(actor):
-        named = actor.id in plan.inspector_ids or any(d.id in plan.department_ids for d in actor.departments)
-        if plan.active and named:
-            waiting += [s for s in round_states(plan, day, day, day) if s.state == "due"]
-    return sorted(waiting, key=lambda s: (s.period[1], s.plan.name))
+    the soonest to end first."""
+    return waiting_rounds(actor, day)[0]

@@ -189,6 +189,26 @@ def close(round_id: int):
     return redirect(url_for("inspections.round_page", round_id=round_id))
 
 
+@bp.post("/plans/<int:plan_id>/periods/<period_start>/sign-off")
+@login_required
+def sign_off(plan_id: int, period_start: str):
+    """The office signs off a period that ended undone (from 待我处理): it is closed with what was checked."""
+    from datetime import date
+
+    if ConfirmForm().validate_on_submit():
+        try:
+            day = date.fromisoformat(period_start)
+        except ValueError:
+            abort(404)
+        try:
+            services.sign_off_missed(current_user, plan_id, day)
+        except TagsvcError as error:
+            show_refusal(error)
+        else:
+            flash(_("The period is signed off as missed; the record shows what was checked."), "success")
+    return redirect(url_for("approvals.index"))
+
+
 @bp.post("/rounds/<int:round_id>/results")
 @login_required
 def record(round_id: int):

@@ -15,13 +15,13 @@ from tests.conftest import csrf_token_from
 from tests.factories import make_asset, make_category, make_user
 
 
-def _plan(inspector):
+def _plan(inspector, frequency=Frequency.MONTHLY, starts_on=date(2026, 1, 1), name="灭火器月检"):
     office = make_user(Role.ADMIN)
     category = make_category("灭火器")
     units = [make_asset(name=f"灭火器{n}", asset_number=f"MHQ-{n}", category_id=category.id) for n in range(2)]
-    plan = create_plan(office, PlanData(name="灭火器月检", target_kind=TargetKind.CATEGORY, category_id=category.id,
-                                        checklist=["压力表指针在绿区", "铅封完好"], frequency=Frequency.MONTHLY,
-                                        starts_on=date(2026, 1, 1), inspector_ids=[inspector.id]))
+    plan = create_plan(office, PlanData(name=name, target_kind=TargetKind.CATEGORY, category_id=category.id,
+                                        checklist=["压力表指针在绿区", "铅封完好"], frequency=frequency,
+                                        starts_on=starts_on, inspector_ids=[inspector.id]))
     return plan, units
 
 
@@ -153,3 +153,57 @@ def test_a_round_due_waits_on_the_inspectors_start_page_until_it_is_done(client,
     assert "Safety inspection: 灭火器月检" not in client.get("/").get_data(as_text=True)  # done for this period
     login_as(make_user(Role.STAFF))
     assert "Safety inspection: " not in client.get("/").get_data(as_text=True)  # not named by the plan
+
+
+def test_rounds_due_and_overdue_wait_in_waiting_for_me_until_walked_or_signed_off(client, login_as):
+    import re
+    from datetime import timedelta
+
+    from tagsvc.inspections.models import InspectionRound
+    from tagsvc.inspections.services import ResultIn, new_result_id, open_round, record_results, today
+
+    day = today()
+    inspector = make_user(Role.STAFF, display_name="安全员李老师")
+    plan, units = _plan(inspector, Frequency.DAILY, day - timedelta(days=9), name="实验室日检")
+    begun = open_round(inspector, plan.id, day - timedelta(days=2))  # begun two days ago, one item checked, then left
+    record_results(inspector, begun.id, [ResultIn(new_result_id(), units[0].current_tag.code, key, True) for key in ("k1", "k2")])
+
+    login_as(inspector)
+    page = client.get("/approvals").get_data(as_text=True)
+    assert "Waiting for me" in client.get("/").get_data(as_text=True)  # a teacher's menu has it too
+    due = re.findall(r'id="due-(\d+)-([\d-]+)"', page)
+    overdue = re.findall(r'id="overdue-(\d+)-([\d-]+)"', page)
+    assert due == [(str(plan.id), day.isoformat())]
+    # The last week's periods that ended undone; the one ten days back is only in the record now.
+    assert [d for _p, d in overdue] == [(day - timedelta(days=n)).isoformat() for n in range(7, 0, -1)]
+    assert "2 of 4 lines checked" in page and f"/inspections/rounds/{begun.id}" in page and "Sign it off as missed" not in page
+    assert re.search(r'Waiting for me <span class="badge"[^>]*>8 waiting for you</span>', page)
+    token = csrf_token_from(page)
+    refused = client.post(f"/inspections/plans/{plan.id}/periods/{(day - timedelta(days=3)).isoformat()}/sign-off",
+                          data={"csrf_token": token}, follow_redirects=True)
+    assert "logistics office" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1  # nothing begun, nothing closed
+
+    login_as(make_user(Role.ADMIN))  # the office is not named: it sees the missed periods, not the round due
+    page = client.get("/approvals").get_data(as_text=True)
+    assert not re.findall(r'id="due-\d', page) and len(re.findall(r'id="overdue-\d', page)) == 7
+    token = csrf_token_from(page)
+    for n in (3, 2):
+        signed = client.post(f"/inspections/plans/{plan.id}/periods/{(day - timedelta(days=n)).isoformat()}/sign-off",
+                             data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+        assert "signed off as missed" in signed
+    assert len(re.findall(r'id="overdue-\d', signed)) == 5 and f'id="overdue-{plan.id}-{(day - timedelta(days=3)).isoformat()}"' not in signed
+    closed = db.session.scalars(select(InspectionRound).order_by(InspectionRound.period_start)).all()
+    assert [(r.period_start, r.closed_at is not None) for r in closed] == [(day - timedelta(days=3), True), (day - timedelta(days=2), True)]
+    assert db.session.get(InspectionRound, begun.id).closed_at is not None  # the begun one kept its two lines
+    assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 2
+    not_ended = client.post(f"/inspections/plans/{plan.id}/periods/{day.isoformat()}/sign-off", data={"csrf_token": token}, follow_redirects=True)
+    assert "once its period has ended" in not_ended.get_data(as_text=True)
+    assert client.post(f"/inspections/plans/{plan.id}/periods/yesterday/sign-off", data={"csrf_token": token}).status_code == 404
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 2
+
+    current = open_round(inspector, plan.id, day)
+    record_results(inspector, current.id, [ResultIn(new_result_id(), u.current_tag.code, key, True) for u in units for key in ("k1", "k2")])
+    login_as(inspector)
+    page = client.get("/approvals").get_data(as_text=True)
+    assert not re.findall(r'id="due-\d', page) and len(re.findall(r'id="overdue-\d', page)) == 5
