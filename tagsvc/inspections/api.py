@@ -66,6 +66,18 @@ class NewPlanSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+class ChangedPlanSchema(NewPlanSchema):
+    version = ma.fields.Integer(strict=True, required=True, metadata={
+        "description": "The plan's version as you read it: a plan someone changed meanwhile is refused (409), not overwritten."})
+
+
+class PlanActiveSchema(ma.Schema):
+    active = ma.fields.Boolean(required=True, metadata={"description": "false: no more rounds until it is switched on again."})
+
+    class Meta:
+        unknown = ma.RAISE
+
+
 class TargetSchema(ma.Schema):
     key = ma.fields.String(required=True, metadata={"description": "asset:ID or location:ID"})
     asset_id = ma.fields.Integer(allow_none=True)
@@ -159,6 +171,25 @@ def read_plan(plan_id: int):
     return services.get_plan(current_user, plan_id)
 
 
+@blp.route(f"/plans/<{ID_RULE}:plan_id>", methods=["PUT"])
+@blp.doc(security=BEARER, summary="Change an inspection plan (office)", description="The whole plan, with the version it was read "
+         "at. The change applies from the plan's next round: a round already begun keeps the lines it began with. A line whose "
+         "words are unchanged keeps its key (its results still name it); a line with new words is a new line with a new key.")
+@blp.arguments(ChangedPlanSchema)
+@blp.response(200, PlanSchema)
+def change_plan(body, plan_id: int):
+    version = body.pop("version")
+    return services.update_plan(current_user, plan_id, services.PlanData(**body), version)
+
+
+@blp.route(f"/plans/<{ID_RULE}:plan_id>/active", methods=["PUT"])
+@blp.doc(security=BEARER, summary="Switch a plan on or off (office)")
+@blp.arguments(PlanActiveSchema)
+@blp.response(200, PlanSchema)
+def switch_plan(body, plan_id: int):
+    return services.set_plan_active(current_user, plan_id, body["active"])
+
+
 @blp.route(f"/plans/<{ID_RULE}:plan_id>/rounds/current", methods=["POST"])
 @blp.doc(security=BEARER, summary="Open the plan's round for today", description="Begun by the first person to open it; the same "
          "round for everyone until its period ends. 403 for a person the plan does not name; 404 on a day the plan has no round.")
@@ -184,3 +215,12 @@ def read_round(round_id: int):
 def send_results(body, round_id: int):
     results = [services.ResultIn(str(r["id"]), r["code"], r["line"], r["passed"], r["note"], r["checked_at"]) for r in body["results"]]
     return {"results": services.record_results(current_user, round_id, results)}
+
+
+@blp.route(f"/rounds/<{ID_RULE}:round_id>/close", methods=["POST"])
+@blp.doc(security=BEARER, summary="Close a round (office)", description="Only once its period has ended: its record is then final "
+         "and any result sent to it is refused (409). Closing a closed round is refused (409).")
+@blp.response(200, RoundSchema)
+def close_round(round_id: int):
+    services.close_round(current_user, round_id)
+    return services.round_view(current_user, round_id)

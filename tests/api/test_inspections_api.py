@@ -72,3 +72,45 @@ def test_bad_input_gets_a_clear_answer_and_changes_nothing(api, school, token_of
     assert api("POST", "/inspections/plans", office, json={**_plan_body(category.id, school.staff.id), "checklist": []}).status_code == 422
     stranger = make_user(Role.STAFF)
     assert api("POST", f"/inspections/rounds/{current['id']}/results", token_of(stranger), json={"results": [one]}).status_code == 403
+
+
+def test_the_office_changes_switches_off_and_closes_over_the_api(api, school, token_of):
+    from datetime import timedelta
+
+    from tagsvc.inspections.models import InspectionPlan, InspectionRound
+    from tagsvc.inspections.services import open_round, today
+
+    category = make_category("灭火器")
+    unit = make_asset(school.admin, name="灭火器", asset_number="MHQ-1", category_id=category.id)
+    office = token_of(school.admin)
+    plan = api("POST", "/inspections/plans", office, json=_plan_body(category.id, school.staff.id)).get_json()
+    changed_body = {**_plan_body(category.id, school.staff.id), "checklist": ["压力表指针在绿区（绿色区域）", "铅封、保险销完好", "喷管无老化"],
+                    "version": plan["version"]}
+    # Someone else's change first: the stale version is refused and changes nothing.
+    assert api("PUT", f"/inspections/plans/{plan['id']}", office, json={**changed_body, "version": plan["version"] + 1}).status_code == 409
+    assert api("PUT", f"/inspections/plans/{plan['id']}", token_of(school.keeper), json=changed_body).status_code == 403
+    assert api("PUT", f"/inspections/plans/{plan['id']}", office, json={**changed_body, "checklist": []}).status_code == 422
+    assert len(db.session.get(InspectionPlan, plan["id"]).checklist) == 2
+    changed = api("PUT", f"/inspections/plans/{plan['id']}", office, json=changed_body)
+    assert changed.status_code == 200, changed.get_json()
+    assert [(line["key"], line["text"]) for line in changed.get_json()["checklist"]] == [
+        ("k3", "压力表指针在绿区（绿色区域）"), ("k2", "铅封、保险销完好"), ("k4", "喷管无老化")]  # new words, new keys
+    assert changed.get_json()["version"] == plan["version"] + 1
+
+    # A past month's round is closed once; a result sent to it afterwards is refused; the current round cannot be closed.
+    past = open_round(school.admin, plan["id"], today().replace(day=1) - timedelta(days=1))
+    closed = api("POST", f"/inspections/rounds/{past.id}/close", office)
+    assert closed.status_code == 200 and closed.get_json()["closed_at"] is not None
+    assert api("POST", f"/inspections/rounds/{past.id}/close", office).status_code == 409
+    late = {"results": [{"id": str(uuid.uuid4()), "code": unit.current_tag.code, "line": "k1", "passed": True}]}
+    assert api("POST", f"/inspections/rounds/{past.id}/results", office, json=late).status_code == 409
+    running = api("POST", f"/inspections/plans/{plan['id']}/rounds/current", office).get_json()
+    assert api("POST", f"/inspections/rounds/{running['id']}/close", office).status_code == 409
+    assert api("POST", f"/inspections/rounds/{running['id']}/close", token_of(school.staff)).status_code == 403
+    assert db.session.get(InspectionRound, running["id"]).closed_at is None
+
+    # Switched off: no round today for anyone, until it is switched on.
+    assert api("PUT", f"/inspections/plans/{plan['id']}/active", token_of(school.staff), json={"active": False}).status_code == 403
+    off = api("PUT", f"/inspections/plans/{plan['id']}/active", office, json={"active": False})
+    assert off.status_code == 200 and off.get_json()["active"] is False
+    assert api("PUT", f"/inspections/plans/{plan['id']}/active", office, json={"active": "maybe"}).status_code == 422
