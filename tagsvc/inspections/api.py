@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import validate
@@ -89,6 +89,7 @@ class TargetSchema(ma.Schema):
 
 class RecordedSchema(ma.Schema):
     id = ma.fields.String(attribute="result_id", required=True)
+    photo_url = ma.fields.Method("_photo_url", metadata={"description": "A failed line's photo, once it was sent; else null."})
     target = ma.fields.String(required=True)
     line_key = ma.fields.String(required=True)
     passed = ma.fields.Boolean(required=True)
@@ -96,6 +97,9 @@ class RecordedSchema(ma.Schema):
     recorded_by = ma.fields.String(attribute="recorded_by_name", required=True)
     checked_at = ma.fields.AwareDateTime(required=True)
     damage_report_id = ma.fields.Integer(allow_none=True)
+
+    def _photo_url(self, result) -> str | None:
+        return url_for("photos.show", name=result.photo, _external=True) if result.photo else None
 
 
 class RoundSchema(ma.Schema):
@@ -224,3 +228,15 @@ def send_results(body, round_id: int):
 def close_round(round_id: int):
     services.close_round(current_user, round_id)
     return services.round_view(current_user, round_id)
+
+
+@blp.route("/results/<string:result_id>/photo", methods=["PUT"])
+@blp.doc(security=BEARER, summary="Add the photo of a failed line", description="The body is the photo itself (JPEG, PNG, WebP or "
+         "HEIC, up to the upload limit), sent after its line was recorded (404 before). It is re-encoded without its metadata and "
+         "kept with the line and with the damage report the line opened or joined. Sent again, the first photo stands. Only the "
+         "person who checked the line, or the office; 422 for a line that passed or a file that is not a photo.",
+         requestBody={"required": True, "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}}})
+@blp.response(200, RecordedSchema)
+def add_photo(result_id: str):
+    request.max_content_length = current_app.config["MAX_UPLOAD_MB"] * 1024 * 1024  # a photo, not a JSON body
+    return services.add_result_photo(current_user, result_id, request.get_data())

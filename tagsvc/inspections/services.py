@@ -448,6 +448,38 @@ def _report_failure(actor, current: InspectionRound, row: InspectionResult) -> i
     return file_report(actor, asset, DamageKind.UNSAFE, words, Reporter(name=actor.display_name)).id
 
 
+def add_result_photo(actor, result_id: str, data: bytes) -> InspectionResult:
+    """The photo of a failed line, sent after the line itself (a phone sends its lines first, then their photos):
+    checked, re-encoded and kept with the line, and with the damage report the line opened or joined. Sent again,
+    the first photo stands and nothing more is stored. Only the person who recorded the line (or the office) may
+    add it; a photo may still arrive after its round was closed, for a line recorded before."""
+    from tagsvc.photos.services import delete_photo, store_photo
+    from tagsvc.repairs.models import ReportPhoto
+
+    require_signed_in(actor)
+    row = db.session.scalar(select(InspectionResult).where(InspectionResult.result_id == str(result_id)[:64]).with_for_update())
+    if row is None:
+        raise NotFoundError(_("No line was recorded with this id: send the line before its photo."))
+    if not (actor.is_admin or row.recorded_by_id == actor.id):
+        raise PermissionDeniedError(_("Only the person who checked this line adds its photo."))
+    if row.passed:
+        raise ValidationError(_("Only a failed line carries a photo."))
+    if row.photo:
+        db.session.rollback()
+        return row
+    name = store_photo(data)
+    try:
+        row.photo = name
+        if row.damage_report_id is not None:
+            db.session.add(ReportPhoto(report_id=row.damage_report_id, name=name))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        delete_photo(name)
+        raise
+    return row
+
+
 # -------------------------------------------------------------------------------------------- worn out by date
 
 

@@ -165,6 +165,17 @@ def walk(plan_id: int):
     return redirect(url_for("inspections.round_page", round_id=found.id))
 
 
+@bp.get("/rounds/offline.js")
+def offline_worker():
+    """The service worker that opens a round's page again without a network (static/scan/offline_pages.js), served
+    from here because a worker looks after the pages under its own address: /inspections/rounds/."""
+    from flask import current_app, send_from_directory
+
+    response = send_from_directory(current_app.static_folder, "scan/offline_pages.js", mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"  # a new version reaches the phones at their next visit
+    return response
+
+
 @bp.get("/rounds/<int:round_id>")
 @login_required
 def round_page(round_id: int):
@@ -235,7 +246,20 @@ def record(round_id: int):
     reports = {a.damage_report_id for a in answers if a.damage_report_id}
     flash(_("%(name)s: %(n)d lines recorded.", name=answers[0].name, n=recorded)
           + (" " + _("A damage report is open for the office.") if reports else ""), "success")
+    _attach_photos(answers)
     return redirect(back)
+
+
+def _attach_photos(answers) -> None:
+    """Each failed line's photo from the form, once its line is recorded (the lines stand if a photo is refused)."""
+    for answer in answers:
+        upload = request.files.get(f"photo-{answer.line_key}")
+        if answer.outcome != "recorded" or answer.passed or not upload or not upload.filename:
+            continue
+        try:
+            services.add_result_photo(current_user, answer.result_id, upload.read())
+        except TagsvcError as error:
+            flash(_("The lines are saved, but the photo was not kept: %(why)s", why=error.message), "error")
 
 
 def _month_asked():

@@ -114,3 +114,60 @@ def test_the_office_changes_switches_off_and_closes_over_the_api(api, school, to
     off = api("PUT", f"/inspections/plans/{plan['id']}/active", office, json={"active": False})
     assert off.status_code == 200 and off.get_json()["active"] is False
     assert api("PUT", f"/inspections/plans/{plan['id']}/active", office, json={"active": "maybe"}).status_code == 422
+
+
+def _photo_bytes(size=(2000, 1500)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out, exif = BytesIO(), Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # what a phone writes into its photos (with where it was taken)
+    Image.new("RGB", size, (180, 30, 30)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_failed_lines_photo_joins_the_line_and_its_damage_report_once(api, school, token_of):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tagsvc.photos.services import stored_photo
+    from tagsvc.repairs.models import ReportPhoto
+
+    category = make_category("灭火器")
+    unit = make_asset(school.admin, name="灭火器", asset_number="MHQ-1", category_id=category.id)
+    teacher = token_of(school.staff)
+    plan = api("POST", "/inspections/plans", token_of(school.admin), json=_plan_body(category.id, school.staff.id)).get_json()
+    current = api("POST", f"/inspections/plans/{plan['id']}/rounds/current", teacher).get_json()
+    failed_id, passed_id = str(uuid.uuid4()), str(uuid.uuid4())
+    photo = _photo_bytes()
+    jpeg = {"Content-Type": "image/jpeg"}
+    # Before its line arrives, a photo has nothing to join.
+    early = api("PUT", f"/inspections/results/{failed_id}/photo", teacher, data=photo, headers=jpeg)
+    assert early.status_code == 404 and "send the line before its photo" in early.get_json()["detail"]
+    api("POST", f"/inspections/rounds/{current['id']}/results", teacher, json={"results": [
+        {"id": failed_id, "code": unit.current_tag.code, "line": "k1", "passed": False, "note": "指针在红区"},
+        {"id": passed_id, "code": unit.current_tag.code, "line": "k2", "passed": True}]})
+    for token, result_id, body, status, said in [
+        (teacher, passed_id, photo, 422, "Only a failed line"),
+        (teacher, failed_id, b"not a photo at all", 422, "not a photo"),
+        (teacher, failed_id, b"", 422, "empty"),
+        (token_of(school.keeper), failed_id, photo, 403, "Only the person who checked"),
+    ]:
+        answer = api("PUT", f"/inspections/results/{result_id}/photo", token, data=body, headers=jpeg)
+        assert answer.status_code == status and said in answer.get_json()["detail"], answer.get_json()
+    assert db.session.scalar(select(func.count()).select_from(ReportPhoto)) == 0
+    # A photo larger than a JSON body may be (256 KB) is taken: it is a photo.
+    big = _photo_bytes((3000, 3000)) + b"\0" * 300_000
+    first = api("PUT", f"/inspections/results/{failed_id}/photo", teacher, data=big, headers=jpeg)
+    assert first.status_code == 200, first.get_json()
+    again = api("PUT", f"/inspections/results/{failed_id}/photo", teacher, data=photo, headers=jpeg)  # a retry: the first stands
+    assert again.status_code == 200 and again.get_json()["photo_url"] == first.get_json()["photo_url"]
+    result = db.session.scalar(select(InspectionResult).where(InspectionResult.result_id == failed_id))
+    report_photos = db.session.scalars(select(ReportPhoto)).all()
+    assert [p.name for p in report_photos] == [result.photo] and report_photos[0].report_id == result.damage_report_id
+    kept = Image.open(BytesIO(stored_photo(result.photo)))
+    assert max(kept.size) <= 1600 and not kept.getexif()  # re-encoded, without what the phone wrote into it
+    read = api("GET", f"/inspections/rounds/{current['id']}", teacher).get_json()
+    assert [r["photo_url"] is not None for r in sorted(read["results"], key=lambda r: r["line_key"])] == [True, False]

@@ -43,11 +43,21 @@ def test_a_round_walked_without_javascript(client, login_as):
     other = units[1].current_tag.code
     missing_word = client.post(f"{round_url}/results", data={"csrf_token": token, "code": other, "line-k1": "fail"}, follow_redirects=True)
     assert "Say in a word" in missing_word.get_data(as_text=True)
+    from io import BytesIO
+
+    from PIL import Image
+
+    from tagsvc.repairs.models import ReportPhoto
+
+    photo = BytesIO()
+    Image.new("RGB", (800, 600), (200, 40, 40)).save(photo, format="JPEG")
     failed = client.post(f"{round_url}/results", data={"csrf_token": token, "code": other, "line-k1": "fail", "note-k1": "指针在红区",
-                                                       "line-k2": "pass"}, follow_redirects=True)
-    assert "A damage report is open for the office" in failed.get_data(as_text=True)
+                                                       "photo-k1": (BytesIO(photo.getvalue()), "IMG_0001.jpg"), "line-k2": "pass"},
+                         content_type="multipart/form-data", follow_redirects=True)
+    assert "A damage report is open for the office" in failed.get_data(as_text=True) and ">Photo</a>" in failed.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 4
     assert db.session.scalar(select(DamageReport.asset_id)) == units[1].id
+    assert db.session.scalar(select(ReportPhoto.name)) == db.session.scalar(select(InspectionResult.photo).where(InspectionResult.passed.is_(False)))
     assert "4 / 4" in client.get("/inspections").get_data(as_text=True)
 
 
@@ -207,3 +217,25 @@ def test_rounds_due_and_overdue_wait_in_waiting_for_me_until_walked_or_signed_of
     login_as(inspector)
     page = client.get("/approvals").get_data(as_text=True)
     assert not re.findall(r'id="due-\d', page) and len(re.findall(r'id="overdue-\d', page)) == 5
+
+
+def test_a_photo_that_is_not_one_is_refused_and_the_lines_stay(client, login_as):
+    from io import BytesIO
+
+    inspector = make_user(Role.STAFF)
+    plan, units = _plan(inspector)
+    login_as(inspector)
+    round_url = client.get(f"/inspections/plans/{plan.id}/round").headers["Location"]
+    token = csrf_token_from(client.get(round_url).get_data(as_text=True))
+    answer = client.post(f"{round_url}/results", data={"csrf_token": token, "code": units[0].current_tag.code, "line-k1": "fail",
+                                                       "note-k1": "铅封脱落", "photo-k1": (BytesIO(b"%PDF-1.4 not a photo"), "scan.pdf")},
+                         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "the photo was not kept" in answer and "not a photo we can read" in answer
+    row = db.session.scalar(select(InspectionResult))
+    assert row.note == "铅封脱落" and row.photo == ""
+
+
+def test_the_worker_that_reopens_a_round_offline_is_served_over_the_rounds(client):
+    worker = client.get("/inspections/rounds/offline.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript" and worker.headers["Cache-Control"] == "no-cache"
+    assert b"/inspections\\/rounds\\/\\d+$/" in worker.data  # the round pages it keeps, and nothing else

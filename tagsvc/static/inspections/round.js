@@ -32,6 +32,30 @@
     return Promise.resolve();
   }
 
+  /* A phone photo made small enough to wait on the phone and go out on a weak network (the server re-encodes it
+     anyway); a photo the browser cannot draw (HEIC on some phones) goes as it is. */
+  var LONGEST_SIDE = 1600;
+  function shrunk(file) {
+    if (!file) { return Promise.resolve(null); }
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, LONGEST_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) { canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85); });
+    }).catch(function () { return file; });
+  }
+
+  /* Each failed line's photo, if one was chosen, put on its record (IndexedDB keeps a Blob as it is). */
+  function withPhotos(form, records) {
+    return Promise.all(records.map(function (record) {
+      var field = form.querySelector('input[type=file][name="photo-' + record.line + '"]');
+      if (record.passed || !field || !field.files.length) { return record; }
+      return shrunk(field.files[0]).then(function (blob) { record.photo = blob; record.name = nameOf(form); return record; });
+    }));
+  }
+
   /* The lines a form's person chose, as queue records; null (and said why) when a failed line has no word. */
   function recordsOf(form, allPass) {
     var records = [], missingWord = false;
@@ -64,7 +88,7 @@
     li.querySelectorAll(".toggles, .fail-note, input[type=hidden]").forEach(function (el) { el.remove(); });
     var result = document.createElement("span");
     result.className = "result " + (record.passed ? "log-ok" : "log-error");
-    result.textContent = (record.passed ? "✓" : "✗") + (record.note ? " · " + record.note : "") + " · " + words.saved;
+    result.textContent = (record.passed ? "✓" : "✗") + (record.note ? " · " + record.note : "") + (record.photo ? " · 📷" : "") + " · " + words.saved;
     li.appendChild(result);
     if (!form.querySelector('input[type=hidden][name^="id-"]')) {
       form.classList.add("target-done");
@@ -83,9 +107,11 @@
       event.preventDefault();
       var records = recordsOf(form, event.submitter && event.submitter.value === "pass");
       if (!records) { return; }
-      Promise.all(records.map(ScanQueue.add)).then(function () {
+      withPhotos(form, records).then(function (records) {
+        return Promise.all(records.map(ScanQueue.add)).then(function () { return records; });
+      }).then(function (records) {
         records.forEach(showSaved);
-        say_(form, words.saved, "ok");
+        say_(form, records.some(function (r) { return r.photo; }) ? words.saved + " · " + words.photoSaved : words.saved, "ok");
         sender.show();
         sender.flush();
       });
@@ -105,8 +131,34 @@
         else if (answer.damage_report_id && !answer.passed) { note(say(words.reported, { name: answer.name }), "info"); }
       });
     },
+    after: sendPhotos,
     closed: function (status, _problem, response) { return status === 409 && !response.headers.get("Retry-After"); }  // a closed round
   });
+
+  /* After a batch's lines were answered, their photos, one request each. A photo the server will never keep (not a
+     photo; the line was checked first by someone else) is said and let go; anything else (no network, a 5xx) keeps
+     the batch on the phone, to be sent again with its photos: the server keeps the first photo of a line. */
+  function sendPhotos(json, batch) {
+    var recorded = {};
+    json.results.forEach(function (answer) { recorded[answer.id] = answer.outcome !== "already_checked"; });
+    return batch.filter(function (r) { return r.photo; }).reduce(function (previous, record) {
+      return previous.then(function () {
+        if (!recorded[record.id]) { return null; }
+        return fetch(data.photoApi.replace("RESULT", encodeURIComponent(record.id)), {
+          method: "PUT", credentials: "same-origin", body: record.photo,
+          headers: { "Content-Type": record.photo.type || "application/octet-stream", "X-CSRFToken": data.csrf, "Accept": "application/json" }
+        }).then(function (response) {
+          if (response.ok) { return null; }
+          if (response.status === 422 || response.status === 404 || response.status === 413) {
+            return response.json().catch(function () { return {}; }).then(function (problem) {
+              note(say(words.photoRefused, { name: record.name || record.code, why: problem.detail || response.status }), "error");
+            });
+          }
+          throw new Error("photo not sent: " + response.status);
+        });
+      });
+    }, Promise.resolve());
+  }
 
   TagsvcCamera.open({ video: "camera-video", status: "camera-status", start: "camera-start", switcher: "camera-switch",
                       photo: "camera-photo", words: words, wasm: data.wasm, onCode: goTo });
@@ -116,6 +168,21 @@
     var field = document.getElementById("typed-code");
     goTo(field.value, "typed").then(function () { field.value = ""; });
   });
+  /* The page opens again without a network (scan/offline_pages.js). This visit did not come through the worker
+     yet: the page and everything it loaded are kept now, while there is a network. */
+  if ("serviceWorker" in navigator && window.caches) {
+    var uncontrolled = !navigator.serviceWorker.controller;
+    navigator.serviceWorker.register(data.worker).then(function () {
+      var wanted = [data.wasm].concat(Array.prototype.map.call(document.querySelectorAll("script[src], link[rel=stylesheet]"),
+                                                               function (el) { return el.src || el.href; }));
+      return caches.open(data.pagesCache).then(function (cache) {
+        var page = uncontrolled ? cache.add(location.href.split("#")[0]) : null;
+        return Promise.all(wanted.map(function (address) {
+          return cache.match(address).then(function (kept) { return kept || cache.add(address); });
+        }).concat([page]));
+      });
+    }).then(function () { document.documentElement.dataset.offlineReady = "1"; }, function () {});
+  }
   window.tagsvcRound = { flush: sender.flush };
   // Lines saved earlier (maybe offline, maybe in a page closed since) read as checked at once, then go out.
   sender.show().then(function (rows) { rows.forEach(showSaved); return sender.flush(); });

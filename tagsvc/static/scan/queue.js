@@ -57,7 +57,8 @@
      everything in place and tries again, sooner at first and then less often (up to a minute), or when the server
      says when (Retry-After): a batch the server may have counted is never marked refused. Options:
        key, api, csrf, batch (records a request); body(records, stillWaiting): the request's JSON;
-       answered(json): each answer's results; closed(status, problem): a refusal for good besides 422;
+       answered(json): each answer's results; after(json, batch): a promise run before the batch's records leave
+       (they stay if it fails); closed(status, problem): a refusal for good besides 422;
        note(text, kind), words: { waiting, allSent, refused, signIn }; line: the element that shows the count. */
   queue.sender = function (options) {
     var sending = false, failures = 0, retryTimer = null, words = options.words, say = TagsvcCamera.say;
@@ -98,6 +99,10 @@
         if (response.ok) {
           return response.json().then(function (json) {
             return Promise.resolve(options.answered(json, batch)).then(function () {
+              // What follows a batch before its records leave (an inspection's photos): failing, the batch stays and
+              // is sent again, which the server answers as before.
+              return options.after ? options.after(json, batch) : null;
+            }).then(function () {
               return queue.remove(batch.map(function (r) { return r.id; }));
             });
           }).then(function () { return sendFrom(rows, start + options.batch); });
