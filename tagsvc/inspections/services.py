@@ -316,6 +316,11 @@ class RoundView:
     def result_of(self, target: Target) -> dict[str, InspectionResult]:
         return {r.line_key: r for r in self.results if r.target == target.key}
 
+    def pairs_of(self, target: Target) -> list[tuple[dict, InspectionResult | None]]:
+        """Each line of the round's checklist with its result on this item or room, or None."""
+        recorded = self.result_of(target)
+        return [(line, recorded.get(line["key"])) for line in self.checklist]
+
 
 def round_view(actor, round_id: int) -> RoundView:
     """What a round checks and what was recorded, for the office and the plan's people."""
@@ -647,6 +652,107 @@ def _forget_counts(session) -> None:
     if session.info.pop("inspections_written", False) and has_app_context():
         with _counts_lock:
             _kept_counts().clear()
+            current_app.extensions.get("inspection_plans", {}).clear()
+
+
+# ------------------------------------------------------------------------------------- checks on a label's page
+
+
+@dataclass(frozen=True)
+class KeptPlan:
+    """An active plan as a label's page matches it, with its targets worked out once."""
+
+    id: int
+    name: str
+    frequency: Frequency
+    starts_on: date
+    ends_on: date | None
+    checklist: tuple  # its lines, as dicts
+    inspector_ids: frozenset
+    department_ids: frozenset
+    category_ids: frozenset  # a category plan's category and those below it
+    asset_ids: frozenset
+    room_ids: frozenset
+
+
+def _kept_plans() -> list[KeptPlan]:
+    """The school's active plans for the label pages, kept a minute per app server and forgotten on any inspection
+    write, as the header's counts are: most scans match no plan, and then cost no statement at all."""
+    from tagsvc.schools.wall import current_school_id
+
+    kept = current_app.extensions.setdefault("inspection_plans", {})
+    school, now = current_school_id(), time.monotonic()
+    with _counts_lock:
+        found = kept.get(school)
+    if found is not None and found[0] > now:
+        return found[1]
+    plans = []
+    for plan in db.session.scalars(select(InspectionPlan).where(InspectionPlan.active.is_(True))):
+        plans.append(KeptPlan(
+            plan.id, plan.name, plan.frequency, plan.starts_on, plan.ends_on, tuple(plan.checklist), frozenset(plan.inspector_ids or ()),
+            frozenset(plan.department_ids or ()),
+            frozenset(descendant_ids(Category, plan.category_id)) if plan.target_kind == TargetKind.CATEGORY and plan.category_id else frozenset(),
+            frozenset(plan.asset_ids or ()) if plan.target_kind == TargetKind.ITEMS else frozenset(),
+            frozenset(_rooms_under(plan.location_ids or [])) if plan.target_kind == TargetKind.ROOMS else frozenset()))
+    with _counts_lock:
+        kept[school] = (now + _COUNT_KEPT_SECONDS, plans)
+    return plans
+
+
+@dataclass
+class CheckHere:
+    """A plan's lines still to check on the item or room whose label was scanned, in the period running now."""
+
+    plan: KeptPlan
+    period: tuple[date, date]
+    lines: list[dict]  # {"key", "text", "result": InspectionResult | None}
+    target: Target
+
+    @property
+    def pairs(self) -> list[tuple[dict, InspectionResult | None]]:
+        return [({"key": line["key"], "text": line["text"]}, line["result"]) for line in self.lines]
+
+
+def checks_here(actor, *, asset_id: int | None = None, category_id: int | None = None, location_id: int | None = None,
+                code: str = "", day: date | None = None) -> list[CheckHere]:
+    """What a person the plans name still has to check on this item (with its category) or room this period (shown
+    at the top of its label's page): nothing for a line already checked by anyone, a round closed, or a person no
+    plan names. Costs no statement unless the item or room is in a plan that names the person."""
+    if not getattr(actor, "is_authenticated", False) or actor.role == Role.DISTRICT:
+        return []
+    mine = [p for p in _kept_plans()
+            if actor.id in p.inspector_ids or (p.department_ids and any(d.id in p.department_ids for d in actor.departments))]
+    if location_id is not None:
+        matched = [p for p in mine if location_id in p.room_ids]
+    elif asset_id is not None:
+        matched = [p for p in mine if asset_id in p.asset_ids or (category_id is not None and category_id in p.category_ids)]
+    else:
+        matched = []
+    day = day or today()
+    periods = {p.id: period_containing(p.frequency, day, p.starts_on, p.ends_on) for p in matched}
+    matched = [p for p in matched if periods[p.id] is not None]
+    if not matched:
+        return []
+    key = f"asset:{asset_id}" if location_id is None else f"location:{location_id}"
+    rounds = {r.plan_id: r for r in db.session.scalars(select(InspectionRound).where(
+        InspectionRound.plan_id.in_([p.id for p in matched]), InspectionRound.period_start.in_(list({periods[p.id][0] for p in matched}))))
+        if r.period_start == periods[r.plan_id][0]}
+    results: dict[tuple[int, str], InspectionResult] = {}
+    if rounds:
+        for row in db.session.scalars(select(InspectionResult).where(InspectionResult.round_id.in_([r.id for r in rounds.values()]),
+                                                                     InspectionResult.target == key)):
+            results[(row.round_id, row.line_key)] = row
+    target = Target(key, asset_id, location_id, "", "", code)
+    found = []
+    for plan in matched:
+        begun = rounds.get(plan.id)
+        if begun is not None and begun.closed_at is not None:
+            continue
+        lines = [{"key": line["key"], "text": line["text"], "result": results.get((begun.id, line["key"])) if begun else None}
+                 for line in (begun.checklist if begun else plan.checklist)]
+        if any(line["result"] is None for line in lines):
+            found.append(CheckHere(plan, periods[plan.id], lines, target))
+    return found
 
 
 def _names(plan: InspectionPlan, actor) -> bool:

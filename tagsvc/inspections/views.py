@@ -21,6 +21,8 @@ from tagsvc.structure.models import Location, LocationKind
 from tagsvc.structure.services import all_departments
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
+# Each line's id, made with the form: sent twice (a double tap, a resent form), it counts once.
+bp.add_app_template_global(new_result_id, "new_result_id")
 
 
 @bp.get("")
@@ -180,7 +182,7 @@ def offline_worker():
 @login_required
 def round_page(round_id: int):
     view = services.round_view(current_user, round_id)
-    return render_template("inspections/round.html", view=view, new_result_id=new_result_id,
+    return render_template("inspections/round.html", view=view,
                            may_record=services.may_inspect(current_user, view.plan) and view.closed_at is None,
                            may_close=current_user.is_admin and view.closed_at is None and view.period_end < services.today(),
                            button=ConfirmForm())
@@ -224,6 +226,31 @@ def sign_off(plan_id: int, period_start: str):
 @login_required
 def record(round_id: int):
     """One item's or room's lines from its form (a page without JavaScript): "all pass", or each line's choice."""
+    return _record_from_form(round_id)
+
+
+@bp.post("/plans/<int:plan_id>/results")
+@login_required
+def record_from_label(plan_id: int):
+    """The lines checked at the top of a scanned label's page: into the plan's round for today (begun now if nobody
+    has), then back to the label's page."""
+    try:
+        found = services.open_round(current_user, plan_id, services.today())
+    except TagsvcError as error:
+        show_refusal(error)
+        return redirect(_label_page_asked() or url_for("inspections.index"))
+    return _record_from_form(found.id)
+
+
+def _label_page_asked() -> str | None:
+    """The label's page the form came from (only a label's address on this site: never a way out of it)."""
+    import re
+
+    asked = request.form.get("next", "")
+    return asked if re.fullmatch(r"/[tT]/[A-Za-z0-9-]{1,40}", asked) else None
+
+
+def _record_from_form(round_id: int):
     code = request.form.get("code", "")
     view = services.round_view(current_user, round_id)
     everything_passes = request.form.get("all") == "pass"
@@ -233,7 +260,8 @@ def record(round_id: int):
         if choice in ("pass", "fail"):
             results.append(services.ResultIn(request.form.get(f"id-{line['key']}") or new_result_id(), code, line["key"],
                                              choice == "pass", request.form.get(f"note-{line['key']}", "")))
-    back = url_for("inspections.round_page", round_id=round_id) + f"#t-{code}"
+    label_page = _label_page_asked()
+    back = (request.script_root + label_page) if label_page else url_for("inspections.round_page", round_id=round_id) + f"#t-{code}"
     if not results:
         flash(_("Choose pass or fail for at least one line."), "error")
         return redirect(back)

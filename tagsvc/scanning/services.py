@@ -54,6 +54,7 @@ class ScanFacts:
     # Whose item it is: a label is read across the district, and its page names its school.
     school_id: int | None = None
     school: str = ""
+    category_id: int | None = None  # which inspection plans check it (a signed-in inspector's page)
 
     @property
     def report_open(self) -> bool:
@@ -83,7 +84,7 @@ def _build_scan_query():
             Asset.condition, Asset.photo, Asset.last_confirmed_at, Asset.department_id, Department.name,
             Location.full_name, Category.full_name, DamageReport.status, DamageReport.created_at, DamageReport.finished_at,
             DamageReport.id, receiver.name, AssetHold.since, AssetHold.kind, AssetHold.due_on, Asset.disposed_on,
-            Asset.school_id, School.name,
+            Asset.school_id, School.name, Asset.category_id,
         )
         .join(Asset, Asset.id == Tag.asset_id)
         .join(School, School.id == Asset.school_id)

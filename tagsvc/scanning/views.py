@@ -5,9 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tagsvc.assets.holds import HoldKind
+from tagsvc.assets.models import OFF_THE_BOOKS
 from tagsvc.assets.services import attach_blank_tag
 from tagsvc.errors import TagsvcError, show_refusal
 from tagsvc.i18n import select_locale
+from tagsvc.inspections.services import checks_here
 from tagsvc.ledger.services import recent_history
 from tagsvc.loans.services import HANDABLE_STATUSES, is_overdue, open_loan_of
 from tagsvc.loans.views import ACTIVE_KEY, active_handout
@@ -82,13 +84,17 @@ def _signed_in_scan_page(code: str):
     handout = None
     if session.get(ACTIVE_KEY) and not facts.hold_kind and facts.status in HANDABLE_STATUSES and user.can_edit_asset_in(facts.department_id):
         handout = active_handout()  # filling a loan with the phone's camera: one tap adds this item
+    # An item due for one of this person's inspection rounds: its checklist at the top (no statement when none is).
+    checks = (checks_here(user, asset_id=facts.asset_id, category_id=facts.category_id, code=facts.current_code or facts.code)
+              if facts.status not in OFF_THE_BOOKS else [])
     if user.sees_all_assets or user.keeps(facts.department_id):
         loan = open_loan_of(facts.asset_id) if facts.hold_kind == HoldKind.LOAN else None
         html = render_template("scanning/scan.html", facts=facts, asset=found.staff, history=recent_history(facts.asset_id),
                                report_link=open_report_link(user, facts.asset_id) if facts.report_open else None,
-                               stocktake=stocktake, arrival=arrival, handout=handout, loan=loan, loan_overdue=loan is not None and is_overdue(loan.handout))
+                               stocktake=stocktake, arrival=arrival, handout=handout, loan=loan, loan_overdue=loan is not None and is_overdue(loan.handout),
+                               checks=checks)
     else:
-        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake, arrival=arrival, handout=handout)
+        html = render_template("scanning/scan.html", facts=facts, stocktake=stocktake, arrival=arrival, handout=handout, checks=checks)
     # Compressed here at gzip's fastest level, as the public page is (Flask-Compress leaves it alone).
     body, headers = CompressedPage.of(html).response(gzip_accepted="gzip" in request.accept_encodings)
     return current_app.response_class(body, headers=headers)
@@ -100,7 +106,8 @@ def _not_an_asset_label(code: str):
     if tag is not None and tag.location_id is not None:
         room = services.room_contents(current_user, tag.location_id)
         return render_template("scanning/room.html", room=room, code=tag.code,
-                               stocktakes=open_stocktakes_in_room(current_user, tag.location_id))
+                               stocktakes=open_stocktakes_in_room(current_user, tag.location_id),
+                               checks=checks_here(current_user, location_id=tag.location_id, code=tag.code) if tag.retired_at is None else [])
     if tag is not None and tag.is_blank and tag.retired_at is None:
         return render_template("scanning/blank.html", code=tag.code, form=AttachLabelForm())
     return render_template("scanning/unknown.html", code=code, malformed=normalize_code(code) is None), 404

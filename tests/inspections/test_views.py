@@ -239,3 +239,66 @@ def test_the_worker_that_reopens_a_round_offline_is_served_over_the_rounds(clien
     worker = client.get("/inspections/rounds/offline.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript" and worker.headers["Cache-Control"] == "no-cache"
     assert b"/inspections\\/rounds\\/\\d+$/" in worker.data  # the round pages it keeps, and nothing else
+
+
+def test_a_scanned_label_of_an_item_due_shows_its_checklist_at_the_top_until_checked(client, login_as):
+    import re
+
+    from tagsvc.inspections.models import InspectionRound
+
+    inspector = make_user(Role.STAFF, display_name="安全员李老师")
+    plan, units = _plan(inspector)
+    elsewhere = make_asset(name="投影仪", asset_number="TYY-1")
+    code = units[0].current_tag.code
+    login_as(make_user(Role.STAFF))  # not named by the plan: the label's page as ever
+    assert "Safety inspection: " not in client.get(f"/t/{code}").get_data(as_text=True)
+
+    login_as(inspector)
+    assert "Safety inspection: " not in client.get(f"/t/{elsewhere.current_tag.code}").get_data(as_text=True)  # not in the plan
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    assert "Safety inspection: 灭火器月检" in page and "压力表指针在绿区" in page and "staff.css" in page
+    assert page.index("Safety inspection: 灭火器月检") < page.index("<h1>")  # at the top, above the item's facts
+    token = csrf_token_from(page)
+    ids = dict(re.findall(r'name="id-(k\d)" value="([^"]+)"', page))
+    # A form sent on to another site is not followed there: back to the round instead.
+    astray = client.post(f"/inspections/plans/{plan.id}/results", data={"csrf_token": token, "code": code, "line-k1": "pass",
+                                                                       "id-k1": ids["k1"], "next": "https://evil.example/t/x"})
+    assert astray.status_code == 302 and "/inspections/rounds/" in astray.headers["Location"]
+    done = client.post(f"/inspections/plans/{plan.id}/results", data={"csrf_token": token, "code": code, "all": "pass", "id-k1": ids["k1"],
+                                                                      "id-k2": ids["k2"], "next": f"/t/{code}"}, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "1 lines recorded" in text and "Safety inspection: 灭火器月检" not in text and "<h1>灭火器0</h1>" in text
+    assert db.session.scalar(select(func.count()).select_from(InspectionRound)) == 1
+    assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 2  # k1 once, though sent twice
+
+    # The other item's failure from its label's page opens a damage report.
+    other = units[1].current_tag.code
+    page = client.get(f"/t/{other}").get_data(as_text=True)
+    failed = client.post(f"/inspections/plans/{plan.id}/results", data={"csrf_token": csrf_token_from(page), "code": other, "line-k1": "fail",
+                                                                        "note-k1": "压力不足", "next": f"/t/{other}"}, follow_redirects=True)
+    assert "A damage report is open for the office" in failed.get_data(as_text=True)
+    assert "铅封完好" in failed.get_data(as_text=True)  # its second line still waits at the top
+    assert db.session.scalar(select(DamageReport.asset_id)) == units[1].id
+
+
+def test_a_scanned_room_label_shows_the_rooms_checklist_to_its_inspectors(client, login_as):
+    from tagsvc.labels import services as labels
+    from tagsvc.structure.models import LocationKind
+    from tagsvc.tags.models import Tag
+    from tests.factories import make_location
+
+    office = make_user(Role.ADMIN)
+    inspector = make_user(Role.STAFF)
+    building = make_location("实验楼", kind=LocationKind.BUILDING)
+    chemistry = make_location("化学实验室", parent=make_location("2F", parent=building, kind=LocationKind.FLOOR))
+    plan = create_plan(office, PlanData(name="三室日检", target_kind=TargetKind.ROOMS, location_ids=[building.id],
+                                        checklist=["燃气、电源已关闭", "安全出口畅通"], frequency=Frequency.DAILY,
+                                        starts_on=date(2026, 1, 1), inspector_ids=[inspector.id]))
+    code = db.session.get(Tag, labels.room_tag_ids(office, [chemistry.id])[0]).code
+    login_as(inspector)
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    assert "Safety inspection: 三室日检" in page and "燃气、电源已关闭" in page
+    done = client.post(f"/inspections/plans/{plan.id}/results", data={"csrf_token": csrf_token_from(page), "code": code, "all": "pass",
+                                                                      "next": f"/t/{code}"}, follow_redirects=True)
+    assert "2 lines recorded" in done.get_data(as_text=True) and "Safety inspection: 三室日检" not in done.get_data(as_text=True)
+    assert {r.location_id for r in db.session.scalars(select(InspectionResult))} == {chemistry.id}
