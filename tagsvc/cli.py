@@ -74,11 +74,15 @@ def register_commands(app: Flask) -> None:
 
     @db_group.command("settle")
     def db_settle():
-        """Close what earlier versions left stuck: transfers whose every item arrived, loans whose every item is back."""
+        """Close what earlier versions left stuck: transfers whose every item arrived, loans whose every item is back;
+        date the inspection rounds done before 0030."""
         from tagsvc.approvals.services import settle_stuck_documents
+
+        from tagsvc.inspections.services import settle_done_dates
 
         transfers, loans = settle_stuck_documents()
         click.echo(f"Completed {transfers} transfers and closed {loans} loans that were left open.")
+        click.echo(f"Dated {settle_done_dates()} inspection rounds done before their day of completion was kept.")
 
     @app.cli.command("create-admin")
     @click.argument("username")

@@ -54,6 +54,12 @@ class SchoolRow:
     stocktake_name: str = ""
     match_rate: float | None = None  # None: no stocktake closed yet
     written_off: Figures = field(default_factory=Figures)
+    rounds_due: int = 0  # safety inspection periods that ended in the last INSPECTION_WINDOW_DAYS
+    rounds_on_time: int = 0  # of those, rounds with every line checked by the period's last day
+
+    @property
+    def rounds_share(self) -> float | None:
+        return self.rounds_on_time / self.rounds_due if self.rounds_due else None
 
     @property
     def total(self) -> Figures:
@@ -106,11 +112,37 @@ def district_overview(actor, today: date | None = None) -> DistrictOverview:
         if school_id in rows:
             rows[school_id].written_off.add(n, v)
     _latest_stocktakes(rows)
+    _inspection_rounds_on_time(rows, today)
     overview = DistrictOverview(schools=list(rows.values()), year=today.year,
                                 categories=sorted(categories.items(), key=lambda item: item[1].value, reverse=True))
     for row in overview.schools:
         overview.total.add(row.total.count, row.total.value)
     return overview
+
+
+INSPECTION_WINDOW_DAYS = 30
+
+
+def _inspection_rounds_on_time(rows: dict[int, SchoolRow], today: date) -> None:
+    """Each school's safety inspection periods that ended in the last 30 days (of its plans switched on), and how many
+    of them had their round done by the period's last day: the periods from the plans' schedules (a few hundred
+    plans), the rounds done on time in one statement."""
+    from datetime import timedelta
+
+    from tagsvc.inspections.models import InspectionPlan, InspectionRound
+    from tagsvc.inspections.periods import periods_between
+
+    first = today - timedelta(days=INSPECTION_WINDOW_DAYS)
+    for plan in db.session.scalars(select(InspectionPlan).where(InspectionPlan.active.is_(True))):
+        ended = [p for p in periods_between(plan.frequency, first, today - timedelta(days=1), plan.starts_on, plan.ends_on) if p[1] >= first]
+        if plan.school_id in rows:
+            rows[plan.school_id].rounds_due += sum(1 for p in ended if p[1] < today)
+    for school_id, n in db.session.execute(
+            select(InspectionRound.school_id, func.count()).join(InspectionPlan, InspectionPlan.id == InspectionRound.plan_id)
+            .where(InspectionPlan.active.is_(True), InspectionRound.period_end >= first, InspectionRound.period_end < today,
+                   InspectionRound.done_on <= InspectionRound.period_end).group_by(InspectionRound.school_id)):
+        if school_id in rows:
+            rows[school_id].rounds_on_time = n
 
 
 def _latest_stocktakes(rows: dict[int, SchoolRow]) -> None:

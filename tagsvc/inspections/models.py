@@ -73,6 +73,8 @@ class InspectionRound(SchoolOwned, Base):
     # Closed by the office when the record is signed: no result is taken after that.
     closed_at: Mapped[datetime | None]
     closed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    # The school's date when every line of every item or room it checked had a result (the bureau's "on time").
+    done_on: Mapped[date | None]
 
     plan: Mapped[InspectionPlan] = relationship(lazy="joined")
 

@@ -378,6 +378,7 @@ def record_results(actor, round_id: int, results: list[ResultIn]) -> list[Result
         raise ConflictError(_("This round was closed on %(day)s: nothing more can be recorded in it.", day=current.closed_at.date().isoformat()))
     try:
         answers = _record(actor, current, results)
+        _note_when_done(current)
         db.session.commit()
     except IntegrityError:
         # The same results arriving from another send at this moment (a retry while the first is on its way), or a
@@ -385,6 +386,36 @@ def record_results(actor, round_id: int, results: list[ResultIn]) -> list[Result
         db.session.rollback()
         raise InFlightError(_("These results are being received right now from another send. Send them again in a moment.")) from None
     return answers
+
+
+def _note_when_done(current: InspectionRound) -> None:
+    """The school's date on which the round's last missing line arrived (once: a line recorded later changes nothing)."""
+    if current.done_on is not None:
+        return
+    checked = db.session.scalar(select(func.count()).select_from(InspectionResult).where(InspectionResult.round_id == current.id))
+    if checked >= target_count(current.plan) * len(current.checklist):
+        current.done_on = _today()
+
+
+def settle_done_dates() -> int:
+    """Rounds recorded before the rounds noted their day of completion: the day of the line that completed them (as
+    the items and rooms are counted now). Returns how many. Commits."""
+    settled = 0
+    for current in db.session.scalars(select(InspectionRound).where(InspectionRound.done_on.is_(None))):
+        expected = target_count(current.plan) * len(current.checklist)
+        times = db.session.scalars(select(InspectionResult.checked_at).where(InspectionResult.round_id == current.id)
+                                   .order_by(InspectionResult.checked_at)).all()
+        if expected and len(times) >= expected:
+            current.done_on = _school_date(times[expected - 1])
+            settled += 1
+    db.session.commit()
+    return settled
+
+
+def _school_date(moment: datetime) -> date:
+    from flask_babel import to_user_timezone
+
+    return to_user_timezone(moment).date()
 
 
 def _record(actor, current: InspectionRound, results: list[ResultIn]) -> list[ResultOut]:

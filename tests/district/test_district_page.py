@@ -111,3 +111,30 @@ def test_the_bureau_reads_which_school_each_item_of_the_register_belongs_to(app,
     listed = client.get("/assets").get_data(as_text=True)
     assert "第一中学" in listed and "第二中学" in listed
     assert "第二中学" in client.get(f"/assets/{theirs.id}").get_data(as_text=True)
+
+
+def test_each_schools_share_of_inspection_rounds_done_on_time(app, client, district, login_as):
+    from tagsvc.inspections.services import plans_for, round_states
+
+    bureau, office, _stocktake_id, _gone = district
+    today = school_today()
+    rows = district_overview(bureau).schools
+    for row in rows:
+        # What the school's own plan pages say of the periods that ended in the last 30 days.
+        with use_school(row.school.id):
+            school_office = office if row.school.id == 1 else db.session.scalar(select(type(office)).where(type(office).role == Role.ADMIN))
+            states = [s for plan in plans_for(school_office) if plan.active
+                      for s in round_states(plan, today - timedelta(days=30), today - timedelta(days=1), today) if today - timedelta(days=30) <= s.period[1] < today]  # ended
+        on_time = [s for s in states if s.round is not None and s.round.done_on is not None and s.round.done_on <= s.period[1]]
+        assert (row.rounds_due, row.rounds_on_time) == (len(states), len(on_time))
+        assert 0 < row.rounds_on_time < row.rounds_due  # the demo walked most periods and missed a few
+        assert all(s.state == "done" for s in on_time)
+    login_as(bureau)
+    page = client.get("/district").get_data(as_text=True)
+    first = rows[0]
+    assert f'data-rounds="{first.rounds_on_time}/{first.rounds_due}"' in page and "rounds done on time" in page
+    sheet = load_workbook(io.BytesIO(client.get("/district?format=xlsx").data)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    values = [c.value for c in sheet[2]]
+    assert values[header.index("Inspection rounds due (last 30 days)")] == first.rounds_due
+    assert values[header.index("Done on time")] == first.rounds_on_time

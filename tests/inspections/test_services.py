@@ -22,6 +22,7 @@ from tagsvc.inspections.services import (
     record_results,
     round_states,
     targets_of,
+    today,
     update_plan,
 )
 from tagsvc.repairs.models import DamageKind, DamageReport, ReportAddition
@@ -240,3 +241,29 @@ def test_the_months_record_says_who_checked_what_and_what_became_of_each_failure
     assert october.rounds[0].checked == 0 and october.failures == []  # a period nobody walked is in the record, empty
     with pytest.raises(PermissionDeniedError):
         inspection_record(make_user(Role.STAFF), plan.id, date(2026, 11, 1))
+
+
+def test_a_round_notes_the_day_its_last_line_arrived(extinguishers):
+    office, inspector, items, plan = extinguishers
+    current = open_round(inspector, plan.id, today())
+    lines = [line["key"] for line in current.checklist]
+    record_results(inspector, current.id, [ResultIn(new_result_id(), items[0].current_tag.code, key, True) for key in lines])
+    assert db.session.get(InspectionRound, current.id).done_on is None  # other items wait
+    record_results(inspector, current.id, [ResultIn(new_result_id(), item.current_tag.code, key, True) for item in items[1:] for key in lines])
+    assert db.session.get(InspectionRound, current.id).done_on == today()
+
+
+def test_rounds_recorded_before_their_day_was_kept_are_dated_by_the_line_that_completed_them(extinguishers):
+    from tagsvc.inspections.services import settle_done_dates
+
+    office, inspector, items, plan = extinguishers
+    begun = open_round(inspector, plan.id, date(2026, 11, 10))
+    lines = [line["key"] for line in begun.checklist]
+    record_results(inspector, begun.id, [ResultIn(new_result_id(), item.current_tag.code, key, True) for item in items for key in lines])
+    unfinished = open_round(inspector, plan.id, date(2026, 10, 10))
+    record_results(inspector, unfinished.id, [ResultIn(new_result_id(), items[0].current_tag.code, "k1", True)])
+    for current in (begun, unfinished):
+        db.session.get(InspectionRound, current.id).done_on = None  # as before 0030
+    db.session.commit()
+    assert settle_done_dates() == 1
+    assert db.session.get(InspectionRound, begun.id).done_on == today() and db.session.get(InspectionRound, unfinished.id).done_on is None
