@@ -378,23 +378,31 @@ def record_results(actor, round_id: int, results: list[ResultIn]) -> list[Result
         raise ConflictError(_("This round was closed on %(day)s: nothing more can be recorded in it.", day=current.closed_at.date().isoformat()))
     try:
         answers = _record(actor, current, results)
-        _note_when_done(current)
         db.session.commit()
     except IntegrityError:
         # The same results arriving from another send at this moment (a retry while the first is on its way), or a
         # second phone checking the same line this very moment: sent again, each gets its answer.
         db.session.rollback()
         raise InFlightError(_("These results are being received right now from another send. Send them again in a moment.")) from None
+    if any(a.outcome == "recorded" for a in answers):
+        _note_when_done(round_id)
     return answers
 
 
-def _note_when_done(current: InspectionRound) -> None:
-    """The school's date on which the round's last missing line arrived (once: a line recorded later changes nothing)."""
-    if current.done_on is not None:
+def _note_when_done(round_id: int) -> None:
+    """The school's date on which the round's last missing line arrived (once: a line recorded later changes nothing).
+    Counted after the results were committed, holding the round alone: two phones sending the last two items at the
+    same moment each count without the other's lines inside their own transactions, and neither would see the round
+    done; here the later of the two counts both."""
+    current = db.session.get(InspectionRound, round_id)
+    if current is None or current.done_on is not None:
         return
-    checked = db.session.scalar(select(func.count()).select_from(InspectionResult).where(InspectionResult.round_id == current.id))
-    if checked >= target_count(current.plan) * len(current.checklist):
+    lock_document(InspectionRound, round_id)
+    current = db.session.get(InspectionRound, round_id)
+    checked = db.session.scalar(select(func.count()).select_from(InspectionResult).where(InspectionResult.round_id == round_id))
+    if current.done_on is None and checked >= target_count(current.plan) * len(current.checklist):
         current.done_on = _today()
+    db.session.commit()
 
 
 def settle_done_dates() -> int:

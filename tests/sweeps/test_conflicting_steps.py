@@ -409,6 +409,86 @@ def school_transfer_last_two_arrivals(school: School):
             _as_school(second, lambda: between_schools.confirm_school_arrival(_user(other_phone), offer.id, codes[1])), check)
 
 
+def _inspection_round(school: School, items: int, period_ended: bool = False):
+    """A monthly extinguisher plan of one line for the two keepers, its round begun (this month's, or last month's)."""
+    from datetime import date
+
+    from tagsvc.inspections.models import Frequency, TargetKind
+    from tagsvc.inspections.services import PlanData, create_plan, open_round, today
+    from tests.factories import make_category
+
+    n = next(_numbers)
+    category = make_category(f"灭火器{n}")
+    units = [make_asset(name=f"灭火器{n}-{i}", asset_number=f"MHQ-{n:05d}-{i}", category_id=category.id) for i in range(items)]
+    plan = create_plan(_user(school.office), PlanData(name=f"灭火器月检{n}", target_kind=TargetKind.CATEGORY, category_id=category.id,
+                                                      checklist=["压力表指针在绿区"], frequency=Frequency.MONTHLY, starts_on=date(2026, 1, 1),
+                                                      inspector_ids=[school.sender, school.receiver]))
+    day = today().replace(day=1) - timedelta(days=1) if period_ended else today()
+    return open_round(_user(school.sender), plan.id, day), [u.current_tag.code for u in units], [u.id for u in units]
+
+
+def _line(code: str, passed: bool = True, note: str = ""):
+    from tagsvc.inspections.services import ResultIn, new_result_id
+
+    return ResultIn(new_result_id(), code, "k1", passed, note)
+
+
+def inspection_one_line_from_two_phones(school: School):
+    """Two inspectors find the same extinguisher's gauge in the red at the same moment: one result stands, the other
+    phone is told (at once, or when it sends again), and one damage report is opened, not two."""
+    from tagsvc.inspections.models import InspectionResult
+    from tagsvc.inspections.services import record_results
+
+    current, (code,), (asset_id,) = _inspection_round(school, 1)
+    lines = [[_line(code, False, "指针在红区")], [_line(code, False, "压力不足")]]
+    people = [school.sender, school.receiver]
+
+    def check(results):
+        for person, sent, result in zip(people, lines, results, strict=True):
+            if isinstance(result, InFlightError):  # the phone's queue sends it again in a moment
+                result = record_results(_user(person), current.id, sent)
+            assert not isinstance(result, Exception), results
+        assert db.session.scalar(select(func.count()).select_from(InspectionResult).where(InspectionResult.round_id == current.id)) == 1
+        assert db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.asset_id == asset_id)) == 1
+    return (lambda: record_results(_user(school.sender), current.id, lines[0]),
+            lambda: record_results(_user(school.receiver), current.id, lines[1]), check)
+
+
+def inspection_last_two_items_from_two_phones(school: School):
+    """The round's last two extinguishers from two phones at the same moment: the round is done that day (neither
+    batch saw the other's line inside its own transaction)."""
+    from tagsvc.inspections.models import InspectionRound
+    from tagsvc.inspections.services import record_results, today
+
+    current, codes, _ids = _inspection_round(school, 2)
+
+    def check(results):
+        assert all(not isinstance(r, Exception) and r[0].outcome == "recorded" for r in results), results
+        assert db.session.get(InspectionRound, current.id).done_on == today()
+    return (lambda: record_results(_user(school.sender), current.id, [_line(codes[0])]),
+            lambda: record_results(_user(school.receiver), current.id, [_line(codes[1])]), check)
+
+
+def inspection_results_and_close(school: School):
+    """Last month's results arriving as the office closes that round: either they are in the record it closed, or
+    they are refused; never a line recorded after the record was signed."""
+    from tagsvc.inspections.models import InspectionResult, InspectionRound
+    from tagsvc.inspections.services import close_round, record_results
+
+    current, (code,), _ids = _inspection_round(school, 1, period_ended=True)
+
+    def check(results):
+        assert not isinstance(results[1], Exception), results
+        closed = db.session.get(InspectionRound, current.id)
+        rows = db.session.scalars(select(InspectionResult).where(InspectionResult.round_id == current.id)).all()
+        if isinstance(results[0], ConflictError):
+            assert rows == [] and "closed" in results[0].message
+        else:
+            assert len(rows) == 1 and rows[0].received_at <= closed.closed_at
+    return (lambda: record_results(_user(school.sender), current.id, [_line(code)]),
+            lambda: close_round(_user(school.office), current.id), check)
+
+
 CONFLICTING_STEPS = {
     "transfer: the last two arrivals": transfer_last_two_arrivals,
     "transfer: approval and cancellation": transfer_approval_and_cancellation,
@@ -428,6 +508,9 @@ CONFLICTING_STEPS = {
     "stocktake season: the school's stocktake opened twice": season_stocktake_opened_twice,
     "transfer between schools: the bureau's approval and the sender's withdrawal": school_transfer_approval_and_withdrawal,
     "transfer between schools: the last two arrivals": school_transfer_last_two_arrivals,
+    "inspection: one line checked from two phones": inspection_one_line_from_two_phones,
+    "inspection: the last two items from two phones": inspection_last_two_items_from_two_phones,
+    "inspection: results and the round's close": inspection_results_and_close,
 }
 
 
