@@ -233,12 +233,28 @@ def damage_reported(report) -> None:
     from tagsvc.repairs.display import DAMAGE_KIND_LABELS
     from tagsvc.repairs.models import DamageKind
 
-    asset = report.asset
+    what = reported_thing(report)
     notify("damage_reported", f"damage_reported:{report.id}", {
-        "report_id": report.id, "asset_name": asset.name, "asset_number": asset.asset_number,
-        "place": asset.location.full_name if asset.location else "", "kind_label": DAMAGE_KIND_LABELS[report.kind],
-        "description": report.description[:300], "photo": bool(report.photos)}, department_id=asset.department_id,
+        "report_id": report.id, "asset_name": what.name, "asset_number": what.number,
+        "place": what.place, "kind_label": DAMAGE_KIND_LABELS[report.kind],
+        "description": report.description[:300], "photo": bool(report.photos)}, department_id=what.department_id,
         urgent=report.kind == DamageKind.UNSAFE)  # a hazard is news at night too
+
+
+@dataclass(frozen=True)
+class ReportedThing:
+    name: str
+    number: str
+    place: str
+    department_id: int | None
+
+
+def reported_thing(report) -> ReportedThing:
+    """What a report is about, as a message names it: an item (its number, place and department), or a room."""
+    asset = report.asset
+    if asset is None:
+        return ReportedThing(report.location.name, "", report.location.full_name, None)
+    return ReportedThing(asset.name, asset.asset_number, asset.location.full_name if asset.location else "", asset.department_id)
 
 
 # ---------------------------------------------------------------- channels
@@ -372,10 +388,10 @@ def repair_assigned(report) -> None:
     """To the repairers' group: what, where, how urgent, and the work order."""
     from tagsvc.repairs.display import PRIORITY_LABELS
 
-    asset = report.asset
+    what = reported_thing(report)
     tell("repair_assigned", f"repair_assigned:{report.id}:{report.assignee_id}", message(N_("Repair #%(id)s assigned"), id=report.id),
-         asset.name, asset.asset_number, f"/repairs/{report.id}", place=asset.location.full_name if asset.location else "",
-         detail=[message(PRIORITY_LABELS[report.priority]), report.description_words[:200]], department_id=asset.department_id,
+         what.name, what.number, f"/repairs/{report.id}", place=what.place,
+         detail=[message(PRIORITY_LABELS[report.priority]), report.description_words[:200]], department_id=what.department_id,
          urgent=report.priority == "urgent")
 
 
@@ -408,10 +424,9 @@ def daily_notices() -> int:
                               handout.number, handout.number, f"/loans/{handout.id}", detail=[message(N_("%(n)s items"), n=count)],
                               department_id=department_id))
     for report in db.session.scalars(select(DamageReport).where(overdue_clause(now))):
-        asset = report.asset
+        what = reported_thing(report)
         recorded += bool(tell("repair_overdue", f"repair_overdue:{report.id}", message(N_("Repair #%(id)s is overdue"), id=report.id),
-                              asset.name, asset.asset_number, f"/repairs/{report.id}", place=asset.location.full_name if asset.location else "",
-                              department_id=asset.department_id))
+                              what.name, what.number, f"/repairs/{report.id}", place=what.place, department_id=what.department_id))
     for stocktake in db.session.scalars(select(Stocktake).where(Stocktake.status == StocktakeStatus.OPEN, Stocktake.deadline.is_not(None),
                                                                 Stocktake.deadline <= today + timedelta(days=3))):
         missing = db.session.scalar(select(func.count()).select_from(StocktakeItem).where(

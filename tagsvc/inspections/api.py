@@ -213,7 +213,7 @@ def read_round(round_id: int):
 @blp.doc(security=BEARER, summary="Send results", description=f"Up to {services.MAX_BATCH} at a time, each with an id made on the "
          "device: a batch sent again counts nothing twice. A line not on the round's checklist, an item or room the round does not "
          "check, or a failed line without a word refuses the whole batch (422, nothing written); so does a closed round (409). A "
-         "failed line of an item opens a damage report, or joins its open one.")
+         "failed line of an item or a room opens a damage report on it, or joins its open one.")
 @blp.arguments(ResultBatchSchema)
 @blp.response(200, ResultAnswersSchema)
 def send_results(body, round_id: int):

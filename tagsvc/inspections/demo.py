@@ -60,7 +60,6 @@ def load_demo_inspections(users: dict, seed: int = 2026) -> None:
                     if fails:
                         failed.add(text)
                         db.session.flush()
-                        if row.asset_id is not None:
-                            row.damage_report_id = _report_failure(inspector, current, row)
+                        row.damage_report_id = _report_failure(inspector, current, row)
             current.done_on = walked.date()  # every line of every item or room, that day
     db.session.commit()

@@ -359,7 +359,7 @@ class ResultOut:
 def record_results(actor, round_id: int, results: list[ResultIn]) -> list[ResultOut]:
     """A phone's results for a round, in one request. Any bad result (a line not on the round's checklist, an item
     the round does not check, a failure without a word) refuses the whole batch and changes nothing; so does a
-    closed round or a person the plan does not name. Each failed line of an item opens a damage report, or joins
+    closed round or a person the plan does not name. Each failed line of an item or a room opens a damage report, or joins
     the item's open one, in the same transaction."""
     require_signed_in(actor)
     if not results:
@@ -469,7 +469,7 @@ def _record(actor, current: InspectionRound, results: list[ResultIn]) -> list[Re
                                recorded_by_name=actor.display_name, checked_at=checked_at, received_at=now)
         db.session.add(row)
         db.session.flush()
-        if not row.passed and row.asset_id is not None:
+        if not row.passed:
             row.damage_report_id = _report_failure(actor, current, row)
         firsts[(target.key, result.line_key)] = row
         answers.append(ResultOut(row.result_id, "recorded", row.target, target.name, row.line_key, row.passed,
@@ -478,16 +478,18 @@ def _record(actor, current: InspectionRound, results: list[ResultIn]) -> list[Re
 
 
 def _report_failure(actor, current: InspectionRound, row: InspectionResult) -> int:
-    """A failed line of an item: a damage report for the office to triage as any other, or a note on the item's open
-    one (the office sees one report per fault, however many lines or rounds found it)."""
+    """A failed line of an item or a room: a damage report for the office to triage as any other, or a note on the
+    item's or room's open one (the office sees one report per fault, however many lines or rounds found it)."""
     from tagsvc.repairs.models import DamageKind, ReportAddition
-    from tagsvc.repairs.services import Reporter, file_report, open_report_for
+    from tagsvc.repairs.services import Reporter, file_report, file_room_report, open_report_for, open_room_report_for
 
     words = _("Safety inspection “%(plan)s”: %(line)s: %(note)s", plan=current.plan.name, line=row.line_text, note=row.note)
-    report = open_report_for(row.asset_id)
+    report = open_report_for(row.asset_id) if row.asset_id is not None else open_room_report_for(row.location_id)
     if report is not None:
         db.session.add(ReportAddition(report_id=report.id, note=words, reporter_name=actor.display_name, reporter_id=actor.id))
         return report.id
+    if row.asset_id is None:  # a room's failure (a lab's gas left on, a dorm's broken socket): a report on the room
+        return file_room_report(actor, row.location_id, DamageKind.UNSAFE, words, Reporter(name=actor.display_name)).id
     asset = db.session.get(Asset, row.asset_id)
     return file_report(actor, asset, DamageKind.UNSAFE, words, Reporter(name=actor.display_name)).id
 

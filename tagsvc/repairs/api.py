@@ -26,6 +26,12 @@ class ReportAssetSchema(ma.Schema):
     asset_number = ma.fields.String(required=True)
 
 
+class ReportRoomSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    full_name = ma.fields.String(required=True)
+
+
 class PersonSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(attribute="display_name", required=True)
@@ -33,7 +39,9 @@ class PersonSchema(ma.Schema):
 
 class ReportSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    asset = ma.fields.Nested(ReportAssetSchema, required=True)
+    asset = ma.fields.Nested(ReportAssetSchema, allow_none=True, metadata={"description": "The item reported; null for a room's report."})
+    room = ma.fields.Nested(ReportRoomSchema, attribute="location", allow_none=True, metadata={
+        "description": "The room reported (a safety inspection's failed line of a room); null for an item's report."})
     kind = ma.fields.Enum(DamageKind, by_value=True, required=True)
     description = ma.fields.String(required=True)
     status = ma.fields.Enum(ReportStatus, by_value=True, required=True)

@@ -76,8 +76,9 @@ def record_liability(actor, report_id: int, data: LiabilityData) -> Liability:
     liability.amount, liability.note = amount, note
     liability.recorded_at, liability.recorded_by_name = utcnow(), actor.display_name
     db.session.flush()
-    _record_event(report.asset, LedgerAction.LIABILITY_RECORDED, actor,
-                  changes={"compensation": [None, f"{amount:.2f}"]}, note=f"#{report.id} · {describe_party(liability)}")
+    if report.asset is not None:  # a room's report has no item's ledger
+        _record_event(report.asset, LedgerAction.LIABILITY_RECORDED, actor,
+                      changes={"compensation": [None, f"{amount:.2f}"]}, note=f"#{report.id} · {describe_party(liability)}")
     db.session.commit()
     return liability
 
@@ -91,7 +92,8 @@ def mark_paid(actor, report_id: int) -> Liability:
     if liability.paid_at is not None:
         raise ConflictError(_("This compensation is marked paid already."))
     liability.paid_at, liability.paid_recorded_by_name = utcnow(), actor.display_name
-    _record_event(report.asset, LedgerAction.COMPENSATION_PAID, actor, note=f"#{report.id} · ¥{liability.amount:.2f} · {liability.receipt_number}")
+    if report.asset is not None:
+        _record_event(report.asset, LedgerAction.COMPENSATION_PAID, actor, note=f"#{report.id} · ¥{liability.amount:.2f} · {liability.receipt_number}")
     db.session.commit()
     return liability
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.assets.models import Asset, AssetStatus
@@ -49,10 +49,13 @@ class DamageReport(SchoolOwned, Base):
     """One report of damage and, once accepted, its repair work order."""
 
     __tablename__ = "damage_report"
-    __table_args__ = (Index("ix_damage_report_asset_created", "asset_id", "created_at"),)
+    __table_args__ = (Index("ix_damage_report_asset_created", "asset_id", "created_at"),
+                      CheckConstraint("(asset_id IS NULL) <> (location_id IS NULL)", name="item_or_room"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"))
+    # An item's report, or a room's (a safety inspection's failed line of a lab or a dorm room): one of the two.
+    asset_id: Mapped[int | None] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"))
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[DamageKind] = mapped_column(enum_column_type(DamageKind))
     description: Mapped[str] = mapped_column(Text)
     # Optional, and only for the office: who reported it and how to reach them.
@@ -63,7 +66,7 @@ class DamageReport(SchoolOwned, Base):
     client_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # rate limiting; never the raw address
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[ReportStatus] = mapped_column(enum_column_type(ReportStatus), default=ReportStatus.NEW, index=True)
-    asset_status_before: Mapped[AssetStatus] = mapped_column(enum_column_type(AssetStatus))  # restored on rejection
+    asset_status_before: Mapped[AssetStatus | None] = mapped_column(enum_column_type(AssetStatus))  # restored on rejection; a room's: none
     priority: Mapped[Priority] = mapped_column(enum_column_type(Priority), default=Priority.NORMAL)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="RESTRICT"), index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("damage_report.id", ondelete="RESTRICT"))
@@ -78,7 +81,8 @@ class DamageReport(SchoolOwned, Base):
     # office's to read (repairs.views.detail), never written into the description, which anyone scanning the label reads.
     handout_id: Mapped[int | None] = mapped_column(ForeignKey("handout.id", ondelete="RESTRICT"))
 
-    asset: Mapped[Asset] = relationship(lazy="joined")
+    asset: Mapped[Asset | None] = relationship(lazy="joined")
+    location: Mapped[Location | None] = relationship(foreign_keys=[location_id])
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     handout: Mapped[Handout | None] = relationship(foreign_keys=[handout_id])
 
@@ -96,6 +100,11 @@ class DamageReport(SchoolOwned, Base):
     liability: Mapped[Liability | None] = relationship(back_populates="report", uselist=False)
 
     @property
+    def subject_name(self) -> str:
+        """What is reported: the item's name, or the room's full name."""
+        return self.asset.name if self.asset is not None else self.location.full_name
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
@@ -105,7 +114,7 @@ class DamageReport(SchoolOwned, Base):
         if user is None or not getattr(user, "is_authenticated", False):
             return False
         return (user.is_admin or self.assignee_id == user.id or self.reporter_id == user.id
-                or (user.role == "keeper" and user.keeps(self.asset.department_id)))
+                or (user.role == "keeper" and self.asset is not None and user.keeps(self.asset.department_id)))
 
 
 class ReportPhoto(SchoolOwned, Base):

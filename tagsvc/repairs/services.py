@@ -144,6 +144,27 @@ def file_report(actor, asset: Asset, kind: DamageKind, description: str, reporte
     return report
 
 
+def open_room_report_for(location_id: int) -> DamageReport | None:
+    return db.session.scalar(
+        select(DamageReport).where(DamageReport.location_id == location_id, DamageReport.status.in_(OPEN_STATUSES))
+        .order_by(DamageReport.created_at.desc()).limit(1)
+    )
+
+
+def file_room_report(actor, location_id: int, kind: DamageKind, description: str, reporter: Reporter = Reporter()) -> DamageReport:
+    """A report on a room (a safety inspection's failed line of a lab or a dorm room), in the caller's transaction:
+    the office triages and repairs it as any other; no item's status or ledger moves with it."""
+    report = DamageReport(
+        location_id=location_id, kind=kind, description=description, reporter_name=reporter.name, reporter_group=reporter.group,
+        reporter_contact=reporter.contact, reporter_id=actor.id if _signed_in(actor) else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    damage_reported(report)
+    _tell_the_office(report)
+    return report
+
+
 def _tell_the_office(report: DamageReport) -> None:
     """A new report: an email to the office's repair address and to office accounts with an email address."""
     admins = db.session.scalars(select(User.email).where(User.role == Role.ADMIN, User.active.is_(True), User.email != ""))
@@ -168,10 +189,10 @@ def _email_about(report: DamageReport, recipients: list[str], subject_text: str)
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
     asset = report.asset
     with force_locale(default_language(report.school_id)):
-        subject = _(subject_text, id=report.id, name=asset.name)
+        subject = _(subject_text, id=report.id, name=report.subject_name)
         lines = [
-            f"{asset.name} · {asset.asset_number}",
-            asset.location.full_name if asset.location else "",
+            f"{asset.name} · {asset.asset_number}" if asset is not None else report.subject_name,
+            asset.location.full_name if asset is not None and asset.location else "",
             _("%(kind)s: %(text)s", kind=_(DAMAGE_KIND_LABELS[report.kind]), text=report.description_words),
             _(PRIORITY_LABELS[report.priority]) if report.status != ReportStatus.NEW else "",
             " · ".join(x for x in (report.reporter_name, report.reporter_group, report.reporter_contact) if x),
@@ -224,6 +245,8 @@ def _report_note(report: DamageReport) -> str:
 
 def _move_asset(report: DamageReport, status: AssetStatus, action: LedgerAction, actor, note: str = "") -> None:
     asset = report.asset
+    if asset is None:  # a room's report: no item's status or ledger follows it
+        return
     _record_event(asset, action, actor, changes=_state_change(asset, status), note=note or f"#{report.id}")
 
 
@@ -267,7 +290,7 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
         first_time = report.status == ReportStatus.NEW
         report.status, report.priority, report.assignee_id = ReportStatus.ACCEPTED, Priority(triage.priority), repairer.id
         report.assignee = repairer
-        if first_time:
+        if first_time and report.asset is not None:
             # The office confirms the fault: from now on the books say the item is damaged.
             damaged = AssetStatus.DAMAGED if report.asset.status in SERVICE_STATUSES else report.asset.status
             _move_asset(report, damaged, LedgerAction.REPORT_ACCEPTED, actor, note=f"#{report.id} · {repairer.display_name}")
@@ -275,14 +298,17 @@ def triage_report(actor, report_id: int, triage: Triage) -> DamageReport:
         if not note:
             raise ValidationError(_("Say why this is not a fault; the reporter's next scan shows nothing, the history does."))
         report.status = ReportStatus.REJECTED
-        _move_asset(report, report.asset_status_before if report.asset.status == AssetStatus.DAMAGED else report.asset.status,
-                    LedgerAction.REPORT_REJECTED, actor, note=f"#{report.id} · {note}")
+        if report.asset is not None:
+            _move_asset(report, report.asset_status_before if report.asset.status == AssetStatus.DAMAGED else report.asset.status,
+                        LedgerAction.REPORT_REJECTED, actor, note=f"#{report.id} · {note}")
     elif triage.decision == "merge":
         target = db.session.get(DamageReport, triage.merge_into_id) if triage.merge_into_id else None
-        if target is None or target.id == report.id or target.asset_id != report.asset_id or target.status in (ReportStatus.MERGED, ReportStatus.REJECTED):
+        if (target is None or target.id == report.id or (target.asset_id, target.location_id) != (report.asset_id, report.location_id)
+                or target.status in (ReportStatus.MERGED, ReportStatus.REJECTED)):
             raise ValidationError(_("Merge only into another report on the same item."))
         report.status, report.merged_into_id = ReportStatus.MERGED, target.id
-        _record_event(report.asset, LedgerAction.REPORT_MERGED, actor, note=f"#{report.id} → #{target.id}")
+        if report.asset is not None:
+            _record_event(report.asset, LedgerAction.REPORT_MERGED, actor, note=f"#{report.id} → #{target.id}")
     else:
         raise ValidationError(_("Accept, reject or merge the report."))
     report.office_note = note or report.office_note

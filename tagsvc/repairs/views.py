@@ -175,7 +175,7 @@ def _liability_form(report: DamageReport, formdata=None) -> LiabilityForm:
         party = likely_liable_party(report.handout_id)  # damaged on loan: the borrower, as the loan names them
         form.party_kind.data, form.person_name.data, form.department_id.data = party.party_kind.value, party.person_name, party.department_id
         form.note.data = party.note
-    elif formdata is None and report.asset.department_id:
+    elif formdata is None and report.asset is not None and report.asset.department_id:
         form.department_id.data = report.asset.department_id  # most often the class the item belongs to
     form.department_id.choices = [("", _("— choose —"))] + [(str(d.id), d.name) for d in all_departments()]
     return form

@@ -24,7 +24,8 @@ def _filled(path: str, school, report_id: int) -> str:
     values = {"asset_id": school.asset.id, "code": school.asset.current_tag.code, "department_id": school.asset.department_id,
               "node_id": school.asset.location_id, "report_id": report_id, "job_id": 1,
               "stocktake_id": 1, "location_id": school.asset.location_id, "device_id": "phone-1", "item_id": 1,
-              "transfer_id": 1, "handout_id": 1, "disposal_id": 1, "channel_id": 1, "plan_id": 1, "round_id": 1}
+              "transfer_id": 1, "handout_id": 1, "disposal_id": 1, "channel_id": 1, "plan_id": 1, "round_id": 1,
+              "result_id": "00000000-0000-4000-8000-000000000000"}
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path).removeprefix("/api/v1")
 
 

@@ -302,3 +302,46 @@ def test_a_scanned_room_label_shows_the_rooms_checklist_to_its_inspectors(client
                                                                       "next": f"/t/{code}"}, follow_redirects=True)
     assert "2 lines recorded" in done.get_data(as_text=True) and "Safety inspection: 三室日检" not in done.get_data(as_text=True)
     assert {r.location_id for r in db.session.scalars(select(InspectionResult))} == {chemistry.id}
+
+
+def test_a_rooms_failed_line_opens_a_report_on_the_room_that_the_office_repairs_as_any_other(client, login_as):
+    from tagsvc.labels import services as labels
+    from tagsvc.ledger.models import LedgerEvent
+    from tagsvc.repairs.models import ReportStatus
+    from tagsvc.repairs.services import Triage, finish_repair, start_repair, triage_report
+    from tagsvc.structure.models import LocationKind
+    from tagsvc.tags.models import Tag
+    from tests.factories import make_location
+
+    office = make_user(Role.ADMIN)
+    inspector = make_user(Role.KEEPER, display_name="实验室管理员周老师")
+    repairer = make_user(Role.REPAIRER)
+    building = make_location("实验楼", kind=LocationKind.BUILDING)
+    chemistry = make_location("化学实验室", parent=building)
+    plan = create_plan(office, PlanData(name="三室日检", target_kind=TargetKind.ROOMS, location_ids=[building.id],
+                                        checklist=["燃气、电源已关闭", "洗眼器可用"], frequency=Frequency.DAILY,
+                                        starts_on=date(2026, 1, 1), inspector_ids=[inspector.id]))
+    code = db.session.get(Tag, labels.room_tag_ids(office, [chemistry.id])[0]).code
+    login_as(inspector)
+    page = client.get(f"/t/{code}").get_data(as_text=True)
+    failed = client.post(f"/inspections/plans/{plan.id}/results", data={"csrf_token": csrf_token_from(page), "code": code, "line-k1": "pass",
+                                                                        "line-k2": "fail", "note-k2": "洗眼器没水", "next": f"/t/{code}"},
+                         follow_redirects=True)
+    assert "A damage report is open for the office" in failed.get_data(as_text=True)
+    report = db.session.scalar(select(DamageReport))
+    assert (report.asset_id, report.location_id, report.status) == (None, chemistry.id, ReportStatus.NEW)
+    assert "洗眼器没水" in report.description and db.session.scalar(select(func.count()).select_from(LedgerEvent).where(
+        LedgerEvent.action == "damage_reported")) == 0  # no item's ledger moves with a room
+
+    login_as(office)
+    queue = client.get("/repairs").get_data(as_text=True)
+    assert "化学实验室" in queue and f"/repairs/{report.id}" in queue
+    detail = client.get(f"/repairs/{report.id}").get_data(as_text=True)
+    assert "The room itself" in detail and "洗眼器没水" in detail
+    triage_report(office, report.id, Triage("accept", assignee_id=repairer.id))
+    start_repair(repairer, report.id)
+    finish_repair(repairer, report.id, "已加水")
+    db.session.expire_all()
+    assert db.session.get(DamageReport, report.id).status == ReportStatus.DONE
+    listed = client.get("/api/v1/reports?scope=queue&status=done", headers={"Accept": "application/json"}).get_json()
+    assert [(r["asset"], r["room"]["id"]) for r in listed["items"]] == [(None, chemistry.id)]

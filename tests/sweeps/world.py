@@ -112,12 +112,12 @@ def _url_values() -> dict[str, list]:
 
     # Every asset a document names (its page shows the document), then a few others not in use.
     in_documents = [asset_id for model in (DamageReport, HandoutItem, TransferItem, DisposalItem)
-                    for asset_id in db.session.scalars(select(model.asset_id).order_by(model.id))]
+                    for asset_id in db.session.scalars(select(model.asset_id).order_by(model.id)) if asset_id is not None]  # a room's report has none
     held = list(db.session.scalars(select(Asset.id).where(Asset.status != AssetStatus.IN_USE).limit(4)))
     assets = list(dict.fromkeys(in_documents + held))[:14]
     codes = [db.session.get(Asset, a).current_tag.code for a in assets if db.session.get(Asset, a).current_tag]
     return {
-        "asset_id": assets, "code": codes, "report_id": ids(DamageReport), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
+        "asset_id": assets, "code": codes, "report_id": ids(DamageReport) + list(db.session.scalars(select(DamageReport.id).where(DamageReport.location_id.is_not(None)).limit(1))), "handout_id": ids(Handout), "transfer_id": ids(Transfer),
         "disposal_id": ids(Disposal), "stocktake_id": ids(Stocktake), "department_id": ids(Department, 3),
         "location_id": ids(Location, 2), "node_id": ids(Location, 1), "user_id": ids(User, 5), "tree_name": ["locations", "categories"],
         "channel_id": ids(Channel, 1), "season_id": ids(StocktakeSeason, 1), "plan_id": ids(InspectionPlan, 3),
