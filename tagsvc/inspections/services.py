@@ -309,12 +309,17 @@ class RoundView:
     round: InspectionRound
     targets: list[Target]
     results: list[InspectionResult]
+    by_target: dict | None = field(default=None, repr=False)  # the results by item or room, gathered once
 
     def __getattr__(self, name):  # the round's own fields: id, plan, period_start, …
         return getattr(self.round, name)
 
     def result_of(self, target: Target) -> dict[str, InspectionResult]:
-        return {r.line_key: r for r in self.results if r.target == target.key}
+        if self.by_target is None:  # once for the page, not once per item: a round of 1,000 items has 5,000 lines
+            self.by_target = {}
+            for result in self.results:
+                self.by_target.setdefault(result.target, {})[result.line_key] = result
+        return self.by_target.get(target.key, {})
 
     def pairs_of(self, target: Target) -> list[tuple[dict, InspectionResult | None]]:
         """Each line of the round's checklist with its result on this item or room, or None."""
