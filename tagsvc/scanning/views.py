@@ -105,7 +105,9 @@ def _not_an_asset_label(code: str):
     tag = look_up_tag(code).tag
     if tag is not None and tag.location_id is not None:
         room = services.room_contents(current_user, tag.location_id)
-        return render_template("scanning/room.html", room=room, code=tag.code,
+        from tagsvc.repairs.services import open_room_report_for
+
+        return render_template("scanning/room.html", room=room, code=tag.code, room_report=open_room_report_for(tag.location_id),
                                stocktakes=open_stocktakes_in_room(current_user, tag.location_id),
                                checks=checks_here(current_user, location_id=tag.location_id, code=tag.code) if tag.retired_at is None else [])
     if tag is not None and tag.is_blank and tag.retired_at is None:

@@ -333,7 +333,10 @@ def test_a_rooms_failed_line_opens_a_report_on_the_room_that_the_office_repairs_
     assert "洗眼器没水" in report.description and db.session.scalar(select(func.count()).select_from(LedgerEvent).where(
         LedgerEvent.action == "damage_reported")) == 0  # no item's ledger moves with a room
 
+    room_page = client.get(f"/t/{code}").get_data(as_text=True)  # the inspector reads it on the room's label, as anyone would
+    assert "The room itself has a damage report" in room_page and "will look at it soon" in room_page and "洗眼器没水" not in room_page
     login_as(office)
+    assert f'href="/repairs/{report.id}"' in client.get(f"/t/{code}").get_data(as_text=True)
     queue = client.get("/repairs").get_data(as_text=True)
     assert "化学实验室" in queue and f"/repairs/{report.id}" in queue
     detail = client.get(f"/repairs/{report.id}").get_data(as_text=True)
