@@ -140,7 +140,12 @@ def test_the_menu_opens_on_a_phone_and_names_the_page_you_are_on(office_register
     page = office_register
     assert not page.locator("nav.menu").is_visible()
     menu = page.locator("label.menu-button")
-    assert "1" in menu.inner_text()  # one new report waits for the office
+    from sqlalchemy import func, select
+
+    from tagsvc.repairs.models import DamageReport, ReportStatus
+
+    waiting = db.session.scalar(select(func.count()).select_from(DamageReport).where(DamageReport.status == ReportStatus.NEW))
+    assert waiting >= 1 and f"{waiting} 件新报修" in menu.inner_text()  # the reports waiting for the office, counted on the button
     menu.click()
     assert page.locator("nav.menu").is_visible()
     screenshot(page, "phone-admin-menu-zh")
