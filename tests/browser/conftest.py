@@ -65,6 +65,92 @@ def live_server(database_url, tmp_path):
     thread.join()
 
 
+class SchoolWifi:
+    """The school's network between a phone and the app: a TCP relay the test can cut. Playwright's offline mode
+    does not reach a request that passes through a page's service worker (microsoft/playwright#2311): a round's
+    results went out "offline" once in CI. Cut here, nothing gets through, whichever part of the browser sends it."""
+
+    def __init__(self, server_address: str):
+        import socket
+
+        self._target = tuple(server_address.removeprefix("http://").rsplit(":", 1))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._up = True
+        self._open: set = set()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def cut(self, *phones) -> None:
+        """No network: nothing gets through, and the phones' browsers know it (navigator.onLine is false)."""
+        for phone in phones:
+            phone.set_offline(True)
+        with self._lock:
+            self._up = False
+            for sock in self._open:
+                self._drop(sock)
+            self._open.clear()
+
+    def restore(self, *phones) -> None:
+        """The network is back: the phones' browsers hear it ("online"), as a phone does on leaving the basement."""
+        with self._lock:
+            self._up = True
+        for phone in phones:
+            phone.set_offline(False)
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
+
+    @staticmethod
+    def _drop(sock) -> None:
+        import socket
+
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                phone_side, _ = self._listener.accept()
+            except OSError:
+                return  # closed at the end of the test
+            with self._lock:
+                if not self._up:
+                    self._drop(phone_side)
+                    continue
+                server_side = socket.create_connection((self._target[0], int(self._target[1])))
+                self._open.update((phone_side, server_side))
+            for source, sink in ((phone_side, server_side), (server_side, phone_side)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                for sock in (source, sink):
+                    if sock in self._open:
+                        self._open.discard(sock)
+                        self._drop(sock)
+
+
+@pytest.fixture
+def school_wifi(live_server):
+    """The app reached through a network the test can cut (SchoolWifi): use `school_wifi.address` as the base."""
+    wifi = SchoolWifi(live_server)
+    yield wifi
+    wifi.close()
+
+
 @pytest.fixture
 def phone(browser):
     context = browser.new_context(**PHONE)

@@ -35,7 +35,7 @@ def _all_opened_are_checked_or_open() -> str:
     return "() => Array.from(document.querySelectorAll('form.target:not(.target-done)')).every(f => f.classList.contains('target-open'))"
 
 
-def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(playwright, live_server, tmp_path):
+def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(playwright, live_server, school_wifi, tmp_path):
     from tagsvc.photos.services import stored_photo
     from tagsvc.repairs.models import ReportPhoto
 
@@ -48,17 +48,18 @@ def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(pla
                                         checklist=["压力表指针在绿区", "铅封、保险销完好"], frequency=Frequency.MONTHLY,
                                         starts_on=date(2026, 1, 1), inspector_ids=[inspector.id]))
     photo = _phone_photo(tmp_path / "IMG_0001.jpg")
-    write_clip(tmp_path / "extinguishers.y4m", label_pictures(live_server, units))
+    school = school_wifi.address  # the phone reaches the app through the school's network, which the test cuts
+    write_clip(tmp_path / "extinguishers.y4m", label_pictures(school, units))
     with camera_browser(playwright, tmp_path / "extinguishers.y4m") as browser:
-        context, page = phone_signed_in(browser, live_server, inspector)
-        page.goto(f"{live_server}/inspections")
+        context, page = phone_signed_in(browser, school, inspector)
+        page.goto(f"{school}/inspections")
         page.get_by_role("link", name="灭火器月检").click()
         page.locator("form.target").first.wait_for()
         round_url = page.url
         # The page, its decoder and its scripts arrived and are kept for a reload without a network.
         page.wait_for_function("() => document.documentElement.dataset.offlineReady === '1'", timeout=30_000)
         page.wait_for_load_state("networkidle")
-        context.set_offline(True)  # the basement plant room
+        school_wifi.cut(context)  # the basement plant room
         page.get_by_role("button", name="打开摄像头").click()
         # Each label the camera reads brings its checklist up.
         page.wait_for_function("() => document.querySelectorAll('form.target.target-open').length >= 15", timeout=90_000)
@@ -101,7 +102,7 @@ def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(pla
         page.close()  # closed while still offline: nothing has arrived (the office's line only)
         assert db.session.scalar(select(func.count()).select_from(InspectionResult)) == 1
 
-        context.set_offline(False)
+        school_wifi.restore(context)
         page = context.new_page()
         page.goto(round_url)
         page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'", timeout=30_000)
@@ -110,7 +111,7 @@ def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(pla
         assert page.locator("form.target.target-done").count() == 30  # the server's results now
         assert page.get_by_role("link", name="照片").count() == 2
         # The month's record, then on A4 with the lines for signatures.
-        page.goto(f"{live_server}/inspections/plans/{plan.id}/record")
+        page.goto(f"{school}/inspections/plans/{plan.id}/record")
         record = page.locator("main").inner_text()
         assert "指针在红区" in record and "铅封脱落" in record and page.locator("table.record td .log-ok").count() == 58
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # the wide table scrolls inside its card
@@ -123,7 +124,7 @@ def test_a_monthly_round_of_30_extinguishers_offline_reloaded_then_sent_once(pla
         # The office reads the same round, plan and record on a desk: nothing wider than the window.
         desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = signed_in_page(desk, live_server, office.username, TEST_PASSWORD)
-        for path in (round_url, f"{live_server}/inspections/plans/{plan.id}", f"{live_server}/inspections/plans/{plan.id}/record"):
+        for path in (round_url.replace(school, live_server), f"{live_server}/inspections/plans/{plan.id}", f"{live_server}/inspections/plans/{plan.id}/record"):
             page.goto(path)
             assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path
         assert page.locator("table.record").first.is_visible()

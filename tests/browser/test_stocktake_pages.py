@@ -170,7 +170,7 @@ def test_closing_on_a_phone_asks_first_naming_the_rooms_nobody_visited(browser, 
     phone.close()
 
 
-def test_a_label_saved_for_later_is_said_received_once_it_is(browser, live_server):
+def test_a_label_saved_for_later_is_said_received_once_it_is(browser, school_wifi):
     """Offline in a corridor, the keeper walks into 303 (its door's label) and scans a bed: "saved on this phone, will be
     sent". When the network is back the log says the office has it, under the queue line's "all sent" (it used to go
     on saying "will be sent")."""
@@ -181,15 +181,15 @@ def test_a_label_saved_for_later_is_said_received_once_it_is(browser, live_serve
     door = _issue_location_tag(floor.rooms["303"].id).code
     db.session.commit()
     phone = browser.new_context(**PHONE)
-    page = signed_in_page(phone, live_server, floor.keeper.username, "correct-horse-9")
-    page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")
-    phone.set_offline(True)
+    page = signed_in_page(phone, school_wifi.address, floor.keeper.username, "correct-horse-9")
+    page.goto(f"{school_wifi.address}/stocktakes/{stocktake.id}/scan?room={floor.rooms['302'].id}")
+    school_wifi.cut(phone)
     field = page.locator("#typed-code")
     for code in (door, floor.items["303-bed1"].current_tag.code):
         field.fill(code)
         field.press("Enter")
     page.wait_for_function("() => document.querySelector('#scan-log').innerText.includes('稍后发送')")
-    phone.set_offline(False)
+    school_wifi.restore(phone)
     page.wait_for_function("() => document.querySelector('#scan-log').innerText.includes('后勤处已收到')")
     assert "303床1 · 后勤处已收到" in page.locator("#scan-log").inner_text()
     page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")

@@ -144,7 +144,8 @@ def test_the_camera_confirms_every_label_of_the_room_in_order_without_a_tap(play
     assert {s.method.value for s in scans} == {"camera"} and all(s.location_id == room.id for s in scans)
 
 
-def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwright, live_server, walk, tmp_path):
+def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwright, school_wifi, walk, tmp_path):
+    school = school_wifi.address
     floor, stocktake = walk
     from tagsvc.tags.services import _issue_location_tag
 
@@ -153,11 +154,12 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwri
     db.session.commit()
     assets = [floor.items["302-bed1"], floor.items["302-bed2"], floor.items["302-chair"]]
     # 302's three items, then (still offline) the label on 303's door and 303's first bed.
-    write_clip(tmp_path / "room-302.y4m", label_pictures(live_server, [*assets, (next_room_label, next_room), floor.items["303-bed1"]]))
+    write_clip(tmp_path / "room-302.y4m", label_pictures(school, [*assets, (next_room_label, next_room), floor.items["303-bed1"]]))
     with camera_browser(playwright, tmp_path / "room-302.y4m") as browser:
-        context, page = phone_signed_in(browser, live_server, floor.keeper)
-        page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
-        context.set_offline(True)  # the dorm basement
+        context, page = phone_signed_in(browser, school, floor.keeper)
+        page.goto(f"{school}/stocktakes/{stocktake.id}/scan?room={room.id}")
+        page.wait_for_load_state("networkidle")  # the decoder arrived while there was a network
+        school_wifi.cut(context)  # the dorm basement
         page.get_by_role("button", name="打开摄像头").click()
         page.wait_for_function("() => document.querySelectorAll('#found li').length === 3", timeout=20_000)
         page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '4'", timeout=20_000)
@@ -167,9 +169,9 @@ def test_offline_confirmations_wait_on_the_phone_and_arrive_exactly_once(playwri
         page.close()  # closed while still offline
         assert counted(stocktake, room) == 0
 
-        context.set_offline(False)
+        school_wifi.restore(context)
         page = context.new_page()
-        page.goto(f"{live_server}/stocktakes/{stocktake.id}/scan?room={room.id}")
+        page.goto(f"{school}/stocktakes/{stocktake.id}/scan?room={room.id}")
         page.wait_for_function("() => document.querySelector('#queue-status').dataset.waiting === '0'")
         assert page.locator("#queue-status").inner_text() == "已全部发送"
         page.reload()  # and once more: nothing is sent twice
