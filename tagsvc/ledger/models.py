@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tagsvc.extensions import Base, enum_column_type, utcnow
@@ -62,6 +62,8 @@ class LedgerEvent(SchoolOwned, Base):
     """One line of an asset's history (台账). Rows are only ever added: see ledger.services."""
 
     __tablename__ = "ledger_event"
+    # A school's newest lines (the office's start page) read from the end of this index, ten rows, not sorted from all.
+    __table_args__ = (Index("ix_ledger_event_school_at", "school_id", "at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id", ondelete="RESTRICT"), index=True)

